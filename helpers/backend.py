@@ -1,0 +1,124 @@
+"""Which model the course talks to, and with which key: decided in this one place.
+
+- `OPENAI_API_KEY` set (in the environment or in Colab's secrets) → OpenAI,
+  with `gpt-4o-mini` unless `COURSE_MODEL` names another model;
+- `OPENAI_BASE_URL` set → that OpenAI-compatible server (Ollama, vLLM, LM Studio, ...);
+- neither → the offline course model, started inside this Python process.
+
+Every chapter builds its own `ChatOpenAI(...)` from these settings in plain sight
+and prints `settings` to say which backend is in use. Keys are never printed.
+LangSmith tracing is switched on only when a LangSmith key is present, so with
+no key nothing tries to reach the network. Taught in chapter 01.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from . import course_model
+
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+_LANGSMITH_KEYS = ("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What `ChatOpenAI` needs to reach the chosen backend."""
+
+    backend: str  # "course model", "OpenAI" or "OpenAI-compatible server"
+    model: str
+    base_url: str | None
+    api_key: SecretStr = field(repr=False)
+
+    def __str__(self) -> str:
+        where = {
+            "course model": "offline, served inside this kernel",
+            "OpenAI": "api.openai.com",
+        }.get(self.backend, self.base_url or "")
+        return f"Model backend: {self.backend} ({where}), model {self.model!r}"
+
+
+def model_settings() -> ModelSettings:
+    """Choose the backend from the environment (see the module docstring) and configure tracing."""
+    configure_tracing()
+    model_override = os.environ.get("COURSE_MODEL", "").strip()
+    base_url = os.environ.get("OPENAI_BASE_URL", "").strip()
+    key = openai_key()
+    if base_url:
+        return ModelSettings(
+            backend="OpenAI-compatible server",
+            model=model_override or OPENAI_DEFAULT_MODEL,
+            base_url=base_url,
+            api_key=SecretStr(key or "not-needed"),  # most local servers accept any key
+        )
+    if key:
+        return ModelSettings("OpenAI", model_override or OPENAI_DEFAULT_MODEL, None, SecretStr(key))
+    return ModelSettings(
+        backend="course model",
+        model=course_model.MODEL_NAME,
+        base_url=course_model.ensure_running(),
+        api_key=SecretStr("course-model-needs-no-key"),
+    )
+
+
+def openai_key() -> str | None:
+    """The OpenAI key from the environment, else from Colab's secrets; never asks for one."""
+    key = os.environ.get("OPENAI_API_KEY", "").strip()
+    return key or _colab_secret("OPENAI_API_KEY")
+
+
+def _colab_secret(name: str) -> str | None:
+    if "google.colab" not in sys.modules:
+        return None
+    try:
+        from google.colab import userdata  # type: ignore[import-not-found]
+
+        return (userdata.get(name) or "").strip() or None
+    except Exception:  # secret missing, or notebook access not granted
+        return None
+
+
+def person_is_present() -> bool:
+    """True only in an interactive kernel with a person at it: never under CI, nbval or a script."""
+    if os.environ.get("CI") or "pytest" in sys.modules or not sys.stdin:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    return bool(kernel) and bool(getattr(kernel, "_allow_stdin", False))
+
+
+def ask_for_openai_key() -> bool:
+    """Ask for an OpenAI key with `getpass` when a person is present; True when one was given.
+
+    The key goes into this process's environment only: it is never printed,
+    stored in a notebook output or written to disk. Call `model_settings()` again
+    afterwards to switch to OpenAI.
+    """
+    if not person_is_present():
+        return False
+    from getpass import getpass
+
+    key = getpass("OpenAI API key (leave empty to keep the offline course model): ").strip()
+    if key:
+        os.environ["OPENAI_API_KEY"] = key
+    return bool(key)
+
+
+def configure_tracing() -> bool:
+    """Trace to LangSmith only when a LangSmith key is present; otherwise make sure nothing tries."""
+    has_key = any(os.environ.get(name, "").strip() for name in _LANGSMITH_KEYS)
+    if has_key:
+        os.environ.setdefault("LANGSMITH_TRACING", "true")
+        os.environ.setdefault("LANGSMITH_PROJECT", "hands-on-langchain-streaming")
+    else:
+        for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGCHAIN_TRACING"):
+            os.environ[name] = "false"
+    return has_key

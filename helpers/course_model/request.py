@@ -1,0 +1,204 @@
+"""Read and check a Chat Completions request body, the way OpenAI's API would.
+
+Everything the server needs from the body ends up in one `ChatRequest`; anything
+malformed becomes an `ApiError` with the status and message OpenAI would send,
+so a learner's mistake reads the same here as it would against the real API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ApiError, bad_request
+
+MODEL_NAME = "course-model"
+ROLES = ("system", "developer", "user", "assistant", "tool")
+MAX_STOP_SEQUENCES = 4
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """The parts of a Chat Completions request that change what the course model says or how."""
+
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    tool_choice: str | dict[str, Any] | None
+    parallel_tool_calls: bool
+    stream: bool
+    include_usage: bool
+    max_tokens: int | None
+    stop: tuple[str, ...]
+    fingerprint: str  # canonical JSON of the body, from which ids are derived
+
+
+def parse_chat_request(raw: bytes) -> ChatRequest:
+    """Parse `raw` (the HTTP body) into a `ChatRequest`, or raise the `ApiError` OpenAI would."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise bad_request(
+            "We could not parse the JSON body of your request. The course model expects a JSON object."
+        ) from None
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+
+    _check_model(body.get("model"))
+    messages = _check_messages(body.get("messages"))
+    tools = _check_tools(body.get("tools"))
+    tool_choice = _check_tool_choice(body.get("tool_choice"), tools)
+    stream = _check_bool(body, "stream", default=False)
+    _check_n(body.get("n"))
+    stream_options = body.get("stream_options")
+    if stream_options is not None:
+        if not stream:
+            raise bad_request("stream_options is only allowed when stream is true.", "stream_options")
+        if not isinstance(stream_options, dict):
+            raise bad_request("stream_options must be an object.", "stream_options")
+    include_usage = bool((stream_options or {}).get("include_usage", False))
+
+    return ChatRequest(
+        messages=messages,
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=_check_bool(body, "parallel_tool_calls", default=True),
+        stream=stream,
+        include_usage=include_usage,
+        max_tokens=_check_max_tokens(body),
+        stop=_check_stop(body.get("stop")),
+        fingerprint=json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    )
+
+
+def _check_model(model: Any) -> None:
+    if model is None:
+        raise bad_request("You must provide a model parameter.", "model")
+    if model != MODEL_NAME:
+        raise ApiError(
+            404,
+            f"The model `{model}` does not exist. The course model serves one model: `{MODEL_NAME}`.",
+            param="model",
+            code="model_not_found",
+        )
+
+
+def _check_messages(messages: Any) -> list[dict[str, Any]]:
+    if messages is None:
+        raise bad_request("Missing required parameter: 'messages'.", "messages", "missing_required_parameter")
+    if not isinstance(messages, list) or not messages:
+        raise bad_request("'messages' must be a non-empty array of message objects.", "messages")
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict):
+            raise bad_request(f"{where} must be an object.", where)
+        role = message.get("role")
+        if role not in ROLES:
+            raise bad_request(
+                f"Invalid value for '{where}.role': {role!r}. Supported values are: {', '.join(ROLES)}.",
+                f"{where}.role",
+            )
+        _check_content(message, where)
+        if role == "tool" and not isinstance(message.get("tool_call_id"), str):
+            raise bad_request(f"Missing required parameter: '{where}.tool_call_id'.", f"{where}.tool_call_id")
+        if role == "assistant" and message.get("tool_calls") is not None:
+            _check_assistant_tool_calls(message["tool_calls"], where)
+    return messages
+
+
+def _check_content(message: dict[str, Any], where: str) -> None:
+    content = message.get("content")
+    if content is None:
+        if message["role"] == "assistant":
+            return  # an assistant turn that only calls tools has no content
+        raise bad_request(f"Missing required parameter: '{where}.content'.", f"{where}.content")
+    if isinstance(content, str):
+        return
+    if isinstance(content, list) and all(isinstance(part, dict) and "type" in part for part in content):
+        return
+    raise bad_request(
+        f"Invalid type for '{where}.content': expected a string or an array of content parts.",
+        f"{where}.content",
+    )
+
+
+def _check_assistant_tool_calls(tool_calls: Any, where: str) -> None:
+    if not isinstance(tool_calls, list):
+        raise bad_request(f"'{where}.tool_calls' must be an array.", f"{where}.tool_calls")
+    for j, call in enumerate(tool_calls):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise bad_request(
+                f"'{where}.tool_calls[{j}]' must have an id and a function with a name.",
+                f"{where}.tool_calls[{j}]",
+            )
+
+
+def _check_tools(tools: Any) -> list[dict[str, Any]]:
+    if tools is None:
+        return []
+    if not isinstance(tools, list):
+        raise bad_request("'tools' must be an array.", "tools")
+    for i, tool in enumerate(tools):
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(function, dict):
+            raise bad_request(f"tools[{i}] must be {{'type': 'function', 'function': {{...}}}}.", f"tools[{i}]")
+        if not isinstance(function.get("name"), str) or not function["name"]:
+            raise bad_request(f"Missing required parameter: 'tools[{i}].function.name'.", f"tools[{i}].function.name")
+    return tools
+
+
+def _check_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> str | dict[str, Any] | None:
+    if choice is None:
+        return None
+    if choice in ("auto", "none", "required"):
+        if choice == "required" and not tools:
+            raise bad_request("tool_choice 'required' is only allowed when 'tools' are specified.", "tool_choice")
+        return choice
+    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
+        name = choice["function"].get("name")
+        if name not in {tool["function"]["name"] for tool in tools}:
+            raise bad_request(f"tool_choice names the function {name!r}, which is not in 'tools'.", "tool_choice")
+        return choice
+    raise bad_request(
+        "Invalid value for 'tool_choice': use 'auto', 'none', 'required' or "
+        "{'type': 'function', 'function': {'name': ...}}.",
+        "tool_choice",
+    )
+
+
+def _check_bool(body: dict[str, Any], key: str, *, default: bool) -> bool:
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise bad_request(f"Invalid type for '{key}': expected a boolean.", key)
+    return value
+
+
+def _check_n(n: Any) -> None:
+    if n is not None and n != 1:
+        raise bad_request("The course model only supports n=1: it would give the same answer every time.", "n")
+
+
+def _check_max_tokens(body: dict[str, Any]) -> int | None:
+    for key in ("max_completion_tokens", "max_tokens"):
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise bad_request(f"Invalid value for '{key}': expected an integer of at least 1.", key)
+        return value
+    return None
+
+
+def _check_stop(stop: Any) -> tuple[str, ...]:
+    if stop is None:
+        return ()
+    if isinstance(stop, str):
+        stop = [stop]
+    if not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop):
+        raise bad_request("'stop' must be a non-empty string or an array of non-empty strings.", "stop")
+    if len(stop) > MAX_STOP_SEQUENCES:
+        raise bad_request(f"'stop' allows at most {MAX_STOP_SEQUENCES} sequences.", "stop")
+    return tuple(stop)

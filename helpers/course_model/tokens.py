@@ -1,0 +1,55 @@
+"""Split text into word-piece tokens, the way the course model streams it.
+
+Real models stream sub-word tokens: a word usually carries its leading space
+(" stream"), punctuation comes on its own (","), and long words arrive in
+pieces (" stream" + "ing"). We imitate that closely enough for learners to see
+the same shapes in their `AIMessageChunk`s, while keeping the rule simple and
+deterministic. Joining the tokens always gives back the exact text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A run of letters or digits with its leading space, a single punctuation mark
+# with its leading space, or leftover whitespace (newlines, double spaces).
+_PIECE = re.compile(r" ?[A-Za-z]+| ?\d+| ?[^\sA-Za-z\d]|\s+")
+
+# Common English endings that real tokenizers tend to split off.
+_SUFFIXES = ("ing", "tion", "ment", "ness", "able", "ally", "ed", "ly", "er", "s")
+_LONG_WORD = 10  # letters; longer words with no known ending are cut in chunks
+_CHUNK = 6
+
+
+def _chunk_long(piece: str) -> list[str]:
+    """Cut a very long word into chunks, the first keeping the leading space."""
+    letters = piece.lstrip(" ")
+    if len(letters) <= _LONG_WORD:
+        return [piece]
+    head = len(piece) - len(letters) + _CHUNK
+    return [piece[:head]] + _chunk_long(piece[head:])
+
+
+def _split_word(piece: str) -> list[str]:
+    """Split one word (with its optional leading space) into word pieces."""
+    letters = piece.lstrip(" ")
+    if not letters.isalpha() or len(letters) < 7:
+        return [piece]
+    for suffix in _SUFFIXES:
+        if letters.lower().endswith(suffix) and len(letters) - len(suffix) >= 4:
+            cut = len(piece) - len(suffix)
+            return _chunk_long(piece[:cut]) + [piece[cut:]]
+    return _chunk_long(piece)
+
+
+def tokenize(text: str) -> list[str]:
+    """Return the tokens of `text`; `"".join(tokenize(text)) == text` always holds."""
+    tokens: list[str] = []
+    for match in _PIECE.finditer(text):
+        tokens.extend(_split_word(match.group()))
+    return tokens
+
+
+def count_tokens(text: str) -> int:
+    """How many tokens `text` costs, for the usage numbers the model reports."""
+    return len(tokenize(text))
