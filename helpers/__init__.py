@@ -1,0 +1,17 @@
+"""Shared code for the hands-on LangChain streaming course.
+
+Each module is taught in a chapter and reused by the chapters after it:
+
+- `backend`            which model to talk to (course model, OpenAI, any compatible server) — chapter 01
+- `course_model`       the offline, deterministic, OpenAI-compatible course model — chapter 01
+- `tools`              the math tools and `final_answer` — chapter 02
+- `agent`              the prompt and the tool-calling agent runnable — chapter 02
+- `agent_executor`     the simple agent executor loop — chapter 02
+- `tool_calls`         running tool calls safely, errors included — chapter 02
+- `queue_handler`      `QueueCallbackHandler`, streaming through an asyncio.Queue — chapter 03
+- `streaming_executor` the async streaming executor and `AgentRun` — chapter 03
+
+Importing `helpers` starts nothing; the course model starts on first use.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,397 @@
+"""Read an arithmetic question, in words or symbols, into an expression tree.
+
+    parse_question("What is 10 plus 10?")            → 10 + 10
+    parse_question("Subtract 4 from 10")             → 10 - 4
+    parse_question("Now multiply that by 3")         → previous answer × 3
+    parse_question("What is NLP?")                   → None
+
+Two steps. `_lex` turns the text into tokens: numbers (digits or number words),
+operators (symbols or phrases such as "divided by"), parentheses, references to
+the previous answer, and the few words that shape imperative questions ("add …
+to …", "the sum of … and …"). Polite filler ("what is", "please") is dropped;
+any other word means the question is not arithmetic, which keeps "What is NLP?"
+and "What is GPT-4?" out. Then `_Parser` reads the tokens by recursive descent
+with Python's precedence: `^` binds tightest and to the right, unary minus sits
+below it (`-2 ^ 2` is -4), then `* /`, then `+ -`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .expression import (
+    ADD,
+    DIVIDE,
+    MULTIPLY,
+    POWER,
+    SUBTRACT,
+    BinaryOp,
+    Expr,
+    Number,
+    Previous,
+    has_operation,
+    negate,
+)
+
+# -- tokens -----------------------------------------------------------------------------------
+
+NUM = "number"
+PREV = "previous"  # "that", "it", "the answer"
+OP = "operator"  # + - * / ^ ; a leading one means "the previous answer <op> ..."
+INFIX = "infix"  # "x" and "over": operators only between two operands
+NEG = "negative"  # "negative": unary minus only
+POSTFIX = "postfix"  # "squared", "cubed": value is the exponent
+PREFIX = "prefix"  # "the square root of": value is the exponent
+VERB = "verb"  # "add", "subtract", "multiply", "divide": value is the operator
+AGGREGATE = "aggregate"  # "the sum of", "the difference between": value is the operator
+SEP = "separator"  # "to", "from", "by", "and", ","
+LPAREN, RPAREN = "(", ")"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    value: object = None
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# Multi-word phrases first, then single words; `None` means "filler, drop it".
+_PHRASES: dict[tuple[str, ...], Token | None] = {
+    **{_phrase(p): Token(OP, ADD) for p in ("plus", "added to")},
+    **{_phrase(p): Token(OP, SUBTRACT) for p in ("minus", "take away")},
+    **{_phrase(p): Token(OP, MULTIPLY) for p in ("times", "multiplied by")},
+    **{_phrase(p): Token(OP, DIVIDE) for p in ("divided by",)},
+    **{
+        _phrase(p): Token(OP, POWER)
+        for p in ("to the power of", "to the power", "raised to the power of", "raised to the power", "raised to")
+    },
+    _phrase("x"): Token(INFIX, MULTIPLY),
+    _phrase("over"): Token(INFIX, DIVIDE),
+    _phrase("negative"): Token(NEG),
+    _phrase("squared"): Token(POSTFIX, 2),
+    _phrase("cubed"): Token(POSTFIX, 3),
+    **{_phrase(p): Token(PREFIX, 0.5) for p in ("the square root of", "square root of", "sqrt", "sqrt of")},
+    **{_phrase(p): Token(PREFIX, 1 / 3) for p in ("the cube root of", "cube root of")},
+    **{_phrase(p): Token(PREFIX, 2) for p in ("the square of", "square of")},
+    **{_phrase(p): Token(PREFIX, 3) for p in ("the cube of", "cube of")},
+    _phrase("add"): Token(VERB, ADD),
+    _phrase("subtract"): Token(VERB, SUBTRACT),
+    _phrase("multiply"): Token(VERB, MULTIPLY),
+    _phrase("divide"): Token(VERB, DIVIDE),
+    **{_phrase(p): Token(AGGREGATE, ADD) for p in ("the sum of", "sum of", "the total of", "total of")},
+    **{_phrase(p): Token(AGGREGATE, MULTIPLY) for p in ("the product of", "product of")},
+    **{
+        _phrase(p): Token(AGGREGATE, SUBTRACT)
+        for p in ("the difference between", "difference between", "the difference of", "difference of")
+    },
+    **{_phrase(p): Token(AGGREGATE, DIVIDE) for p in ("the quotient of", "quotient of")},
+    **{_phrase(p): Token(SEP, p) for p in ("to", "from", "by", "and")},
+    **{
+        _phrase(p): Token(PREV)
+        for p in (
+            "that", "it", "this", "the result", "the answer", "the previous answer", "the previous result",
+            "the last answer", "the last result", "that result", "that answer", "that number", "this number",
+            "the previous number", "previous answer", "previous result",
+        )
+    },
+    **{
+        _phrase(p): None
+        for p in (
+            "what", "what's", "whats", "is", "are", "was", "calculate", "compute", "evaluate", "work out",
+            "solve", "tell me", "please", "now", "then", "the", "equal", "equals", "give me", "find", "how much",
+            "do", "does", "you", "get", "if", "i", "we", "can", "could", "would", "will", "me", "thanks",
+            "thank you", "quick", "question", "hi", "hello", "hey", "ok", "okay", "so", "well", "about",
+            "raise", "the value of", "value of", "the result of", "result of", "the answer to", "answer to",
+            "the answer of",
+        )
+    },
+}
+_LONGEST_PHRASE = max(len(phrase) for phrase in _PHRASES)
+
+_UNITS = "zero one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBER_WORDS: dict[str, int] = {
+    **{word: value for value, word in enumerate(_UNITS)},
+    **{word: value + 10 for value, word in enumerate(_TEENS)},
+    **{word: (value + 2) * 10 for value, word in enumerate(_TENS)},
+    "hundred": 100,
+    "thousand": 1_000,
+    "million": 1_000_000,
+}
+
+_SYMBOLS: dict[str, Token | None] = {
+    "**": Token(OP, POWER), "^": Token(OP, POWER),
+    "+": Token(OP, ADD),
+    "-": Token(OP, SUBTRACT), "−": Token(OP, SUBTRACT), "–": Token(OP, SUBTRACT),
+    "*": Token(OP, MULTIPLY), "×": Token(OP, MULTIPLY), "·": Token(OP, MULTIPLY),
+    "/": Token(OP, DIVIDE), "÷": Token(OP, DIVIDE),
+    "√": Token(PREFIX, 0.5),
+    "(": Token(LPAREN), ")": Token(RPAREN),
+    ",": Token(SEP, ","),
+    **{mark: None for mark in "?!.:;=\"'"},
+}
+
+_PIECE = re.compile(
+    r"""
+      (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)? | \d+\.\d+ | \d+ | \.\d+)
+    | (?P<word>[a-z]+(?:'[a-z]+)?)
+    | (?P<symbol>\*\*|[-+*/^×÷−–·√(),?!.:;="'])
+    | (?P<space>\s+)
+    | (?P<other>.)
+    """,
+    re.VERBOSE,
+)
+
+
+# For each verb, the word before its second operand, and whether that operand comes
+# first in the arithmetic: "subtract 4 from 10" is 10 - 4.
+_IMPERATIVE_SEPARATORS: dict[str, dict[str, bool]] = {
+    ADD: {"to": True, "and": False},
+    SUBTRACT: {"from": True},
+    MULTIPLY: {"by": False, "and": False},
+    DIVIDE: {"by": False},
+}
+
+
+class NotArithmetic(Exception):
+    """Raised inside the lexer and parser; `parse_question` turns it into `None`."""
+
+
+def _lex(question: str) -> list[Token]:
+    text = question.lower().replace("’", "'")
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # "twenty-one" is two number words
+    tokens: list[Token] = []
+    words: list[str] = []
+    for match in _PIECE.finditer(text):
+        kind, piece = match.lastgroup, match.group()
+        if kind == "word":
+            words.append(piece)
+            continue
+        if kind == "space":
+            continue  # words on both sides may form one phrase ("divided by")
+        tokens.extend(_read_words(words))
+        words = []
+        if kind == "number":
+            tokens.append(Token(NUM, _number(piece)))
+        elif kind == "symbol":
+            token = _SYMBOLS[piece]
+            if token is not None:
+                tokens.append(token)
+        elif kind == "other":
+            raise NotArithmetic(piece)
+    tokens.extend(_read_words(words))
+    return tokens
+
+
+def _number(digits: str) -> int | float:
+    digits = digits.replace(",", "")
+    return float(digits) if "." in digits else int(digits)
+
+
+def _read_words(words: list[str]) -> list[Token]:
+    """Tokens for a run of words: the longest known phrase wins, then number words."""
+    tokens: list[Token] = []
+    i = 0
+    while i < len(words):
+        for length in range(min(_LONGEST_PHRASE, len(words) - i), 0, -1):
+            phrase = tuple(words[i : i + length])
+            if phrase in _PHRASES:
+                token = _PHRASES[phrase]
+                if token is not None:
+                    tokens.append(token)
+                i += length
+                break
+        else:
+            value, i = _read_number_words(words, i)
+            tokens.append(Token(NUM, value))
+    return tokens
+
+
+def _read_number_words(words: list[str], start: int) -> tuple[int, int]:
+    """Read "twenty one", "three hundred", "two thousand five" from `start`; return (value, next index).
+
+    Only well-formed sequences join: "five six" is two numbers (and so not a
+    question we understand), "twenty one" is one. "and" inside numbers
+    ("one hundred and five") is not supported: it would clash with "the sum of
+    … and …".
+    """
+    total, group, last = 0, 0, None
+    i = start
+    while i < len(words) and words[i] in _NUMBER_WORDS:
+        value = _NUMBER_WORDS[words[i]]
+        if value == 0:
+            kind, allowed = "zero", last is None
+        elif value < 10:
+            kind, allowed = "unit", last in (None, "tens", "hundred", "scale")
+        elif value < 100:
+            kind, allowed = ("teen" if value < 20 else "tens"), last in (None, "hundred", "scale")
+        elif value == 100:
+            kind, allowed = "hundred", last in (None, "unit", "teen")
+        else:
+            kind, allowed = "scale", last != "scale"
+        if not allowed:
+            break
+        if kind == "hundred":
+            group = (group or 1) * 100
+        elif kind == "scale":
+            total, group = total + (group or 1) * value, 0
+        else:
+            group += value
+        last, i = kind, i + 1
+    if i == start:
+        raise NotArithmetic(words[start])
+    return total + group, i
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+class _Parser:
+    """Recursive descent over the tokens; each method reads one precedence level."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.position = 0
+
+    def peek(self, *kinds: str) -> Token | None:
+        """The next token if it is one of `kinds`, else None."""
+        if self.position < len(self.tokens) and self.tokens[self.position].kind in kinds:
+            return self.tokens[self.position]
+        return None
+
+    def take(self, *kinds: str) -> Token:
+        token = self.peek(*kinds)
+        if token is None:
+            raise NotArithmetic(f"expected {' or '.join(kinds)}")
+        self.position += 1
+        return token
+
+    def take_separator(self, *words: str) -> bool:
+        token = self.peek(SEP)
+        if token is not None and token.value in words:
+            self.position += 1
+            return True
+        return False
+
+    def question(self) -> Expr:
+        expr = self.sum()
+        if self.position != len(self.tokens):
+            raise NotArithmetic("unexpected words after the expression")
+        return expr
+
+    def sum(self) -> Expr:
+        expr = self.product()
+        while (token := self.peek(OP)) and token.value in (ADD, SUBTRACT):
+            self.position += 1
+            expr = BinaryOp(token.value, expr, self.product())
+        return expr
+
+    def product(self) -> Expr:
+        expr = self.unary()
+        while (token := self.peek(OP, INFIX)) and token.value in (MULTIPLY, DIVIDE):
+            self.position += 1
+            expr = BinaryOp(token.value, expr, self.unary())
+        return expr
+
+    def unary(self) -> Expr:
+        token = self.peek(OP, NEG)
+        if token is not None and (token.kind == NEG or token.value == SUBTRACT):
+            self.position += 1
+            return negate(self.unary())
+        if token is not None and token.value == ADD:
+            self.position += 1
+            return self.unary()
+        return self.power()
+
+    def power(self) -> Expr:
+        base = self.postfix()
+        if (token := self.peek(OP)) and token.value == POWER:
+            self.position += 1
+            return BinaryOp(POWER, base, self.unary())  # right-associative, and 2 ^ -1 works
+        return base
+
+    def postfix(self) -> Expr:
+        expr = self.primary()
+        while token := self.peek(POSTFIX):
+            self.position += 1
+            expr = BinaryOp(POWER, expr, Number(token.value))
+        return expr
+
+    def primary(self) -> Expr:
+        token = self.take(NUM, PREV, LPAREN, PREFIX, VERB, AGGREGATE)
+        if token.kind == NUM:
+            return Number(token.value)
+        if token.kind == PREV:
+            return Previous()
+        if token.kind == LPAREN:
+            expr = self.sum()
+            self.take(RPAREN)
+            return expr
+        if token.kind == PREFIX:
+            return BinaryOp(POWER, self.unary(), Number(token.value))
+        if token.kind == VERB:
+            return self.imperative(token.value)
+        return self.aggregate(token.value)
+
+    def imperative(self, operator: str) -> Expr:
+        """Read "add A to B" (B + A), "subtract A from B" (B - A), "multiply A by B", "divide A by B"."""
+        first = self.sum()
+        for separator, second_goes_first in _IMPERATIVE_SEPARATORS[operator].items():
+            if self.take_separator(separator):
+                second = self.sum()
+                return BinaryOp(operator, second, first) if second_goes_first else BinaryOp(operator, first, second)
+        raise NotArithmetic("an imperative needs its second operand")
+
+    def aggregate(self, operator: str) -> Expr:
+        """Read "the sum of 1, 2 and 3" ((1 + 2) + 3) or "the difference between A and B" (A - B)."""
+        expr = self.sum()
+        count = 1
+        while self.take_separator(",", "and"):
+            self.take_separator("and")  # the Oxford comma: "1, 2, and 3"
+            expr = BinaryOp(operator, expr, self.sum())
+            count += 1
+        if count < 2:
+            raise NotArithmetic("an aggregate needs at least two operands")
+        return expr
+
+
+def _implicit_previous(tokens: list[Token]) -> list[Token]:
+    """Start with the previous answer when the question starts with an operator ("times 2", "squared").
+
+    A leading minus stays a negative sign ("minus 3 plus 5" is -3 + 5).
+    """
+    first = tokens[0] if tokens else None
+    if first is not None and (first.kind == POSTFIX or (first.kind == OP and first.value != SUBTRACT)):
+        return [Token(PREV), *tokens]
+    return tokens
+
+
+def _trim_separators(tokens: list[Token]) -> list[Token]:
+    """Drop a leading "And …" or a trailing ", please" comma, which carry no arithmetic."""
+    start, end = 0, len(tokens)
+    while start < end and tokens[start].kind == SEP:
+        start += 1
+    while end > start and tokens[end - 1].kind == SEP:
+        end -= 1
+    return tokens[start:end]
+
+
+def parse_question(question: str) -> Expr | None:
+    """The arithmetic in `question` as an expression tree, or None when it is not an arithmetic question.
+
+    A question counts as arithmetic only when every word is understood and there
+    is at least one operation: "What is 5?" and "What is it?" are not.
+    """
+    try:
+        tokens = _implicit_previous(_trim_separators(_lex(question)))
+        if not tokens:
+            return None
+        expr = _Parser(tokens).question()
+    except NotArithmetic:
+        return None
+    return expr if has_operation(expr) else None

@@ -1,0 +1,178 @@
+"""The async streaming agent executor and `AgentRun`. Taught in chapter 03.
+
+`StreamingAgentExecutor` runs the same agent as chapter 02's executor, but
+streams every step (so a `QueueCallbackHandler` sees each token as it is made)
+and runs a step's tool calls concurrently through their async interface.
+
+Running it while consuming its stream takes some care: start the run as a task,
+iterate over the handler, await the task for its result or error, and cancel it
+when the consumer stops early. `AgentRun` does all of that in one place:
+
+    async with executor.stream("What is 10 + 10?") as run:
+        async for item in run:          # AIMessageChunk, or STEP_END
+            ...
+    print(run.result.answer)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncGenerator, AsyncIterator
+
+from langchain_core.messages import AIMessageChunk, BaseMessage
+
+from .agent_executor import AgentExecutorBase, AgentResult, as_ai_message
+from .queue_handler import QueueCallbackHandler, StreamCancelled
+from .tool_calls import arun_tool_call
+
+
+DEFAULT_TIMEOUT = 300.0  # seconds a whole run may take before it is stopped
+_WIND_DOWN_SECONDS = 5.0  # how long a cancelled run may take to finish its clean-up
+
+
+class AgentTimeout(TimeoutError):
+    """The run took longer than its `timeout`."""
+
+
+class StreamingAgentExecutor(AgentExecutorBase):
+    """Chapter 03's executor: streamed steps, concurrent tools, a handler that always gets closed."""
+
+    async def ainvoke(
+        self,
+        question: str,
+        handler: QueueCallbackHandler | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> AgentResult:
+        """Answer `question`, streaming every step into `handler`.
+
+        However the run ends, the handler is closed: with `DONE` when it
+        finishes (also when `max_iterations` runs out), or with the error, so a
+        consumer reading the handler always stops. `timeout` bounds the whole run.
+        """
+        self._check_question(question)
+        if handler is not None and handler.closed:
+            raise ValueError("this handler already ended a run: call handler.reset() or make a new one")
+        run = asyncio.ensure_future(self._run(question, handler))
+        try:
+            finished, _ = await asyncio.wait({run}, timeout=timeout)
+        except asyncio.CancelledError:  # our caller cancelled us: stop the run, then pass it on
+            await self._stop(run, handler, StreamCancelled("the agent run was cancelled before it finished"))
+            raise
+        if not finished:
+            # Close the handler *before* cancelling, so the consumer learns why the run stopped.
+            error = AgentTimeout(f"the agent run took longer than {timeout} s and was stopped")
+            await self._stop(run, handler, error)
+            raise error
+        try:
+            result = run.result()
+        except BaseException as error:
+            self._close(handler, error)
+            raise
+        self._close(handler)
+        return result
+
+    async def _stop(self, run: asyncio.Future, handler: QueueCallbackHandler | None, error: BaseException) -> None:
+        """Close the handler with `error`, cancel the run and wait (bounded) until it has wound down."""
+        self._close(handler, error)
+        run.cancel()
+        try:
+            await asyncio.wait({run}, timeout=_WIND_DOWN_SECONDS)
+        except asyncio.CancelledError:  # cancelled while winding down: still leave nothing pending
+            await asyncio.wait({run}, timeout=_WIND_DOWN_SECONDS)
+            raise
+        if run.done() and not run.cancelled():
+            run.exception()  # seen: it is the reason we stopped, or irrelevant now
+
+    async def _run(self, question: str, handler: QueueCallbackHandler | None) -> AgentResult:
+        scratchpad: list[BaseMessage] = []
+        for step in range(1, self.max_iterations + 1):
+            message = as_ai_message(await self._stream_step(self._inputs(question, scratchpad), handler))
+            results = await asyncio.gather(*(arun_tool_call(call, self.tools) for call in message.tool_calls))
+            scratchpad += [message, *results, *self._invalid_call_messages(message)]
+            if (result := self._answer_in(message, list(results), step, scratchpad)) is not None:
+                return self._remember(question, result)
+        return self._remember(question, self._out_of_steps(scratchpad))
+
+    async def _stream_step(self, inputs: dict, handler: QueueCallbackHandler | None) -> AIMessageChunk:
+        """Stream one agent step and merge its chunks, in order, into one message."""
+        config = {"callbacks": [handler]} if handler is not None else {}
+        merged: AIMessageChunk | None = None
+        async for chunk in self.agent.astream(inputs, config=config):
+            merged = chunk if merged is None else merged + chunk
+        if merged is None:
+            raise RuntimeError("the model streamed nothing for this step")
+        return merged
+
+    @staticmethod
+    def _close(handler: QueueCallbackHandler | None, error: BaseException | None = None) -> None:
+        if handler is not None:
+            handler.close(error)
+
+    def stream(
+        self, question: str, handler: QueueCallbackHandler | None = None, *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> "AgentRun":
+        """Run the agent and stream it: `async with executor.stream(q) as run: async for item in run: ...`."""
+        return AgentRun(self, question, handler, timeout=timeout)
+
+
+class AgentRun:
+    """One streamed agent run: the task, the handler it feeds, and its result.
+
+    Leaving the `async with` block early (a `break`, an exception, or the
+    consumer being cancelled) cancels the run and waits for it to wind down, so
+    no task is left pending.
+    """
+
+    def __init__(
+        self,
+        executor: StreamingAgentExecutor,
+        question: str,
+        handler: QueueCallbackHandler | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> None:
+        executor._check_question(question)
+        self.executor = executor
+        self.question = question
+        self.handler = handler if handler is not None else QueueCallbackHandler()
+        self.timeout = timeout
+        self.result: AgentResult | None = None
+        self._task: asyncio.Task[AgentResult] | None = None
+        self._iterators: list[AsyncGenerator[AIMessageChunk | str, None]] = []
+
+    async def __aenter__(self) -> "AgentRun":
+        if self._task is not None:
+            raise RuntimeError("an AgentRun can only be entered once; call executor.stream() again")
+        self.handler.reset()  # before the task starts, so nothing stale is read
+        self._task = asyncio.create_task(
+            self.executor.ainvoke(self.question, self.handler, timeout=self.timeout)
+        )
+        return self
+
+    def __aiter__(self) -> AsyncIterator[AIMessageChunk | str]:
+        if self._task is None:
+            raise RuntimeError("use `async with executor.stream(...) as run:` before iterating over the run")
+        iterator = self._items(self._task)
+        self._iterators.append(iterator)
+        return iterator
+
+    async def _items(self, task: asyncio.Task[AgentResult]) -> AsyncGenerator[AIMessageChunk | str, None]:
+        async for item in self.handler:
+            yield item
+        self.result = await task  # the answer, or the run's error
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for iterator in self._iterators:
+            await iterator.aclose()  # a consumer that broke out leaves its loop suspended: end it now
+        task = self._task
+        if task is None:
+            return
+        if not task.done():
+            if not self.handler.closed:  # still running: stop it (a closed handler means it is ending)
+                task.cancel()
+            # Wait for the run to wind down (bounded). asyncio.wait does not raise the task's
+            # error, and if *we* are cancelled meanwhile, that cancellation still propagates.
+            await asyncio.wait([task], timeout=_WIND_DOWN_SECONDS)
+        if task.done() and not task.cancelled():
+            task.exception()  # mark the run's error as seen: no "exception was never retrieved"

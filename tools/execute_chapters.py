@@ -1,0 +1,62 @@
+"""Re-execute chapters top to bottom on the course model and write their outputs in place.
+
+The committed outputs are what nbval compares against in `make test`, so they
+must come from a clean run on the deterministic course model: no API key, no
+pacing delay, a fresh kernel per chapter. Running this twice changes nothing.
+
+    python tools/execute_chapters.py                  # every chapter
+    python tools/execute_chapters.py chapters/01-*.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+CELL_TIMEOUT = 60  # seconds; a cell that takes longer is a bug, not a slow machine
+
+
+def course_model_env() -> None:
+    """Make the kernels use the offline course model, unpaced, whatever this shell has set."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL", "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"):
+        os.environ.pop(name, None)
+    os.environ["COURSE_MODEL_DELAY"] = "0"
+
+
+def execute(path: Path) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    client = NotebookClient(
+        notebook, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    elapsed = time.perf_counter() - started
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+    notebook.metadata.pop("widgets", None)  # widget state is per-session noise
+    nbformat.write(notebook, path)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="chapters to execute (default: all)")
+    args = parser.parse_args(argv)
+    course_model_env()
+    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    for path in paths:
+        print(f"executing {path.relative_to(ROOT) if path.is_absolute() else path} ...", end=" ", flush=True)
+        print(f"{execute(path):.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
