@@ -18,21 +18,21 @@ from dataclasses import dataclass
 
 from .long_answer import LONG_ANSWER
 
-NO_QUESTION = "There is no question for me to answer yet: send a user message, for example: What is ten plus ten?"
+NO_QUESTION = 'There is no question for me to answer yet: send a user message, for example "What is ten plus ten?"'
 
 NO_PREVIOUS_ANSWER = (
     "Your question refers to a previous answer, but I can't find one in this conversation. "
-    "Please ask the whole question, for example: What is twenty times three?"
+    'Please ask the whole question, for example "What is twenty times three?"'
 )
 
 GREETING = (
     "Hello! I'm the course model, a small offline stand-in for a real LLM that streams its answers "
-    "token by token. Try an arithmetic question such as What is ten plus ten?, or ask me What is NLP?"
+    'token by token. Try an arithmetic question such as "What is ten plus ten?", or ask me "What is NLP?"'
 )
 
 FALLBACK = (
-    "I'm the offline course model, so I only know arithmetic (try What is ten plus ten?) and a few course "
-    "questions, such as What is NLP? or What is streaming? To use a real model, set OPENAI_API_KEY "
+    "I'm the offline course model, so I only know arithmetic (try \"What is ten plus ten?\") and a few course "
+    "questions, such as \"What is NLP?\" or \"What is streaming?\" To use a real model, set OPENAI_API_KEY "
     "(for OpenAI) or OPENAI_BASE_URL (for any OpenAI-compatible server such as Ollama, vLLM or LM Studio) "
     "and restart the kernel."
 )

@@ -73,7 +73,7 @@ class DivisionByZero(ArithmeticProblem):
 
 
 class TooLarge(ArithmeticProblem):
-    explanation = f"is too large for me to work out: the result would have more than {MAX_DIGITS:,} digits."
+    explanation = "is too large for me to work out."
 
 
 class NotReal(ArithmeticProblem):

@@ -26,6 +26,7 @@ from .request import MODEL_NAME, parse_chat_request
 
 DEFAULT_DELAY = 0.02  # seconds per token: streaming a person can watch
 MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_DRAIN_BYTES = 32 * 1024 * 1024  # a refused body up to this size is read and dropped, not left unread
 IDLE_TIMEOUT = 30.0  # seconds a kept-alive connection may sit idle
 
 _ROUTES = {"/v1/chat/completions": "POST", "/v1/models": "GET", f"/v1/models/{MODEL_NAME}": "GET"}
@@ -163,10 +164,20 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(411, "A Content-Length header is required.", code="length_required")
         size = int(length)
         if size > MAX_BODY_BYTES:
-            self.close_connection = True  # we will not read the body, so the connection cannot be reused
+            self._drain(size)  # so the client can finish sending and read our answer
+            self.close_connection = True
             raise ApiError(413, f"The request body is {size} bytes; the course model accepts at most "
                            f"{MAX_BODY_BYTES}.", code="request_too_large")
         return self.rfile.read(size)
+
+    def _drain(self, size: int) -> None:
+        """Read and drop up to `MAX_DRAIN_BYTES` of a body we refuse, in small pieces."""
+        remaining = min(size, MAX_DRAIN_BYTES)
+        while remaining > 0:
+            piece = self.rfile.read(min(remaining, 64 * 1024))
+            if not piece:
+                break
+            remaining -= len(piece)
 
     def _discard_body(self) -> None:
         length = self.headers.get("Content-Length")
