@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lab test outputs check clean
+.PHONY: setup lab test outputs stamp clean
 
 setup: $(STAMP)  ## create .venv and install the pinned requirements and the helpers package
 
@@ -18,8 +18,17 @@ $(STAMP): requirements.txt pyproject.toml
 lab: setup  ## open the chapters in JupyterLab
 	$(BIN)/jupyter lab chapters/
 
+# Tests always run on the offline course model, unpaced, whatever keys this shell has.
+COURSE_ENV := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL -u LANGSMITH_API_KEY COURSE_MODEL_DELAY=0
+
 test: setup  ## run the unit tests and check every chapter's committed outputs with nbval
-	COURSE_MODEL_DELAY=0 $(BIN)/python -m pytest
+	$(COURSE_ENV) $(BIN)/python -m pytest
+
+outputs: setup  ## re-execute every chapter on the course model, writing the outputs to commit (idempotent)
+	$(BIN)/python tools/execute_chapters.py
+
+stamp: setup  ## stamp Colab/Binder badges and the set-up cell from [tool.course] in pyproject.toml
+	$(BIN)/python tools/stamp_chapters.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
