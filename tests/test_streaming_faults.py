@@ -8,7 +8,8 @@ under a hard timeout, and then checks that no task is left pending.
 from __future__ import annotations
 
 import asyncio
-import json
+import gc
+import logging
 
 import openai
 import pytest
@@ -43,12 +44,17 @@ def tool_names(items) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-async def nothing_left_pending():
-    """After each case, no task but the test's own may remain."""
+async def nothing_left_pending(caplog):
+    """After each case, no task but the test's own may remain, and asyncio has nothing to complain about."""
+    caplog.set_level(logging.WARNING, logger="asyncio")
     yield
     await asyncio.sleep(0)
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
     assert others == [], f"tasks left pending: {others}"
+    gc.collect()  # "Task was destroyed but it is pending!" is reported when a task is collected
+    await asyncio.sleep(0)
+    complaints = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert complaints == [], complaints
 
 
 # --- the happy path, for contrast -----------------------------------------------------------
@@ -271,6 +277,26 @@ async def test_parallel_tool_calls_all_run_and_each_gets_its_message(make_llm):
     replies = run.result.scratchpad[1:3]
     assert [reply.tool_call_id for reply in replies] == [call["id"] for call in first_step.tool_calls]
     assert [reply.content for reply in replies] == ["5.0", "9.0"]
+    assert "45" in run.result.answer
+
+
+async def test_parallel_tool_calls_run_concurrently(make_llm):
+    """Each add waits until both adds have started: only a concurrent executor gets past that."""
+    started = 0
+    both_started = asyncio.Event()
+
+    async def rendezvous_add(x: float, y: float) -> float:
+        nonlocal started
+        started += 1
+        if started == 2:
+            both_started.set()
+        await asyncio.wait_for(both_started.wait(), 2)  # sequential execution would time out here
+        return x + y
+
+    add = StructuredTool.from_function(coroutine=rendezvous_add, name="add", description="Add 'x' and 'y'.")
+    executor = StreamingAgentExecutor(make_llm(), [add, *MATH_TOOLS[1:], final_answer_tool])
+    run, _ = await run_case(executor, "What is (2 + 3) * (4 + 5)?")
+    assert tool_errors(run) == []
     assert "45" in run.result.answer
 
 
