@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lab test outputs stamp clean
+.PHONY: setup lab test test-environments outputs stamp clean
 
 setup: $(STAMP)  ## create .venv and install the pinned requirements and the helpers package
 
@@ -16,13 +16,17 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 lab: setup  ## open the chapters in JupyterLab
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab chapters/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Tests always run on the offline course model, unpaced, whatever keys this shell has.
 COURSE_ENV := env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL -u LANGSMITH_API_KEY COURSE_MODEL_DELAY=0
 
 test: setup  ## run the unit tests and check every chapter's committed outputs with nbval
 	$(COURSE_ENV) $(BIN)/python -m pytest
+
+test-environments: setup  ## Binder, Colab-like, offline and browser checks (needs PyPI, root and Debian's chromium)
+	$(BIN)/python -m pip install --quiet -r environments/requirements.txt
+	$(COURSE_ENV) $(BIN)/python -m pytest -p no:cacheprovider -o addopts= -o timeout=1800 environments
 
 outputs: setup  ## re-execute every chapter on the course model, writing the outputs to commit (idempotent)
 	$(BIN)/python tools/execute_chapters.py

@@ -70,13 +70,16 @@ def test_badges_open_this_chapter(path):
 def test_first_code_cell_is_the_setup_cell(path):
     first = code_cells(path)[0]
     assert "course-setup" in first["metadata"].get("tags", [])
-    printed = "".join(output.get("text", "") for output in first["outputs"])
+    printed = "".join("".join(output.get("text", "")) for output in first["outputs"])
     assert printed.startswith("Model backend: course model"), "outputs come from the course model"
 
 
 def helpers_references(source: str) -> set[tuple[str, str | None]]:
     """(module, name) pairs for every `helpers` import and `helpers.x.y` attribute in `source`."""
-    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    source = "\n".join(  # IPython magics are not Python: keep the indentation, drop the command
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    )
     found: set[tuple[str, str | None]] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "helpers":

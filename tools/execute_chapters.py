@@ -35,6 +35,7 @@ def execute(path: Path) -> float:
     started = time.perf_counter()
     client = NotebookClient(
         notebook, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=False,
+        coalesce_streams=True,  # `print(..., flush=True)` splits differently each run; merge for stable files
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()

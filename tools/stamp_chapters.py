@@ -69,7 +69,7 @@ def setup_source(slug: str, distribution: str) -> str:
 
 
 def _cell(cell_type: str, source: str, tag: str) -> dict:
-    cell = {"cell_type": cell_type, "metadata": {"tags": [tag]}, "source": source}
+    cell = {"cell_type": cell_type, "id": tag, "metadata": {"tags": [tag]}, "source": source}
     if cell_type == "code":
         cell.update(execution_count=None, outputs=[])
     return cell

@@ -1,0 +1,69 @@
+"""Shared set-up for the environment tests: a clean clone of this repository and fresh virtual environments.
+
+These tests prove that each door into the course opens: Binder, a Colab-like
+stack, a machine with no network at all, and JupyterLab in a real browser. They
+install packages from PyPI and take minutes, so they run with
+`make test-environments` (CI runs it after `make test`), not with `make test`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTALL_TIMEOUT = 900  # seconds for one pip install of the whole stack
+CHAPTER_TIMEOUT = 600  # seconds to execute every chapter
+
+
+def run(command: list[str], cwd: Path | None = None, timeout: float = INSTALL_TIMEOUT, env: dict | None = None):
+    """Run a command, failing the test with its output if it fails."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def course_model_env() -> dict[str, str]:
+    """The environment for executing chapters: the course model, unpaced, no keys."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL", "LANGSMITH_API_KEY", "VIRTUAL_ENV"}}
+    env["COURSE_MODEL_DELAY"] = "0"
+    return env
+
+
+@pytest.fixture(scope="session")
+def clone(tmp_path_factory) -> Path:
+    """A clean clone of the committed repository (what Binder and Colab see), not the working tree."""
+    target = tmp_path_factory.mktemp("clone") / "course"
+    run(["git", "clone", "--quiet", str(ROOT), str(target)])
+    return target
+
+
+def make_venv(path: Path) -> Path:
+    """A fresh virtual environment with an up-to-date pip; returns its python."""
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    python = path / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    return python
+
+
+def nbval(python: Path, chapters: Path, sanitize: Path, cwd: Path, env: dict | None = None,
+          prefix: list[str] | None = None):
+    """Execute every chapter with `python`'s own kernel and compare outputs with the committed ones."""
+    command = [*(prefix or []), str(python), "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
+               "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize),
+               "--nbval-cell-timeout", "120", "-q", str(chapters)]
+    return run(command, cwd=cwd, timeout=CHAPTER_TIMEOUT, env=env or course_model_env())
+
+
+def chapter_paths(root: Path) -> list[Path]:
+    return sorted((root / "chapters").glob("*.ipynb"))
+
+
+__all__ = ["ROOT", "run", "make_venv", "nbval", "course_model_env", "chapter_paths", "sys"]
