@@ -38,6 +38,8 @@ ARITHMETIC_CASES: list[tuple[str, float]] = [
     ("What is 3 raised to 4?", 3**4),
     ("What is 3 raised to the power of 4?", 3**4),
     ("What is 5 squared?", 5**2),
+    ("What is 10.7 multiplied by 7.68, plus 3?", 10.7 * 7.68 + 3),
+    ("What is 5 squared, times 2?", 5**2 * 2),
     ("What is 3 cubed?", 3**3),
     ("What is the square root of 16?", 16**0.5),
     ("What is the square root of 9 plus 16?", 9**0.5 + 16),

@@ -371,6 +371,15 @@ def _implicit_previous(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+def _drop_pause_commas(tokens: list[Token]) -> list[Token]:
+    """Drop a comma that only marks a pause before an operator: "7 times 6, plus 3"."""
+    return [
+        token for i, token in enumerate(tokens)
+        if not (token.kind == SEP and token.value == "," and i + 1 < len(tokens)
+                and tokens[i + 1].kind in (OP, INFIX, POSTFIX))
+    ]
+
+
 def _trim_separators(tokens: list[Token]) -> list[Token]:
     """Drop a leading "And …" or a trailing ", please" comma, which carry no arithmetic."""
     start, end = 0, len(tokens)
@@ -388,7 +397,7 @@ def parse_question(question: str) -> Expr | None:
     is at least one operation: "What is 5?" and "What is it?" are not.
     """
     try:
-        tokens = _implicit_previous(_trim_separators(_lex(question)))
+        tokens = _implicit_previous(_trim_separators(_drop_pause_commas(_lex(question))))
         if not tokens:
             return None
         expr = _Parser(tokens).question()
