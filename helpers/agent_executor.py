@@ -82,7 +82,8 @@ class AgentExecutorBase:
 
     def _out_of_steps(self, scratchpad: list[BaseMessage]) -> AgentResult:
         return AgentResult(
-            answer=f"I could not reach a final answer within {self.max_iterations} steps.",
+            answer=f"I could not reach a final answer within {self.max_iterations} "
+            f"step{'s' if self.max_iterations != 1 else ''}.",
             tools_used=_tools_used(scratchpad),
             finished=False,
             steps=self.max_iterations,

@@ -82,7 +82,7 @@ class QueueCallbackHandler(AsyncCallbackHandler):
         if isinstance(error, asyncio.CancelledError):
             error = StreamCancelled("the run feeding this stream was cancelled before it finished")
         if self.closed:
-            if error is not None and isinstance(self.error, StreamCancelled):
+            if isinstance(self.error, StreamCancelled) and error is not None and not isinstance(error, StreamCancelled):
                 self.error = error
             return
         self.closed = True

@@ -49,7 +49,7 @@ class StreamRenderer:
         if self._tool != FINAL_ANSWER_TOOL:
             return piece + arguments
         self._arguments += arguments
-        answer = (parse_partial_json(self._arguments) or {}).get("answer")
+        answer = _partial_answer(self._arguments)
         if isinstance(answer, str) and answer.startswith(self._answer_shown):
             piece += answer[len(self._answer_shown):]
             self._answer_shown = answer
@@ -63,3 +63,17 @@ class StreamRenderer:
         if self._tool == FINAL_ANSWER_TOOL:
             return f"{new_line}Answer: "
         return f"{new_line}Calling {self._tool}... "
+
+
+def _partial_answer(arguments: str) -> str | None:
+    """The `answer` read so far out of `final_answer`'s partial JSON arguments, if any.
+
+    The first chunk of a call carries empty arguments, and a model can send
+    arguments that are not JSON at all; `parse_partial_json` raises on both.
+    """
+    try:
+        parsed = parse_partial_json(arguments) if arguments.strip() else None
+    except ValueError:  # not JSON (yet, or at all): nothing to show
+        return None
+    return parsed.get("answer") if isinstance(parsed, dict) else None
+

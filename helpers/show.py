@@ -9,6 +9,7 @@ itself, so a committed output goes stale, and the test fails, when the helper ch
 from __future__ import annotations
 
 import inspect
+import textwrap
 from typing import Any
 
 
@@ -27,4 +28,4 @@ class Source:
 
 def show_source(obj: Any) -> Source:
     """The source of a function, class or module, ready to display as a cell's result."""
-    return Source(inspect.getsource(obj).rstrip())
+    return Source(textwrap.dedent(inspect.getsource(obj)).rstrip())

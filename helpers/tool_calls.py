@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 def result_message(call: ToolCall, output: Any) -> ToolMessage:
     """The `ToolMessage` for a successful call: dicts as JSON, everything else as text."""
-    content = json.dumps(output) if isinstance(output, (dict, list)) else str(output)
+    content = json.dumps(output, ensure_ascii=False) if isinstance(output, (dict, list)) else str(output)
     return ToolMessage(content=content, tool_call_id=call["id"], name=call["name"], artifact=output)
 
 

@@ -75,7 +75,7 @@ def final_answer(answer: str, tools_used: list[str]) -> dict[str, Any]:
     return {"answer": answer, "tools_used": list(tools_used)}
 
 
-def _as_tool(function: Callable[..., Any]) -> StructuredTool:
+def as_tool(function: Callable[..., Any]) -> StructuredTool:
     """Wrap `function` as a tool whose async path calls it directly (no thread pool)."""
 
     async def coroutine(**kwargs: Any) -> Any:
@@ -89,11 +89,11 @@ def _as_tool(function: Callable[..., Any]) -> StructuredTool:
     )
 
 
-add_tool = _as_tool(add)
-subtract_tool = _as_tool(subtract)
-multiply_tool = _as_tool(multiply)
-exponentiate_tool = _as_tool(exponentiate)
-final_answer_tool = _as_tool(final_answer)
+add_tool = as_tool(add)
+subtract_tool = as_tool(subtract)
+multiply_tool = as_tool(multiply)
+exponentiate_tool = as_tool(exponentiate)
+final_answer_tool = as_tool(final_answer)
 
 MATH_TOOLS: list[StructuredTool] = [add_tool, subtract_tool, multiply_tool, exponentiate_tool]
 TOOLS: list[StructuredTool] = [*MATH_TOOLS, final_answer_tool]

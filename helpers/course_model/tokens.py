@@ -16,7 +16,8 @@ import re
 _PIECE = re.compile(r" ?[A-Za-z]+| ?\d+| ?[^\sA-Za-z\d]|\s+")
 
 # Common English endings that real tokenizers tend to split off.
-_SUFFIXES = ("ing", "tion", "ment", "ness", "able", "ally", "ed", "ly", "er", "s")
+_SUFFIXES = ("ing", "tion", "ment", "ness", "able", "ally", "ed", "ly", "s")
+_SHORT_WORD = 9  # letters; shorter words stay whole, as common words do in real tokenizers
 _LONG_WORD = 10  # letters; longer words with no known ending are cut in chunks
 _CHUNK = 6
 
@@ -33,7 +34,7 @@ def _chunk_long(piece: str) -> list[str]:
 def _split_word(piece: str) -> list[str]:
     """Split one word (with its optional leading space) into word pieces."""
     letters = piece.lstrip(" ")
-    if not letters.isalpha() or len(letters) < 7:
+    if not letters.isalpha() or len(letters) < _SHORT_WORD:
         return [piece]
     for suffix in _SUFFIXES:
         if letters.lower().endswith(suffix) and len(letters) - len(suffix) >= 4:
