@@ -20,6 +20,8 @@ import asyncio
 from typing import AsyncGenerator, AsyncIterator
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables.config import merge_configs
 
 from .agent_executor import AgentExecutorBase, AgentResult, as_ai_message
 from .queue_handler import QueueCallbackHandler, StreamCancelled
@@ -43,17 +45,20 @@ class StreamingAgentExecutor(AgentExecutorBase):
         handler: QueueCallbackHandler | None = None,
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
+        config: RunnableConfig | None = None,
     ) -> AgentResult:
         """Answer `question`, streaming every step into `handler`.
 
         However the run ends, the handler is closed: with `DONE` when it
         finishes (also when `max_iterations` runs out), or with the error, so a
         consumer reading the handler always stops. `timeout` bounds the whole run.
+        `config` is a parent run's config (see `as_runnable`), passed on to every
+        model call and tool so they report to the parent's callbacks too.
         """
         self._check_question(question)
         if handler is not None and handler.closed:
             raise ValueError("this handler already ended a run: call handler.reset() or make a new one")
-        run = asyncio.ensure_future(self._run(question, handler))
+        run = asyncio.ensure_future(self._run(question, handler, config))
         try:
             finished, _ = await asyncio.wait({run}, timeout=timeout)
         except asyncio.CancelledError:  # our caller cancelled us: stop the run, then pass it on
@@ -84,21 +89,28 @@ class StreamingAgentExecutor(AgentExecutorBase):
         if run.done() and not run.cancelled():
             run.exception()  # seen: it is the reason we stopped, or irrelevant now
 
-    async def _run(self, question: str, handler: QueueCallbackHandler | None) -> AgentResult:
+    async def _run(
+        self, question: str, handler: QueueCallbackHandler | None, config: RunnableConfig | None = None
+    ) -> AgentResult:
         scratchpad: list[BaseMessage] = []
         for step in range(1, self.max_iterations + 1):
-            message = as_ai_message(await self._stream_step(self._inputs(question, scratchpad), handler))
-            results = await asyncio.gather(*(arun_tool_call(call, self.tools) for call in message.tool_calls))
+            inputs = self._inputs(question, scratchpad)
+            message = as_ai_message(await self._stream_step(inputs, handler, config))
+            results = await asyncio.gather(
+                *(arun_tool_call(call, self.tools, config) for call in message.tool_calls)
+            )
             scratchpad += [message, *results, *self._invalid_call_messages(message)]
             if (result := self._answer_in(message, list(results), step, scratchpad)) is not None:
                 return self._remember(question, result)
         return self._remember(question, self._out_of_steps(scratchpad))
 
-    async def _stream_step(self, inputs: dict, handler: QueueCallbackHandler | None) -> AIMessageChunk:
+    async def _stream_step(
+        self, inputs: dict, handler: QueueCallbackHandler | None, config: RunnableConfig | None = None
+    ) -> AIMessageChunk:
         """Stream one agent step and merge its chunks, in order, into one message."""
-        config = {"callbacks": [handler]} if handler is not None else {}
+        step_config = merge_configs(config, {"callbacks": [handler]}) if handler is not None else config
         merged: AIMessageChunk | None = None
-        async for chunk in self.agent.astream(inputs, config=config):
+        async for chunk in self.agent.astream(inputs, config=step_config):
             merged = chunk if merged is None else merged + chunk
         if merged is None:
             raise RuntimeError("the model streamed nothing for this step")
@@ -108,6 +120,20 @@ class StreamingAgentExecutor(AgentExecutorBase):
     def _close(handler: QueueCallbackHandler | None, error: BaseException | None = None) -> None:
         if handler is not None:
             handler.close(error)
+
+    def as_runnable(self) -> Runnable:
+        """The executor as a LangChain runnable, for `astream_events` (chapter 04).
+
+        Input: `{"input": question}`; output: `{"answer", "tools_used", "finished"}`.
+        The model calls and tool runs inside appear as its child runs, so their
+        events stream out of `runnable.astream_events(...)` with no handler of ours.
+        """
+
+        async def run_agent(inputs: dict, config: RunnableConfig) -> dict:
+            result = await self.ainvoke(inputs["input"], config=config)
+            return {"answer": result.answer, "tools_used": result.tools_used, "finished": result.finished}
+
+        return RunnableLambda(run_agent, name="agent_executor")
 
     def stream(
         self, question: str, handler: QueueCallbackHandler | None = None, *, timeout: float | None = DEFAULT_TIMEOUT

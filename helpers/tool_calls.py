@@ -13,6 +13,7 @@ import json
 from typing import Any, Mapping
 
 from langchain_core.messages import InvalidToolCall, ToolCall, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
@@ -60,13 +61,19 @@ def run_tool_call(call: ToolCall, tools: Mapping[str, BaseTool]) -> ToolMessage:
     return result_message(call, output)
 
 
-async def arun_tool_call(call: ToolCall, tools: Mapping[str, BaseTool]) -> ToolMessage:
-    """Run one call through the tool's async path (chapter 03's streaming executor)."""
+async def arun_tool_call(
+    call: ToolCall, tools: Mapping[str, BaseTool], config: RunnableConfig | None = None
+) -> ToolMessage:
+    """Run one call through the tool's async path (chapter 03's streaming executor).
+
+    `config` carries the parent run's callbacks, so tools show up as child runs
+    in `astream_events` and in traces (chapter 04).
+    """
     tool = tools.get(call["name"])
     if tool is None:
         return unknown_tool_message(call, tools)
     try:
-        output = await tool.ainvoke(call["args"])
+        output = await tool.ainvoke(call["args"], config=config)
     except Exception as error:  # cancellation is not an Exception, so it still propagates
         return failure_message(call, error)
     return result_message(call, output)

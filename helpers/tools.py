@@ -75,8 +75,11 @@ def final_answer(answer: str, tools_used: list[str]) -> dict[str, Any]:
     return {"answer": answer, "tools_used": list(tools_used)}
 
 
-def as_tool(function: Callable[..., Any]) -> StructuredTool:
-    """Wrap `function` as a tool whose async path calls it directly (no thread pool)."""
+def as_tool(function: Callable[..., Any], tags: list[str] | None = None) -> StructuredTool:
+    """Wrap `function` as a tool whose async path calls it directly (no thread pool).
+
+    `tags` travel with every run of the tool, so events and traces can be filtered by them (chapter 04).
+    """
 
     async def coroutine(**kwargs: Any) -> Any:
         return function(**kwargs)
@@ -86,14 +89,15 @@ def as_tool(function: Callable[..., Any]) -> StructuredTool:
         coroutine=coroutine,
         name=function.__name__,
         description=inspect.cleandoc(function.__doc__ or ""),
+        tags=tags,
     )
 
 
-add_tool = as_tool(add)
-subtract_tool = as_tool(subtract)
-multiply_tool = as_tool(multiply)
-exponentiate_tool = as_tool(exponentiate)
-final_answer_tool = as_tool(final_answer)
+add_tool = as_tool(add, tags=["math"])
+subtract_tool = as_tool(subtract, tags=["math"])
+multiply_tool = as_tool(multiply, tags=["math"])
+exponentiate_tool = as_tool(exponentiate, tags=["math"])
+final_answer_tool = as_tool(final_answer, tags=["answer"])
 
 MATH_TOOLS: list[StructuredTool] = [add_tool, subtract_tool, multiply_tool, exponentiate_tool]
 TOOLS: list[StructuredTool] = [*MATH_TOOLS, final_answer_tool]
