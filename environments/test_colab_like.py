@@ -25,7 +25,8 @@ def test_colab_like_environment_runs_every_chapter(clone, tmp_path):
     distribution = tomllib.loads((clone / "pyproject.toml").read_text())["project"]["name"]
     run([str(python), "-m", "pip", "install", "--quiet", f"{distribution} @ git+file://{clone}"])
     versions = run([str(python), "-c", "import IPython, ipykernel, ipywidgets, helpers; "
-                    "print(IPython.__version__, ipykernel.__version__, ipywidgets.__version__, helpers.__file__)"])
+                    "print(IPython.__version__, ipykernel.__version__, ipywidgets.__version__, helpers.__file__)"],
+                   cwd=tmp_path)  # away from the repository, whose helpers/ would shadow the install
     ipython, ipykernel, ipywidgets, helpers_file = versions.stdout.split()
     assert (ipython, ipywidgets) == ("7.34.0", "7.7.1") and ipykernel.startswith("6.17")
     assert "site-packages" in helpers_file, "the package is a regular install, not the working tree"
