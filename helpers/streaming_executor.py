@@ -121,17 +121,22 @@ class StreamingAgentExecutor(AgentExecutorBase):
         if handler is not None:
             handler.close(error)
 
-    def as_runnable(self) -> Runnable:
+    def as_runnable(self, *, timeout: float | None = DEFAULT_TIMEOUT) -> Runnable:
         """The executor as a LangChain runnable, for `astream_events` (chapter 04).
 
-        Input: `{"input": question}`; output: `{"answer", "tools_used", "finished"}`.
+        Input: `{"input": question}`; output: `{"answer", "tools_used", "finished", "steps"}`.
         The model calls and tool runs inside appear as its child runs, so their
         events stream out of `runnable.astream_events(...)` with no handler of ours.
         """
 
         async def run_agent(inputs: dict, config: RunnableConfig) -> dict:
-            result = await self.ainvoke(inputs["input"], config=config)
-            return {"answer": result.answer, "tools_used": result.tools_used, "finished": result.finished}
+            result = await self.ainvoke(inputs["input"], timeout=timeout, config=config)
+            return {
+                "answer": result.answer,
+                "tools_used": result.tools_used,
+                "finished": result.finished,
+                "steps": result.steps,
+            }
 
         return RunnableLambda(run_agent, name="agent_executor")
 

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from langchain_core.messages import InvalidToolCall, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import merge_configs
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
@@ -67,13 +68,16 @@ async def arun_tool_call(
     """Run one call through the tool's async path (chapter 03's streaming executor).
 
     `config` carries the parent run's callbacks, so tools show up as child runs
-    in `astream_events` and in traces (chapter 04).
+    in `astream_events` and in traces (chapter 04); the call's id goes along in
+    the run's metadata, so an event can be matched to the tool call it answers.
     """
     tool = tools.get(call["name"])
     if tool is None:
         return unknown_tool_message(call, tools)
     try:
-        output = await tool.ainvoke(call["args"], config=config)
+        output = await tool.ainvoke(
+            call["args"], config=merge_configs(config, {"metadata": {"tool_call_id": call["id"]}})
+        )
     except Exception as error:  # cancellation is not an Exception, so it still propagates
         return failure_message(call, error)
     return result_message(call, output)

@@ -20,8 +20,10 @@ async def test_events_show_every_model_token_and_every_tool_run(make_llm):
     assert kinds[("on_tool_start", "add")] == kinds[("on_tool_end", "add")] == 2
     assert kinds[("on_tool_end", "multiply")] == kinds[("on_tool_end", "final_answer")] == 1
     assert kinds[("on_chat_model_stream", "ChatOpenAI")] > 30
+    tool_ends = [event for event in events if event["event"] == "on_tool_end"]
+    assert all(event["metadata"]["tool_call_id"].startswith("call_") for event in tool_ends)
     assert events[-1]["data"]["output"] == {
-        "answer": "(2 + 3) × (4 + 5) is 45.", "tools_used": ["add", "multiply"], "finished": True}
+        "answer": "(2 + 3) × (4 + 5) is 45.", "tools_used": ["add", "multiply"], "finished": True, "steps": 3}
 
 
 async def test_events_filter_by_tags_and_types(make_llm):
