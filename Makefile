@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup lab test test-environments outputs stamp clean
+.PHONY: setup lab test test-environments bench outputs stamp clean
 
 setup: $(STAMP)  ## create .venv and install the pinned requirements and the helpers package
 
@@ -27,6 +27,9 @@ test: setup  ## run the unit tests and check every chapter's committed outputs w
 test-environments: setup  ## Binder, Colab-like, offline and browser checks (needs PyPI, root and Debian's chromium)
 	$(BIN)/python -m pip install --quiet -r environments/requirements.txt
 	$(COURSE_ENV) $(BIN)/python -m pytest -p no:cacheprovider -o addopts= -o timeout=1800 environments
+
+bench: setup  ## the streaming benchmark: prints a Markdown table, writes build/benchmarks/ (about 3 minutes)
+	$(COURSE_ENV) $(BIN)/python -m benchmarks
 
 outputs: setup  ## re-execute every chapter on the course model, writing the outputs to commit (idempotent)
 	$(BIN)/python tools/execute_chapters.py

@@ -17,9 +17,11 @@ when the consumer stops early. `AgentRun` does all of that in one place:
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from typing import AsyncGenerator, AsyncIterator
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import add_ai_message_chunks
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import merge_configs
 
@@ -107,14 +109,22 @@ class StreamingAgentExecutor(AgentExecutorBase):
     async def _stream_step(
         self, inputs: dict, handler: QueueCallbackHandler | None, config: RunnableConfig | None = None
     ) -> AIMessageChunk:
-        """Stream one agent step and merge its chunks, in order, into one message."""
+        """Stream one agent step and merge its chunks, in order, into one message.
+
+        The chunks are merged once, at the end: `merged + chunk` for every chunk
+        would re-parse the partial tool-call JSON each time, which grows with the
+        square of a long `final_answer` (see the README's Performance section).
+        """
         step_config = merge_configs(config, {"callbacks": [handler]}) if handler is not None else config
-        merged: AIMessageChunk | None = None
-        async for chunk in self.agent.astream(inputs, config=step_config):
-            merged = chunk if merged is None else merged + chunk
-        if merged is None:
+        chunks: list[AIMessageChunk] = []
+        # `aclosing` ends the stream at once if this step is cancelled, instead of leaving
+        # the generator for the garbage collector to close later in a task of its own.
+        async with aclosing(self.agent.astream(inputs, config=step_config)) as stream:
+            async for chunk in stream:
+                chunks.append(chunk)
+        if not chunks:
             raise RuntimeError("the model streamed nothing for this step")
-        return merged
+        return add_ai_message_chunks(chunks[0], *chunks[1:])
 
     @staticmethod
     def _close(handler: QueueCallbackHandler | None, error: BaseException | None = None) -> None:
@@ -189,8 +199,9 @@ class AgentRun:
         return iterator
 
     async def _items(self, task: asyncio.Task[AgentResult]) -> AsyncGenerator[AIMessageChunk | str, None]:
-        async for item in self.handler:
-            yield item
+        async with aclosing(self.handler.__aiter__()) as items:  # closed with us, not by the GC
+            async for item in items:
+                yield item
         self.result = await task  # the answer, or the run's error
 
     async def __aexit__(self, *exc_info: object) -> None:

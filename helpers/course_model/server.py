@@ -131,13 +131,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         sent_tokens = 0
+        next_at = time.monotonic()
         for chunk, is_token in stream_chunks(completion, include_usage):
             if is_token:
                 if drop_after is not None and sent_tokens >= drop_after:
                     self._drop_connection()
                     return
                 if delay:
-                    time.sleep(delay)
+                    # Keep to a schedule of one token per `delay`, rather than sleeping a full
+                    # `delay` after each token's own work, so busy streams keep their pace.
+                    next_at = max(next_at + delay, time.monotonic())
+                    time.sleep(max(0.0, next_at - time.monotonic()))
                 sent_tokens += 1
             self._write_event(json.dumps(chunk, separators=(",", ":")))
         self._write_event("[DONE]")

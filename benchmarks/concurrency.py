@@ -1,0 +1,163 @@
+"""Can the course model serve 100+ concurrent streams, and is it ever the bottleneck?
+
+Two kinds of client, both on 127.0.0.1 only, every call bounded by a timeout:
+
+- a raw socket reader that sends one request and drains the bytes without parsing
+  them: it costs almost nothing, so what it measures is the server's own speed;
+- the real `openai.AsyncOpenAI` client, as the course's notebooks use it through
+  `ChatOpenAI`, for "many concurrent streams without errors".
+
+The server's tokens/s come from its own write log (see `timed_server`), so they
+are the server's speed, whatever the client does with the bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import socket
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import openai
+
+from helpers.course_model import MODEL_NAME
+
+from .timed_server import TimedCourseModelServer
+
+QUESTION = "Tell me a long story"
+TIMEOUT = 60.0  # seconds, for any single stream
+
+
+@dataclass(frozen=True)
+class ConcurrencyResult:
+    """One concurrency experiment, as the table shows it."""
+
+    label: str
+    client: str  # "raw socket" or "openai SDK"
+    delay: float
+    streams: int
+    tokens_per_stream: int
+    errors: int
+    peak_concurrent: int  # most streams the server was writing at the same moment
+    server_tokens_per_s: float  # all tokens written / time from first to last write
+    server_stream_tokens_per_s: float  # median over streams of one stream's own rate
+    client_tokens_per_s: float  # tokens the clients received / wall time
+
+
+def _request_bytes(port: int, max_tokens: int) -> bytes:
+    body = json.dumps({
+        "model": MODEL_NAME, "stream": True, "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": QUESTION}],
+    }).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+def _drain_one(port: int, request: bytes) -> bool:
+    """Send one streaming request and read the response to the end; True if it finished properly."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(request)
+        first, tail = b"", b""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            data = sock.recv(65536)
+            if not data:
+                break
+            first = first or data[:16]
+            tail = (tail + data)[-64:]
+    return first.startswith(b"HTTP/1.1 200") and b"data: [DONE]" in tail and tail.endswith(b"0\r\n\r\n")
+
+
+def _peak_overlap(streams: list[list[float]]) -> int:
+    """The largest number of streams whose first-to-last token writes overlap in time."""
+    edges = sorted([(s[0], 1) for s in streams if s] + [(s[-1], -1) for s in streams if s],
+                   key=lambda edge: (edge[0], -edge[1]))
+    peak = current = 0
+    for _, step in edges:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def _server_rates(streams: list[list[float]]) -> tuple[float, float]:
+    """(aggregate tokens/s, median per-stream tokens/s) from the server's write times."""
+    written = [s for s in streams if len(s) > 1]
+    if not written:
+        return 0.0, 0.0
+    total = sum(len(s) for s in written)
+    span = max(s[-1] for s in written) - min(s[0] for s in written)
+    per_stream = statistics.median((len(s) - 1) / (s[-1] - s[0]) for s in written)
+    return total / span, per_stream
+
+
+def raw_streams(label: str, delay: float, streams: int, max_tokens: int,
+                handler_class: type | None = None) -> ConcurrencyResult:
+    """`streams` raw readers at once, each in its own thread (`handler_class`: a server variant to try)."""
+    with TimedCourseModelServer(delay=delay, handler_class=handler_class) as server:
+        request = _request_bytes(server.port, max_tokens)
+        _drain_one(server.port, request)  # warm-up: first connection, first brain call
+        server.write_log.clear()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=streams) as pool:
+            futures = [pool.submit(_drain_one, server.port, request) for _ in range(streams)]
+            outcomes = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result(timeout=TIMEOUT * 2))
+                except Exception:  # a refused connection, a timeout: each counts as one error
+                    outcomes.append(False)
+        elapsed = time.perf_counter() - started
+        written = server.write_log.stream_token_times()
+    return _result(label, "raw socket", delay, streams, max_tokens, outcomes, written, elapsed)
+
+
+async def _sdk_stream(client: openai.AsyncOpenAI, max_tokens: int) -> int:
+    stream = await client.chat.completions.create(
+        model=MODEL_NAME, stream=True, max_tokens=max_tokens,
+        messages=[{"role": "user", "content": QUESTION}],
+    )
+    tokens = 0
+    async for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            tokens += 1
+    return tokens
+
+
+async def _sdk_streams(server: TimedCourseModelServer, streams: int, max_tokens: int
+                       ) -> tuple[list[int | BaseException], float]:
+    """Results (tokens received, or the error) per stream, and the wall time after the warm-up."""
+    async with openai.AsyncOpenAI(base_url=server.base_url, api_key="course-model-needs-no-key",
+                                  max_retries=0, timeout=TIMEOUT) as client:
+        await _sdk_stream(client, 1)  # warm-up
+        server.write_log.clear()
+        started = time.perf_counter()
+        jobs = [asyncio.wait_for(_sdk_stream(client, max_tokens), TIMEOUT) for _ in range(streams)]
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        return results, time.perf_counter() - started
+
+
+def sdk_streams(label: str, delay: float, streams: int, max_tokens: int) -> ConcurrencyResult:
+    """`streams` concurrent streams through the real `openai` async client, on one event loop."""
+    with TimedCourseModelServer(delay=delay) as server:
+        results, elapsed = asyncio.run(_sdk_streams(server, streams, max_tokens))
+        written = server.write_log.stream_token_times()
+    outcomes = [isinstance(r, int) and r == max_tokens for r in results]
+    received = sum(r for r in results if isinstance(r, int))
+    result = _result(label, "openai SDK", delay, streams, max_tokens, outcomes, written, elapsed)
+    return dataclasses.replace(result, client_tokens_per_s=received / elapsed)
+
+
+def _result(label: str, client: str, delay: float, streams: int, max_tokens: int,
+            outcomes: list[bool], written: list[list[float]], elapsed: float) -> ConcurrencyResult:
+    aggregate, per_stream = _server_rates(written)
+    return ConcurrencyResult(
+        label=label, client=client, delay=delay, streams=streams, tokens_per_stream=max_tokens,
+        errors=outcomes.count(False), peak_concurrent=_peak_overlap(written),
+        server_tokens_per_s=aggregate, server_stream_tokens_per_s=per_stream,
+        client_tokens_per_s=sum(len(s) for s in written) / elapsed,
+    )

@@ -1,0 +1,143 @@
+"""The benchmark's command line: `python -m benchmarks` (or `python benchmarks/run.py`).
+
+One run measures, side by side on the in-process course model, the four ways of
+consuming a stream (see `paths`), the course model under 100+ concurrent
+streams, and the chapter suite's execution time; then it prints a Markdown
+report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
+
+    python -m benchmarks                   # the full run, about 2–3 minutes on 2 cores
+    python -m benchmarks --quick           # a smoke run in well under 30 s (no chapter suite)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` importable as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "benchmarks"
+
+from benchmarks import chapters as chapter_suite  # noqa: E402
+from benchmarks import concurrency, report  # noqa: E402
+from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
+from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
+from benchmarks.timeline import write_timeline  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PACED = 0.02  # the course model's default: about one token every 20 ms
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a run's size depends on; `--quick` shrinks it."""
+
+    long_tokens: int = 1000
+    zero_repeats_long: int = 3
+    zero_repeats_agent: int = 6
+    zero_repeats_long_agent: int = 1  # 0 skips the ~2,200-token final answer through the agent
+    paced_repeats_long: int = 1
+    paced_repeats_agent: int = 2
+    streams: int = 100
+    raw_tokens: int = 200  # per stream, server-only streams at delay 0
+    paced_stream_tokens: int = 50  # per stream, the concurrent paced streams
+    chapters: bool = True
+
+
+QUICK = Settings(long_tokens=60, zero_repeats_long=2, zero_repeats_agent=2, zero_repeats_long_agent=0,
+                 paced_repeats_agent=1,
+                 raw_tokens=100, paced_stream_tokens=20, chapters=False)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small smoke run (skips the chapter suite)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "benchmarks",
+                        help="where to write results.md and timeline.png (default: build/benchmarks/)")
+    parser.add_argument("--chapters", action=argparse.BooleanOptionalAction, default=None,
+                        help="time the chapter suite (default: yes, except with --quick)")
+    return parser.parse_args(argv)
+
+
+_STARTED = time.perf_counter()
+
+
+def _step(message: str) -> None:
+    print(f"[benchmark {time.perf_counter() - _STARTED:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    settings = QUICK if args.quick else Settings()
+    if args.chapters is not None:
+        settings = dataclasses.replace(settings, chapters=args.chapters)
+    os.environ.pop("OPENAI_API_KEY", None)  # the course model only, whatever this shell has set
+    started = time.perf_counter()
+
+    long_answer = dataclasses.replace(LONG_ANSWER, max_tokens=settings.long_tokens)
+    plan = Plan(
+        paths=PATHS,
+        delays=(0.0, PACED),
+        workloads=(long_answer, FULL_AGENT, LONG_AGENT_ANSWER),
+        repeats={
+            (0.0, long_answer.name): settings.zero_repeats_long,
+            (0.0, FULL_AGENT.name): settings.zero_repeats_agent,
+            (0.0, LONG_AGENT_ANSWER.name): settings.zero_repeats_long_agent,
+            (PACED, long_answer.name): settings.paced_repeats_long,
+            (PACED, FULL_AGENT.name): settings.paced_repeats_agent,
+            (PACED, LONG_AGENT_ANSWER.name): 0,
+        },
+    )
+    _step(f"streaming: {len(plan.paths)} paths x {len(plan.workloads)} workloads x (delay 0, 20 ms) ...")
+    streaming = measure_streaming(plan)
+
+    _step(f"course model under load: {settings.streams} concurrent streams ...")
+    load = [
+        concurrency.raw_streams("server alone, 1 stream", 0.0, 1, settings.long_tokens),
+        concurrency.raw_streams(f"server alone, {settings.streams} streams", 0.0, settings.streams,
+                                settings.raw_tokens),
+        concurrency.raw_streams(f"server alone, {settings.streams} paced streams", PACED, settings.streams,
+                                settings.paced_stream_tokens),
+        concurrency.sdk_streams(f"{settings.streams} openai SDK streams", PACED, settings.streams,
+                                settings.paced_stream_tokens),
+    ]
+
+    chapters = None
+    if settings.chapters:
+        _step("chapter suite: every chapters/*.ipynb in a fresh kernel ...")
+        chapters = chapter_suite.time_suite()
+
+    tokens = {row.workload: row.tokens for row in streaming.rows}
+    setting_lines = [
+        f"Delays: 0 and {PACED * 1000:g} ms per token (course model in this process, 127.0.0.1)",
+        *(f"Workload {report.describe_workload(w, tokens[w.name], streaming.model_calls[w.name])}"
+          for w in plan.workloads if w.name in tokens),
+        "Runs per path: " + ", ".join(f"{name} at {report.delay_label(delay)}: {n}"
+                                      for (delay, name), n in plan.repeats.items() if n)
+        + " (interleaved; tokens/s and TTFT are medians, latency percentiles pool every token)",
+        f"Concurrency: {settings.streams} streams; raw socket readers and openai.AsyncOpenAI",
+    ]
+    found = report.targets(streaming.rows, PACED, load, chapters)
+    markdown = report.render(settings=setting_lines, rows=streaming.rows, concurrency=load, chapters=chapters,
+                             found=found, elapsed_s=time.perf_counter() - started)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.md").write_text(markdown)
+    first_run = {key: traces[0] for key, traces in streaming.traces.items()}
+    write_timeline(
+        args.out / "timeline.png",
+        {path: trace for (delay, name, path), trace in first_run.items() if delay == PACED and name == long_answer.name},
+        {path: trace for (delay, name, path), trace in first_run.items() if delay == PACED and name == FULL_AGENT.name},
+        PACED, long_answer.name, FULL_AGENT.name,
+    )
+    print(markdown)
+    _step(f"wrote {args.out / 'results.md'} and {args.out / 'timeline.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

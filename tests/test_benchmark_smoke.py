@@ -1,0 +1,89 @@
+"""Smoke test of the streaming benchmark (`python -m benchmarks`) on a tiny workload.
+
+It checks structure only: every path receives every token, latencies are never
+negative, the report has every row. It never asserts a timing: timings belong to
+the benchmark's own report, on a quiet machine, not to a test that must always pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks` sits next to `tests`
+from benchmarks import concurrency, report  # noqa: E402
+from benchmarks.paths import PATH_LABELS, PATHS, Workload  # noqa: E402
+from benchmarks.polling_handler import PollingQueueCallbackHandler  # noqa: E402
+from benchmarks.stats import added_latencies, percentile  # noqa: E402
+from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
+from benchmarks.timeline import write_timeline  # noqa: E402
+
+TEXT = Workload("short answer", "What is NLP?", with_tools=False, max_tokens=30)
+AGENT = Workload("small agent", "What is 10 + 10?", with_tools=True)
+
+
+def in_thread(function, *args):
+    """Run `function` in a worker thread: the benchmark calls `asyncio.run`, which must not
+    touch the event loop pytest-asyncio keeps in the main thread for the async tests."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result(timeout=120)
+
+
+@pytest.fixture(scope="module")
+def results():
+    plan = Plan(delays=(0.0,), workloads=(TEXT, AGENT), repeats={(0.0, TEXT.name): 2})
+    return in_thread(measure_streaming, plan)
+
+
+def test_every_path_receives_every_token(results):
+    for workload in (TEXT, AGENT):
+        counts = {path: {len(t.received) for t in results.traces[(0.0, workload.name, path)]} for path in PATHS}
+        assert len({n for per_path in counts.values() for n in per_path}) == 1, counts
+    assert results.model_calls[AGENT.name] > 1  # the agent really took several steps
+    assert next(r.tokens for r in results.rows if r.workload == TEXT.name) == 30
+
+
+def test_latencies_are_paired_and_never_negative(results):
+    for traces in results.traces.values():
+        for trace in traces:
+            assert len(trace.written) == len(trace.received)
+            assert all(latency >= 0 for latency in added_latencies(trace))
+            assert trace.received == sorted(trace.received)
+
+
+def test_report_has_every_row_and_target(results, tmp_path):
+    load = [in_thread(concurrency.raw_streams, "raw", 0.0, 3, 10),
+            in_thread(concurrency.sdk_streams, "sdk", 0.0, 3, 10)]
+    assert [r.errors for r in load] == [0, 0]
+    found = report.targets(results.rows, 0.0, load, chapters=[])
+    markdown = report.render(settings=["tiny"], rows=results.rows, concurrency=load, chapters=[],
+                             found=found, elapsed_s=0.0)
+    for workload in (TEXT, AGENT):
+        for path in PATHS:
+            assert f"| {workload.name} | 0 | {PATH_LABELS[path]} |" in markdown
+    assert "No chapters yet" in markdown  # zero chapters is a valid state while they are written
+    assert "## Targets" in markdown and found
+    traces = {path: results.traces[(0.0, TEXT.name, path)][0] for path in PATHS}
+    agent = {path: results.traces[(0.0, AGENT.name, path)][0] for path in PATHS}
+    png = write_timeline(tmp_path / "timeline.png", traces, agent, 0.02, TEXT.name, AGENT.name)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_percentile_interpolates():
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([0.0, 10.0], 99) == pytest.approx(9.9)
+
+
+def test_polling_handler_ends_when_closed():
+    async def scenario() -> list:
+        handler = PollingQueueCallbackHandler()
+        handler.queue.put_nowait("token")
+        handler.close()
+        handler.close()  # idempotent, like ours
+        return [item async for item in handler]
+
+    assert in_thread(asyncio.run, asyncio.wait_for(scenario(), 5)) == ["token"]
