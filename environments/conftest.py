@@ -9,16 +9,26 @@ install packages from PyPI and take minutes, so they run with
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 INSTALL_TIMEOUT = 900  # seconds for one pip install of the whole stack
 CHAPTER_TIMEOUT = 600  # seconds to execute every chapter
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run(command: list[str], cwd: Path | None = None, timeout: float = INSTALL_TIMEOUT, env: dict | None = None):
@@ -66,4 +76,3 @@ def chapter_paths(root: Path) -> list[Path]:
     return sorted((root / "chapters").glob("*.ipynb"))
 
 
-__all__ = ["ROOT", "run", "make_venv", "nbval", "course_model_env", "chapter_paths", "sys"]

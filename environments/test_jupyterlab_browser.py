@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,21 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, course_model_env
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, SCREENSHOTS, course_model_env, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "build"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STARTUP_TIMEOUT = 60  # seconds for JupyterLab to answer
 RUN_TIMEOUT_MS = 120_000  # for all cells of chapter 01 to finish in the browser
 CHAPTER = ROOT / "chapters" / "01-streaming-tokens.ipynb"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

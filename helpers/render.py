@@ -49,7 +49,7 @@ class StreamRenderer:
         if self._tool != FINAL_ANSWER_TOOL:
             return piece + arguments
         self._arguments += arguments
-        answer = _partial_answer(self._arguments)
+        answer = partial_answer(self._arguments)
         if isinstance(answer, str) and answer.startswith(self._answer_shown):
             piece += answer[len(self._answer_shown):]
             self._answer_shown = answer
@@ -65,7 +65,7 @@ class StreamRenderer:
         return f"{new_line}Calling {self._tool}... "
 
 
-def _partial_answer(arguments: str) -> str | None:
+def partial_answer(arguments: str) -> str | None:
     """The `answer` read so far out of `final_answer`'s partial JSON arguments, if any.
 
     The first chunk of a call carries empty arguments, and a model can send

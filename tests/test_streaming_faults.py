@@ -14,11 +14,11 @@ import logging
 import openai
 import pytest
 from langchain_core.messages import AIMessageChunk, ToolMessage
-from langchain_core.tools import StructuredTool, ToolException
+from langchain_core.tools import StructuredTool
 
 from helpers.queue_handler import DONE, STEP_END, QueueCallbackHandler, StreamCancelled
 from helpers.streaming_executor import AgentTimeout, StreamingAgentExecutor
-from helpers.tools import MATH_TOOLS, TOOLS, final_answer_tool
+from helpers.tools import MATH_TOOLS, final_answer_tool
 
 HARD_TIMEOUT = 10  # seconds; every case ends long before this or fails
 

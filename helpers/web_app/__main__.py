@@ -1,0 +1,29 @@
+"""Serve chapter 05's web app with uvicorn: `python -m helpers.web_app --port 8000`.
+
+The page is then at http://127.0.0.1:8000/. The model is chosen as in every
+chapter (see `helpers.backend`): the offline course model unless a key or a
+server is set in the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+
+from .app import create_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
+    logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
+    uvicorn.run(create_app(), host=args.host, port=args.port, timeout_graceful_shutdown=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The web app: chapter 03's streaming agent behind a Server-Sent Events endpoint. Taught in chapter 05.
+
+    GET  /               the chat page (static/index.html)
+    POST /api/sessions   start a conversation          -> 201 {"session_id": "..."}
+    POST /api/chat       {"session_id", "message"}     -> text/event-stream (see events.py)
+
+Errors before the stream starts are ordinary HTTP errors with a JSON body
+`{"detail": "what went wrong"}`: 422 for a malformed request or an empty message,
+413 for a message that is too long, 404 for an unknown session, 409 for a
+session that is still answering. Once the stream has started, a failure arrives
+as an `error` event, followed by `done`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from contextlib import aclosing, asynccontextmanager
+from importlib.resources import files
+from typing import AsyncIterator, Callable
+
+import httpx
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from langchain_core.language_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel
+from starlette.types import Receive, Scope, Send
+
+from ..backend import model_settings
+from ..streaming_executor import StreamingAgentExecutor
+from . import events
+from .sessions import SESSION_ID, Session, SessionStore
+
+logger = logging.getLogger(__name__)
+
+ModelFactory = Callable[[httpx.AsyncClient], BaseChatModel]
+MAX_MESSAGE_CHARS = 2000
+
+
+def default_model(http_client: httpx.AsyncClient) -> BaseChatModel:
+    """The course's model (see `helpers.backend`), on the HTTP client the app gives it."""
+    settings = model_settings()
+    return ChatOpenAI(
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        temperature=0.0,
+        stream_usage=True,
+        http_async_client=http_client,
+    )
+
+
+def create_app(
+    make_model: ModelFactory = default_model,
+    *,
+    max_sessions: int = 1000,
+    max_turns: int = 20,
+    max_message_chars: int = MAX_MESSAGE_CHARS,
+) -> FastAPI:
+    """The app. It calls `make_model(http_client)` once, when the server starts.
+
+    Network connections belong to the event loop that opened them, and a server
+    started from a notebook or a test runs its own loop in its own thread; so the
+    app opens its own HTTP client in that loop, hands it to the model, and closes
+    it when the server stops.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient() as http_client:
+            app.state.llm = make_model(http_client)
+            # Sessions live as long as the server: their executors use this model and its client.
+            app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns)
+            yield
+
+    app = FastAPI(title="Streaming agent (chapter 05)", lifespan=lifespan)
+    app.state.max_message_chars = max_message_chars
+    app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
+    app.add_exception_handler(RequestValidationError, readable_validation_error)
+    app.include_router(router)
+    return app
+
+
+router = APIRouter()
+PAGE = files(__package__).joinpath("static", "index.html")
+
+
+class ChatRequest(BaseModel):
+    session_id: str
+    message: str
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def page() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+@router.post("/api/sessions", status_code=201)
+async def new_session(request: Request) -> dict[str, str]:
+    executor = StreamingAgentExecutor(request.app.state.llm)  # its own chat history
+    return {"session_id": request.app.state.sessions.create(executor)}
+
+
+@router.post("/api/chat")
+async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
+    state = request.app.state
+    session = find_session(state.sessions, body.session_id)
+    question = check_message(body.message, state.max_message_chars)
+    if session.busy:
+        raise HTTPException(409, "This session is still answering its last question.")
+    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns))
+
+
+async def stream_run(session: Session, question: str, runs: Counter, max_turns: int) -> AsyncIterator[bytes]:
+    """The response body: the agent's run as events, as they happen, then `done`.
+
+    When the browser goes away, Starlette stops reading this generator (see
+    `EventStreamResponse`): the cancellation reaches `astream_events`, which
+    cancels the agent's run, and the executor records no half-finished turn.
+    """
+    async with session.lock:
+        outcome = "failed"
+        translator = events.EventTranslator()
+        agent_events = session.executor.as_runnable().astream_events({"input": question}, version="v2")
+        try:
+            async with aclosing(agent_events):
+                async for event in agent_events:
+                    for item in translator.feed(event):
+                        yield item.encode()
+            outcome = "answered"
+        except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
+            outcome = "cancelled"
+            logger.info("agent run cancelled: the client disconnected")
+            raise
+        except Exception as error:  # the run failed: tell the browser, keep the details here
+            logger.info("agent run failed: %r", error)
+            yield events.failure(error).encode()
+        finally:
+            runs[outcome] += 1
+            session.trim_history(max_turns)
+    yield events.done().encode()
+
+
+class EventStreamResponse(StreamingResponse):
+    """A `text/event-stream` response that closes its generator however the response ends.
+
+    Starlette cancels the response when the client disconnects; if the generator
+    was paused at a `yield` just then, nothing would resume or close it until the
+    garbage collector did. Closing it here stops the agent's run at once.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(self, content: AsyncIterator[bytes]) -> None:
+        # no-cache: never store or replay a stream; X-Accel-Buffering: ask proxies (nginx) not to buffer it
+        super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.body_iterator.aclose()
+
+
+def find_session(sessions: SessionStore, session_id: str) -> Session:
+    if not SESSION_ID.fullmatch(session_id):
+        raise HTTPException(422, "session_id is malformed: use the id that POST /api/sessions returned.")
+    session = sessions.get(session_id)
+    if session is None:
+        raise HTTPException(404, "Unknown or expired session: start a new one with POST /api/sessions.")
+    return session
+
+
+def check_message(message: str, max_chars: int) -> str:
+    question = message.strip()
+    if not question:
+        raise HTTPException(422, "The message is empty: type a question.")
+    if len(question) > max_chars:
+        raise HTTPException(413, f"The message is too long: {len(question)} characters, at most {max_chars}.")
+    return question
+
+
+async def readable_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 for a body that does not fit `ChatRequest`, with one readable `detail` string."""
+    problems = []
+    for problem in error.errors():
+        if problem["type"] == "json_invalid":
+            problems.append("The body is not valid JSON.")
+        else:
+            where = ".".join(str(part) for part in problem["loc"][1:]) or "body"  # loc starts with "body"
+            problems.append(f"{where}: {problem['msg']}.")
+    return JSONResponse({"detail": " ".join(["Invalid request.", *problems])}, status_code=422)

@@ -1,0 +1,326 @@
+"""Chapter 05's web app, through real HTTP: uvicorn serves it on 127.0.0.1 and httpx talks to it.
+
+A real server (not an in-process ASGI transport) is what makes the disconnect
+test mean something: the client really closes its connection, and uvicorn and
+Starlette must notice and cancel the agent's run. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from contextlib import ExitStack
+
+import httpx
+import pytest
+from langchain_core.callbacks import AsyncCallbackHandler
+
+from helpers.web_app import BackgroundServer, create_app
+from helpers.web_app.events import EVENT_TYPES, Event
+from helpers.web_app.sessions import SessionStore
+
+WAIT = 30  # seconds any one exchange may take, at most
+SSE_BLOCK = re.compile(r"event: (\w+)\ndata: ([^\n]*)\n\n")
+
+
+@pytest.fixture
+async def serve(make_llm):
+    """Start the app on a course model (`fault=` and `callbacks=` go to the model); returns (app, client)."""
+    clients: list[httpx.AsyncClient] = []
+    with ExitStack() as servers:
+
+        def start(fault: str | None = None, callbacks: list | None = None, **app_options):
+            app = create_app(lambda http: make_llm(fault=fault, callbacks=callbacks, http_async_client=http),
+                             **app_options)
+            server = servers.enter_context(BackgroundServer(app))
+            clients.append(httpx.AsyncClient(base_url=server.url, timeout=10))
+            return app, clients[-1]
+
+        try:
+            yield start
+        finally:
+            for client in clients:
+                await client.aclose()
+
+
+async def new_session(client: httpx.AsyncClient) -> str:
+    response = await client.post("/api/sessions")
+    assert response.status_code == 201
+    return response.json()["session_id"]
+
+
+def parse(text: str) -> list[tuple[str, dict]]:
+    """The events in a complete SSE body; fails if anything in it is not a well-formed event."""
+    blocks = SSE_BLOCK.findall(text)
+    assert "".join(f"event: {kind}\ndata: {data}\n\n" for kind, data in blocks) == text, "malformed SSE"
+    return [(kind, json.loads(data)) for kind, data in blocks]
+
+
+async def ask(client: httpx.AsyncClient, session_id: str, message: str) -> list[tuple[str, dict]]:
+    async def exchange():
+        async with client.stream("POST", "/api/chat", json={"session_id": session_id, "message": message}) as response:
+            assert response.status_code == 200, await response.aread()
+            assert response.headers["content-type"].startswith("text/event-stream")
+            assert response.headers["cache-control"] == "no-cache"
+            return parse("".join([text async for text in response.aiter_text()]))
+
+    return await asyncio.wait_for(exchange(), WAIT)
+
+
+def kinds_in_order(events: list[tuple[str, dict]]) -> list[str]:
+    """Event types with repeats collapsed: tool_call x10, tool_result -> ["tool_call", "tool_result"]."""
+    kinds = [kind for kind, _ in events]
+    return [kind for index, kind in enumerate(kinds) if index == 0 or kinds[index - 1] != kind]
+
+
+def answer_of(events: list[tuple[str, dict]]) -> str:
+    return next(data["answer"] for kind, data in events if kind == "answer")
+
+
+async def until(condition, what: str, attempts: int = 200) -> None:
+    """Wait (at most attempts x 25 ms) for something that happens on the server's thread."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await asyncio.sleep(0.025)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+class ModelWatcher(AsyncCallbackHandler):
+    """Attached to the app's model: sees every model call start, end or fail, in any session."""
+
+    def __init__(self) -> None:
+        self.starts, self.ends, self.errors = 0, 0, []
+
+    async def on_chat_model_start(self, *args, **kwargs) -> None:
+        self.starts += 1
+
+    async def on_llm_end(self, *args, **kwargs) -> None:
+        self.ends += 1
+
+    async def on_llm_error(self, error: BaseException, **kwargs) -> None:
+        self.errors.append(type(error).__name__)
+
+
+# -- the stream ----------------------------------------------------------------------------------
+
+
+async def test_a_question_streams_typed_events_in_order(serve):
+    app, client = serve()
+    events = await ask(client, await new_session(client), "What is 10 + 10?")
+
+    assert {kind for kind, _ in events} <= set(EVENT_TYPES)
+    assert kinds_in_order(events) == ["tool_call", "tool_result", "token", "answer", "done"]
+    calls = [data for kind, data in events if kind == "tool_call"]
+    assert len(calls) > 3, "the call forms piece by piece"
+    assert calls[0]["name"] == "add" and calls[0]["args"] == ""  # the name comes first
+    assert {call["id"] for call in calls} == {calls[0]["id"]} and calls[0]["id"].startswith("call_")
+    assert "".join(call["args"] for call in calls) == '{"x":10,"y":10}'
+    [result] = [data for kind, data in events if kind == "tool_result"]
+    assert result == {"id": calls[0]["id"], "name": "add", "output": 20.0}
+    tokens = [data["text"] for kind, data in events if kind == "token"]
+    assert len(tokens) > 3, "the answer streams in pieces"
+    assert "".join(tokens) == answer_of(events) == "10 + 10 is 20."
+    assert events[-2] == ("answer", {"answer": "10 + 10 is 20.", "tools_used": ["add"], "finished": True})
+    assert events[-1] == ("done", {})
+    assert dict(app.state.runs) == {"answered": 1}
+
+
+async def test_parallel_tool_calls_keep_their_own_ids_and_results(serve):
+    _, client = serve()
+    events = await ask(client, await new_session(client), "What is (2 + 3) * (4 + 5)?")
+    arguments: dict[str, str] = {}
+    for kind, data in events:
+        if kind == "tool_call":
+            arguments[data["id"]] = arguments.get(data["id"], "") + data["args"]
+    results = {data["id"]: data["output"] for kind, data in events if kind == "tool_result"}
+    assert {arguments[call_id]: output for call_id, output in results.items()} == {
+        '{"x":2,"y":3}': 5.0, '{"x":4,"y":5}': 9.0, '{"x":5.0,"y":9.0}': 45.0}
+    assert answer_of(events) == "(2 + 3) × (4 + 5) is 45."
+
+
+async def test_a_failing_tool_sends_its_error_as_the_result_and_the_run_goes_on(serve):
+    _, client = serve()
+    events = await ask(client, await new_session(client), "What is 2 to the power of 5000?")
+    [result] = [data for kind, data in events if kind == "tool_result"]
+    call_ids = {data["id"] for kind, data in events if kind == "tool_call"}
+    assert result["id"] in call_ids and result["name"] == "exponentiate" and "output" not in result
+    assert "too large to compute" in result["error"]
+    assert kinds_in_order(events)[-3:] == ["token", "answer", "done"]
+
+
+async def test_the_page_is_served_and_needs_nothing_from_elsewhere(serve):
+    _, client = serve()
+    response = await client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "/api/chat" in page and "getReader" in page and 'id="question"' in page
+    assert "http://" not in page and "https://" not in page, "no CDN, no external resource"
+
+
+# -- sessions ------------------------------------------------------------------------------------
+
+
+async def test_each_session_has_its_own_history(serve):
+    app, client = serve()
+    first, second = await new_session(client), await new_session(client)
+    assert first != second
+    assert answer_of(await ask(client, first, "What is 10 + 10?")) == "10 + 10 is 20."
+    assert answer_of(await ask(client, second, "What is 2 + 3?")) == "2 + 3 is 5."
+
+    assert answer_of(await ask(client, first, "Now multiply that by 3")) == "20 × 3 is 60."
+    assert answer_of(await ask(client, second, "Now multiply that by 3")) == "5 × 3 is 15."
+    histories = [app.state.sessions.get(session).executor.chat_history for session in (first, second)]
+    assert [message.content for message in histories[0]] == [
+        "What is 10 + 10?", "10 + 10 is 20.", "Now multiply that by 3", "20 × 3 is 60."]
+    assert [message.content for message in histories[1]] == [
+        "What is 2 + 3?", "2 + 3 is 5.", "Now multiply that by 3", "5 × 3 is 15."]
+
+
+async def test_a_session_keeps_only_its_last_turns(serve):
+    app, client = serve(max_turns=1)
+    session = await new_session(client)
+    await ask(client, session, "What is 10 + 10?")
+    await ask(client, session, "What is 2 + 3?")
+    history = app.state.sessions.get(session).executor.chat_history
+    assert [message.content for message in history] == ["What is 2 + 3?", "2 + 3 is 5."]
+
+
+async def test_the_store_forgets_the_least_recently_used_session(serve):
+    app, client = serve(max_sessions=2)
+    oldest, middle = await new_session(client), await new_session(client)
+    await ask(client, oldest, "What is 10 + 10?")  # using it makes `middle` the least recently used
+    newest = await new_session(client)
+    assert len(app.state.sessions) == 2
+    assert app.state.sessions.get(middle) is None
+    response = await client.post("/api/chat", json={"session_id": middle, "message": "What is 2 + 3?"})
+    assert response.status_code == 404 and "start a new one" in response.json()["detail"]
+    assert answer_of(await ask(client, newest, "What is 2 + 3?")) == "2 + 3 is 5."
+
+
+async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
+    """As when a learner re-runs the notebook cell that starts the server: a new loop, a new HTTP client."""
+    app = create_app(lambda http: make_llm(http_async_client=http))
+    for _ in range(2):
+        with BackgroundServer(app) as server:
+            async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+                events = await ask(client, await new_session(client), "What is 10 + 10?")
+                assert answer_of(events) == "10 + 10 is 20."
+    assert dict(app.state.runs) == {"answered": 2}
+
+
+def test_session_store_bounds_must_be_positive():
+    with pytest.raises(ValueError):
+        SessionStore(max_sessions=0)
+    with pytest.raises(ValueError):
+        SessionStore(max_turns=0)
+
+
+# -- requests that do not fit --------------------------------------------------------------------
+
+
+GOOD_ID = "placeholder"  # replaced by a real session id in the test
+
+
+@pytest.mark.parametrize(("body", "status", "detail"), [
+    ({"session_id": GOOD_ID, "message": ""}, 422, "The message is empty: type a question."),
+    ({"session_id": GOOD_ID, "message": " \n\t "}, 422, "The message is empty: type a question."),
+    ({"session_id": GOOD_ID, "message": "x" * 2001}, 413, "The message is too long: 2001 characters, at most 2000."),
+    ({"session_id": GOOD_ID}, 422, "Invalid request. message: Field required."),
+    ({"message": "What is 2 + 3?"}, 422, "Invalid request. session_id: Field required."),
+    ({}, 422, "Invalid request. session_id: Field required. message: Field required."),
+    ({"session_id": GOOD_ID, "message": 42}, 422, "Invalid request. message: Input should be a valid string."),
+    ({"session_id": "../../etc/passwd", "message": "hi"}, 422,
+     "session_id is malformed: use the id that POST /api/sessions returned."),
+    ({"session_id": "A" * 22, "message": "hi"}, 404,
+     "Unknown or expired session: start a new one with POST /api/sessions."),
+], ids=["empty", "whitespace", "oversized", "no-message", "no-session", "no-fields", "not-a-string",
+        "malformed-session", "unknown-session"])
+async def test_requests_that_do_not_fit_get_a_clear_4xx(serve, body, status, detail):
+    app, client = serve()
+    session = await new_session(client)
+    body = {key: session if value == GOOD_ID else value for key, value in body.items()}
+    response = await client.post("/api/chat", json=body)
+    assert (response.status_code, response.json()) == (status, {"detail": detail})
+    assert not app.state.runs, "no run started"
+
+
+async def test_a_body_that_is_not_json_gets_a_clear_422(serve):
+    _, client = serve()
+    response = await client.post("/api/chat", content=b"{not json", headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()) == (422, {"detail": "Invalid request. The body is not valid JSON."})
+
+
+async def test_a_message_at_the_limit_is_accepted(serve):
+    _, client = serve(max_message_chars=20)
+    events = await ask(client, await new_session(client), "What is 10 + 10?".ljust(20))
+    assert answer_of(events) == "10 + 10 is 20."
+
+
+async def test_a_busy_session_refuses_a_second_question(serve):
+    _, client = serve(fault="delay=0.05")
+    session = await new_session(client)
+    async with client.stream("POST", "/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}) as first:
+        lines = first.aiter_lines()
+        assert await asyncio.wait_for(anext(lines), WAIT) == "event: tool_call"  # the first run is under way
+        second = await client.post("/api/chat", json={"session_id": session, "message": "What is 2 + 3?"})
+        assert (second.status_code, second.json()) == (
+            409, {"detail": "This session is still answering its last question."})
+
+
+# -- disconnects and failures --------------------------------------------------------------------
+
+
+async def test_closing_the_connection_cancels_the_run(serve):
+    watcher = ModelWatcher()
+    app, client = serve(fault="delay=0.05", callbacks=[watcher])  # 50 ms per token: the run takes seconds
+    session = await new_session(client)
+    async with client.stream("POST", "/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}) as response:
+        lines = response.aiter_lines()
+        assert await asyncio.wait_for(anext(lines), WAIT) == "event: tool_call"
+    # Leaving the block closed the connection mid-stream. The server must notice and cancel the run:
+    # the model call in progress fails with CancelledError, and no other model call follows.
+    await until(lambda: app.state.runs["cancelled"] == 1 and watcher.errors, "the run to be cancelled")
+    assert dict(app.state.runs) == {"cancelled": 1}
+    assert (watcher.starts, watcher.ends, watcher.errors) == (1, 0, ["CancelledError"])
+    stored = app.state.sessions.get(session)
+    assert stored.executor.chat_history == [], "a cancelled run records no turn"
+    await until(lambda: not stored.busy, "the session to be free")
+
+    # The session is usable again at once.
+    assert answer_of(await ask(client, session, "What is 2 + 3?")) == "2 + 3 is 5."
+
+
+async def test_an_agent_error_arrives_as_an_error_event_then_done(serve):
+    app, client = serve(fault="status=500@1")  # the second model call (after the tool ran) answers HTTP 500
+    session = await new_session(client)
+    events = await ask(client, session, "What is 10 + 10?")  # returns: the stream ended
+    assert kinds_in_order(events) == ["tool_call", "tool_result", "error", "done"]
+    assert events[-2:] == [("error", {"message": "The model server answered with HTTP 500."}), ("done", {})]
+    assert dict(app.state.runs) == {"failed": 1}
+    assert app.state.sessions.get(session).executor.chat_history == []
+
+    # The failure ended that run only: the session answers the next question (one model call, no fault).
+    assert answer_of(await ask(client, session, "What is NLP?")).startswith("Natural language processing")
+
+
+async def test_ten_sessions_at_once_each_get_their_own_answer(serve):
+    app, client = serve(fault="delay=0.01")  # paced, so the ten streams really interleave
+    sessions = [await new_session(client) for _ in range(10)]
+    results = await asyncio.gather(*(ask(client, session, f"What is {n} + {n}?")
+                                     for n, session in enumerate(sessions, start=1)))
+    for n, events in enumerate(results, start=1):
+        assert kinds_in_order(events) == ["tool_call", "tool_result", "token", "answer", "done"]
+        assert answer_of(events) == f"{n} + {n} is {2 * n}."
+        assert "".join(data["text"] for kind, data in events if kind == "token") == answer_of(events)
+    assert dict(app.state.runs) == {"answered": 10}
+
+
+# -- the wire format -----------------------------------------------------------------------------
+
+
+def test_an_event_is_an_event_line_a_data_line_and_a_blank_line():
+    encoded = Event("token", {"text": "two\nlines"}).encode()
+    assert encoded == b'event: token\ndata: {"text": "two\\nlines"}\n\n'
+    assert Event("token", {"text": "×"}).encode().decode() == 'event: token\ndata: {"text": "×"}\n\n'
