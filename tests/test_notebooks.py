@@ -107,3 +107,11 @@ def test_badges_and_setup_cells_are_stamped():
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "stamp_chapters.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_chapter_03_carries_its_timeline_figure():
+    """The polling-versus-awaiting picture travels inside the notebook (tools/embed_figure.py)."""
+    chapter = ROOT / "chapters" / "03-queue-streamed-agent.ipynb"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "embed_figure.py"), str(chapter),
+                             "--tag", "polling-timeline", "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
