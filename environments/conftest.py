@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
+import urllib.request
 import venv
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,32 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextmanager
+def background_server(command: list[str], ready_url: str, log_path: Path, env: dict, cwd: Path | None = None,
+                      startup_timeout: float = 60):
+    """Start a server process, wait (bounded) until `ready_url` answers, and stop it afterwards."""
+    log = open(log_path, "w")
+    process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            try:
+                urllib.request.urlopen(ready_url, timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"{' '.join(command[:3])} did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
 
 
 def run(command: list[str], cwd: Path | None = None, timeout: float = INSTALL_TIMEOUT, env: dict | None = None):

@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, SCREENSHOTS, course_model_env, free_port
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, SCREENSHOTS, background_server, course_model_env, free_port
 
 STARTUP_TIMEOUT = 60  # seconds for JupyterLab to answer
 RUN_TIMEOUT_MS = 120_000  # for all cells of chapter 01 to finish in the browser
@@ -35,34 +32,16 @@ def jupyterlab(tmp_path):
     env = course_model_env()
     env["COURSE_MODEL_DELAY"] = "0.02"  # paced as learners see it, so the stream can be watched
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter-config")
-    log = open(tmp_path / "jupyterlab.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
-         "--allow-root", f"--LabApp.user_settings_dir={user_settings(tmp_path / 'lab-settings')}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
+        "--allow-root", f"--LabApp.user_settings_dir={user_settings(tmp_path / 'lab-settings')}",
+        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"JupyterLab did not start:\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-    try:
+    with background_server(command, f"{base}/api/status?token={token}", tmp_path / "jupyterlab.log", env,
+                           startup_timeout=STARTUP_TIMEOUT):
         yield base, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def user_settings(directory: Path) -> Path:

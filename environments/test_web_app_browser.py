@@ -8,14 +8,11 @@ fails if the page shows an error, and saves a screenshot under build/ for CI.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, SCREENSHOTS, course_model_env, free_port
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, SCREENSHOTS, background_server, course_model_env, free_port
 
 STARTUP_TIMEOUT = 30  # seconds for the app to answer
 ANSWER_TIMEOUT_MS = 60_000  # for the whole answer to arrive in the browser
@@ -28,29 +25,10 @@ def web_app(tmp_path):
     port = free_port()
     env = course_model_env()
     env["COURSE_MODEL_DELAY"] = "0.02"  # paced as learners see it
-    log = open(tmp_path / "web-app.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "helpers.web_app", "--port", str(port)],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"the web app did not start:\n{(tmp_path / 'web-app.log').read_text()[-3000:]}")
-            time.sleep(0.2)
-    try:
+    command = [sys.executable, "-m", "helpers.web_app", "--port", str(port)]
+    with background_server(command, url, tmp_path / "web-app.log", env, cwd=ROOT, startup_timeout=STARTUP_TIMEOUT):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def test_a_question_streams_into_the_page(web_app):
