@@ -5,7 +5,8 @@ in pyproject.toml. This script writes everything derived from it:
 
 - a badges cell (tagged `course-badges`) at the top of each chapter, pointing at that chapter;
 - the set-up cell (tagged `course-setup`) that installs the package in Colab and names the backend;
-- the chapter table between `<!-- chapters:start -->` and `<!-- chapters:end -->` in README.md.
+- the chapter table between `<!-- chapters:start -->` and `<!-- chapters:end -->` in README.md,
+  and the `git clone` command between `<!-- clone:start -->` and `<!-- clone:end -->`.
 
 It is idempotent: running it twice changes nothing. `--check` changes nothing and
 exits 1 when a file is out of date (CI runs that).
@@ -29,6 +30,7 @@ CHAPTERS = ROOT / "chapters"
 BADGES_TAG = "course-badges"
 SETUP_TAG = "course-setup"
 README_START, README_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
+CLONE_START, CLONE_END = "<!-- clone:start -->", "<!-- clone:end -->"
 
 
 def project() -> tuple[str, str]:
@@ -124,12 +126,21 @@ def _title(notebook: dict) -> str | None:
     return None
 
 
+def clone_block(slug: str) -> str:
+    return f"```bash\ngit clone https://github.com/{slug}.git\ncd {slug.split('/')[1]}\nmake lab\n```"
+
+
+def _between(text: str, start: str, end: str, content: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"README.md needs the markers {start} and {end}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{content}\n{end}{tail}"
+
+
 def stamp_readme(text: str, slug: str) -> str:
-    if README_START not in text or README_END not in text:
-        raise SystemExit(f"README.md needs the markers {README_START} and {README_END}")
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    return f"{head}{README_START}\n{chapter_table(slug)}\n{README_END}{tail}"
+    text = _between(text, README_START, README_END, chapter_table(slug))
+    return _between(text, CLONE_START, CLONE_END, clone_block(slug))
 
 
 def main(argv: list[str] | None = None) -> int:
