@@ -9,7 +9,10 @@ Each module is taught in a chapter and reused by the chapters after it:
 - `agent_executor`     the simple agent executor loop — chapter 02
 - `tool_calls`         running tool calls safely, errors included — chapter 02
 - `queue_handler`      `QueueCallbackHandler`, streaming through an asyncio.Queue — chapter 03
-- `streaming_executor` the async streaming executor and `AgentRun` — chapter 03
+- `streaming_executor` the async streaming executor, `AgentRun`, and `as_runnable()` for events — chapters 03, 04
+- `render`             `StreamRenderer`: readable text from a raw stream — chapter 03
+- `show`               `show_source`: chapters show helpers instead of pasting them — every chapter
+- `web_app`            the FastAPI app that streams the agent as Server-Sent Events — chapter 05
 
 Importing `helpers` starts nothing; the course model starts on first use.
 """
