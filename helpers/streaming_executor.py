@@ -34,6 +34,23 @@ DEFAULT_TIMEOUT = 300.0  # seconds a whole run may take before it is stopped
 _WIND_DOWN_SECONDS = 5.0  # how long a cancelled run may take to finish its clean-up
 
 
+async def _wind_down(task: asyncio.Future) -> None:
+    """Wait (bounded) for a run we stopped or that is ending, and mark its outcome as seen.
+
+    `asyncio.wait` does not raise the task's error; if *we* are cancelled while
+    waiting, we still give the task its moment, then let our cancellation go on.
+    Either way no task is left pending and no "exception was never retrieved".
+    """
+    try:
+        await asyncio.wait({task}, timeout=_WIND_DOWN_SECONDS)
+    except asyncio.CancelledError:
+        await asyncio.wait({task}, timeout=_WIND_DOWN_SECONDS)
+        raise
+    finally:
+        if task.done() and not task.cancelled():
+            task.exception()
+
+
 class AgentTimeout(TimeoutError):
     """The run took longer than its `timeout`."""
 
@@ -83,13 +100,7 @@ class StreamingAgentExecutor(AgentExecutorBase):
         """Close the handler with `error`, cancel the run and wait (bounded) until it has wound down."""
         self._close(handler, error)
         run.cancel()
-        try:
-            await asyncio.wait({run}, timeout=_WIND_DOWN_SECONDS)
-        except asyncio.CancelledError:  # cancelled while winding down: still leave nothing pending
-            await asyncio.wait({run}, timeout=_WIND_DOWN_SECONDS)
-            raise
-        if run.done() and not run.cancelled():
-            run.exception()  # seen: it is the reason we stopped, or irrelevant now
+        await _wind_down(run)
 
     async def _run(
         self, question: str, handler: QueueCallbackHandler | None, config: RunnableConfig | None = None
@@ -210,11 +221,6 @@ class AgentRun:
         task = self._task
         if task is None:
             return
-        if not task.done():
-            if not self.handler.closed:  # still running: stop it (a closed handler means it is ending)
-                task.cancel()
-            # Wait for the run to wind down (bounded). asyncio.wait does not raise the task's
-            # error, and if *we* are cancelled meanwhile, that cancellation still propagates.
-            await asyncio.wait([task], timeout=_WIND_DOWN_SECONDS)
-        if task.done() and not task.cancelled():
-            task.exception()  # mark the run's error as seen: no "exception was never retrieved"
+        if not task.done() and not self.handler.closed:  # still running: stop it (closed means it is ending)
+            task.cancel()
+        await _wind_down(task)

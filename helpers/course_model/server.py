@@ -168,26 +168,29 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(411, "A Content-Length header is required.", code="length_required")
         size = int(length)
         if size > MAX_BODY_BYTES:
-            self._drain(size)  # so the client can finish sending and read our answer
+            self._discard_body()  # so the client can finish sending and read our answer
             self.close_connection = True
             raise ApiError(413, f"The request body is {size} bytes; the course model accepts at most "
                            f"{MAX_BODY_BYTES}.", code="request_too_large")
         return self.rfile.read(size)
 
-    def _drain(self, size: int) -> None:
-        """Read and drop up to `MAX_DRAIN_BYTES` of a body we refuse, in small pieces."""
+    def _discard_body(self) -> None:
+        """Read and drop a body we will not use, in small pieces, up to `MAX_DRAIN_BYTES`.
+
+        Reading it lets the client finish sending and read our answer; a body too
+        large to drain leaves the connection unusable, so it is closed after the answer.
+        """
+        length = self.headers.get("Content-Length")
+        if not length or not length.isdigit():
+            return
+        size = int(length)
         remaining = min(size, MAX_DRAIN_BYTES)
         while remaining > 0:
             piece = self.rfile.read(min(remaining, 64 * 1024))
             if not piece:
                 break
             remaining -= len(piece)
-
-    def _discard_body(self) -> None:
-        length = self.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) <= MAX_BODY_BYTES:
-            self.rfile.read(int(length))
-        elif length:
+        if size > MAX_DRAIN_BYTES:
             self.close_connection = True
 
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
