@@ -8,7 +8,8 @@ so a learner's mistake reads the same here as it would against the real API.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ApiError, bad_request
@@ -16,6 +17,21 @@ from .errors import ApiError, bad_request
 MODEL_NAME = "course-model"
 ROLES = ("system", "developer", "user", "assistant", "tool")
 MAX_STOP_SEQUENCES = 4
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """What shape the answer must take: `json_object` (any JSON object) or `json_schema`.
+
+    A request with no `response_format`, or `{"type": "text"}`, has none (`ChatRequest.response_format`
+    is None), so `if request.response_format:` asks "is structured output wanted?".
+    """
+
+    type: str  # "json_object" or "json_schema"
+    name: str | None = None  # json_schema.name
+    schema: dict[str, Any] | None = None  # json_schema.schema (None: any JSON object will do)
+    strict: bool = False  # json_schema.strict
+    description: str | None = None  # json_schema.description
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,7 @@ class ChatRequest:
     max_tokens: int | None
     stop: tuple[str, ...]
     fingerprint: str  # canonical JSON of the body, from which ids are derived
+    response_format: ResponseFormat | None = field(default=None)  # None: plain text
 
 
 def parse_chat_request(raw: bytes) -> ChatRequest:
@@ -68,6 +85,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         max_tokens=_check_max_tokens(body),
         stop=_check_stop(body.get("stop")),
         fingerprint=json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+        response_format=_check_response_format(body.get("response_format")),
     )
 
 
@@ -202,3 +220,48 @@ def _check_stop(stop: Any) -> tuple[str, ...]:
     if len(stop) > MAX_STOP_SEQUENCES:
         raise bad_request(f"'stop' allows at most {MAX_STOP_SEQUENCES} sequences.", "stop")
     return tuple(stop)
+
+
+_SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _check_response_format(value: Any) -> ResponseFormat | None:
+    """Validate `response_format` as OpenAI does: `text`, `json_object`, or `json_schema` with a name."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        raise bad_request("'response_format' must be an object with a 'type'.", "response_format")
+    kind = value["type"]
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return ResponseFormat("json_object")
+    if kind != "json_schema":
+        raise bad_request(
+            f"Invalid value for 'response_format.type': {kind!r}. Supported values are: "
+            "'text', 'json_object' and 'json_schema'.",
+            "response_format.type",
+        )
+    spec = value.get("json_schema")
+    if not isinstance(spec, dict):
+        raise bad_request("Missing required parameter: 'response_format.json_schema'.",
+                          "response_format.json_schema", "missing_required_parameter")
+    name = spec.get("name")
+    if not isinstance(name, str) or not _SCHEMA_NAME.match(name):
+        raise bad_request(
+            "Invalid 'response_format.json_schema.name': a string of 1-64 letters, digits, '_' or '-' is required.",
+            "response_format.json_schema.name",
+        )
+    schema = spec.get("schema")
+    if schema is not None and not isinstance(schema, dict):
+        raise bad_request("Invalid type for 'response_format.json_schema.schema': expected an object.",
+                          "response_format.json_schema.schema")
+    strict = spec.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise bad_request("Invalid type for 'response_format.json_schema.strict': expected a boolean.",
+                          "response_format.json_schema.strict")
+    description = spec.get("description")
+    if description is not None and not isinstance(description, str):
+        raise bad_request("Invalid type for 'response_format.json_schema.description': expected a string.",
+                          "response_format.json_schema.description")
+    return ResponseFormat("json_schema", name=name, schema=schema, strict=bool(strict), description=description)
