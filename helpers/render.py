@@ -9,14 +9,15 @@ each item, so a caller can print it, or append it to a live display:
 
 Tool calls show their name once and then their arguments as they stream; the
 `final_answer` call shows only its `answer`, read out of the partial JSON
-arguments token by token, because that is the part meant for the reader.
+arguments token by token, because that is the part meant for the reader
+(`FieldReader` reads it in one pass; see `helpers/answer_reader.py`).
 """
 
 from __future__ import annotations
 
 from langchain_core.messages import AIMessageChunk
-from langchain_core.utils.json import parse_partial_json
 
+from .answer_reader import FieldReader
 from .queue_handler import FINAL_ANSWER_TOOL, STEP_END
 
 
@@ -27,8 +28,7 @@ class StreamRenderer:
         self.text = ""  # everything rendered so far
         self._tool: str | None = None
         self._index: int | None = None
-        self._arguments = ""
-        self._answer_shown = ""
+        self._answer = FieldReader("answer")
 
     def feed(self, item: AIMessageChunk | str) -> str:
         """The text to show for `item` (possibly empty); also appended to `self.text`."""
@@ -48,18 +48,13 @@ class StreamRenderer:
         arguments = call.get("args") or ""
         if self._tool != FINAL_ANSWER_TOOL:
             return piece + arguments
-        self._arguments += arguments
-        answer = partial_answer(self._arguments)
-        if isinstance(answer, str) and answer.startswith(self._answer_shown):
-            piece += answer[len(self._answer_shown):]
-            self._answer_shown = answer
-        return piece
+        return piece + self._answer.feed(arguments)
 
     def _start_call(self, call: dict) -> str:
         new_line = "\n" if self._index is not None else ""
         self._index = call.get("index")
         self._tool = call.get("name") or self._tool
-        self._arguments = self._answer_shown = ""
+        self._answer = FieldReader("answer")
         if self._tool == FINAL_ANSWER_TOOL:
             return f"{new_line}Answer: "
         return f"{new_line}Calling {self._tool}... "
@@ -68,12 +63,9 @@ class StreamRenderer:
 def partial_answer(arguments: str) -> str | None:
     """The `answer` read so far out of `final_answer`'s partial JSON arguments, if any.
 
-    The first chunk of a call carries empty arguments, and a model can send
-    arguments that are not JSON at all; `parse_partial_json` raises on both.
+    For a whole text at once; to follow a stream, keep one `FieldReader` and feed
+    it each fragment, as `StreamRenderer` does, so nothing is read twice.
     """
-    try:
-        parsed = parse_partial_json(arguments) if arguments.strip() else None
-    except ValueError:  # not JSON (yet, or at all): nothing to show
-        return None
-    return parsed.get("answer") if isinstance(parsed, dict) else None
-
+    reader = FieldReader("answer")
+    reader.feed(arguments)
+    return reader.value

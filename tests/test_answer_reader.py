@@ -1,0 +1,67 @@
+"""`FieldReader` reads `final_answer`'s answer out of JSON cut anywhere, as a model streams it."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from langchain_core.utils.json import parse_partial_json
+
+from helpers.answer_reader import FieldReader
+from helpers.render import partial_answer
+
+ARGUMENTS = [
+    {"answer": "10 + 10 is 20.", "tools_used": ["add"]},
+    {"tools_used": ["add", {"x": 'a"}]'}], "answer": 'a line\nbreak, "quotes", \\ a backslash, é and 😀.'},
+    {"answer": "", "tools_used": []},
+    {"n": 1.5e3, "ok": True, "none": None, "answer": "after three scalars"},
+    {"nested": {"answer": "not this one"}, "answer": "this one", "answer_2": "nor this"},
+]
+
+
+def pieces(text: str, rng: random.Random) -> list[str]:
+    cuts = sorted(rng.sample(range(1, len(text)), k=min(len(text) - 1, rng.randint(1, 15))))
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+
+
+@pytest.mark.parametrize("arguments", ARGUMENTS, ids=lambda a: a["answer"][:12] or "empty")
+@pytest.mark.parametrize("ascii_only", [True, False])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_the_answer_comes_out_whole_wherever_the_json_is_cut(arguments, ascii_only, indent):
+    text = json.dumps(arguments, ensure_ascii=ascii_only, indent=indent)
+    rng = random.Random(text)
+    for _ in range(100):
+        reader, seen = FieldReader("answer"), ""
+        for piece in pieces(text, rng):
+            seen += reader.feed(piece)
+            assert arguments["answer"].startswith(seen), "a piece was shown that the answer does not have"
+        assert seen == reader.value == arguments["answer"]
+
+
+def test_it_agrees_with_langchains_partial_json_parser_on_every_prefix():
+    text = json.dumps(ARGUMENTS[1])
+    for end in range(len(text) + 1):
+        expected = parse_partial_json(text[:end]) if text[:end].strip() else None
+        expected = expected.get("answer") if isinstance(expected, dict) else None
+        got = partial_answer(text[:end])
+        if isinstance(expected, str) and not text[:end].endswith("\\"):
+            assert expected.startswith(got or ""), (text[:end], got, expected)
+
+
+def test_each_piece_is_shown_once_as_it_arrives():
+    reader = FieldReader("answer")
+    assert [reader.feed(p) for p in ['{"ans', 'wer":"10 + ', '10 is 20."', ',"tools_used":[]}']] == [
+        "", "10 + ", "10 is 20.", ""]
+
+
+def test_an_escape_cut_in_half_waits_for_its_other_half():
+    reader = FieldReader("answer")
+    assert [reader.feed(p) for p in ['{"answer":"caf', "\\u00", "e9", " \\ud83d", "\\ude00", '!"}']] == [
+        "caf", "", "é", " ", "😀", "!"]
+
+
+@pytest.mark.parametrize("text", ["not json at all", "[1, 2]", '{"answer": 5}', '"answer"', '{"other": "x"}'])
+def test_anything_but_an_object_with_a_string_answer_shows_nothing(text):
+    reader = FieldReader("answer")
+    assert reader.feed(text) == "" and reader.value is None
