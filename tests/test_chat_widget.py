@@ -1,0 +1,137 @@
+"""The chat widget, driven through its buttons' callbacks, with no browser and no kernel.
+
+Clicking a button in a test calls the same `on_click` callbacks the browser
+triggers, here inside the test's event loop, as ipykernel would. Each case runs
+the real streaming executor against the course model (faults injected with the
+test-only header) and watches the transcript widget's HTML as it changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from helpers.chat_widget import ChatWidget
+from helpers.streaming_executor import StreamingAgentExecutor
+
+HARD_TIMEOUT = 20  # seconds; every turn ends long before this or the test fails
+
+
+def ask(chat: ChatWidget, question: str) -> None:
+    chat.question_box.value = question
+    chat.send_button.click()
+
+
+async def until(condition, what: str) -> None:
+    """Wait (bounded) until `condition()` holds, letting the event loop run the widget's task."""
+    for _ in range(HARD_TIMEOUT * 100):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+async def finished(chat: ChatWidget) -> None:
+    await until(lambda: not chat.running, "the turn to end")
+
+
+def watch(chat: ChatWidget) -> list[str]:
+    """Every value the transcript takes from now on."""
+    values: list[str] = []
+    chat.transcript.observe(lambda change: values.append(change["new"]), names="value")
+    return values
+
+
+def answers(chat: ChatWidget) -> list[str]:
+    return re.findall(r'<p class="chat-answer"><b>Agent:</b> (.*?)</p>', chat.transcript.value)
+
+
+async def test_send_streams_tool_steps_then_the_answer_into_the_transcript(make_llm):
+    chat = ChatWidget(StreamingAgentExecutor(make_llm()))
+    values = watch(chat)
+    ask(chat, "What is (2 + 3) * (4 + 5)?")
+    assert chat.running and chat.send_button.disabled and not chat.stop_button.disabled
+    assert chat.question_box.value == "", "the box is cleared for the next question"
+    await finished(chat)
+
+    assert answers(chat) == ["(2 + 3) × (4 + 5) is 45."]
+    assert chat.transcript.value.count('class="chat-step"') == 3  # add, add, multiply
+    assert "3 model calls · tools used: add, multiply" in chat.transcript.value
+    # It grew in place: tool steps first, then the answer word by word.
+    assert len(values) > 20
+    first_step = next(i for i, v in enumerate(values) if "chat-step" in v)
+    first_answer = next(i for i, v in enumerate(values) if "chat-answer" in v)
+    assert first_step < first_answer
+    partial_answers = {m for v in values for m in re.findall(r"<b>Agent:</b> (.*?)</p>", v)}
+    assert len(partial_answers) >= 3, "the answer streamed in pieces"
+    assert not chat.send_button.disabled and chat.stop_button.disabled
+
+
+async def test_one_conversation_keeps_its_history(make_llm):
+    executor = StreamingAgentExecutor(make_llm())
+    chat = ChatWidget(executor)
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)
+    ask(chat, "Now multiply that by 3")
+    await finished(chat)
+    assert answers(chat) == ["10 + 10 is 20.", "20 × 3 is 60."]  # "that" came from the history
+    assert len(executor.chat_history) == 4
+    assert chat.transcript.value.count("<b>You:</b>") == 2
+
+
+async def test_stop_cancels_the_run_and_the_widget_stays_usable(make_llm):
+    executor = StreamingAgentExecutor(make_llm("delay=0.05"))  # slow enough to stop mid-answer
+    chat = ChatWidget(executor)
+    ask(chat, "What is (2 + 3) * (4 + 5)?")
+    await until(lambda: "chat-step" in chat.transcript.value, "the first tool step")
+    chat.stop_button.click()
+    await finished(chat)
+
+    assert chat.task.cancelled()
+    assert "Stopped." in chat.transcript.value and answers(chat) == []
+    assert executor.chat_history == [], "a stopped turn is not part of the conversation"
+    assert not chat.send_button.disabled and chat.stop_button.disabled
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+    if others:
+        await asyncio.wait(others, timeout=5)
+    assert all(t.done() for t in others), "the agent run was wound down, nothing left running"
+
+    executor.agent = StreamingAgentExecutor(make_llm()).agent  # the model is fast again
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)
+    assert answers(chat) == ["10 + 10 is 20."]
+
+
+async def test_a_failing_model_shows_an_error_and_the_widget_stays_usable(make_llm):
+    executor = StreamingAgentExecutor(make_llm("status=500@1"))  # the second model call fails
+    chat = ChatWidget(executor)
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)
+    assert not chat.task.cancelled() and chat.task.exception() is None, "the error is shown, not raised"
+    errors = re.findall(r'class="chat-error"[^>]*><b>Error:</b> (.*?)</p>', chat.transcript.value)
+    assert len(errors) == 1 and "500" in errors[0]
+    assert 'class="chat-step"' in chat.transcript.value  # what streamed before the failure stays
+    assert not chat.send_button.disabled
+
+    executor.agent = StreamingAgentExecutor(make_llm()).agent
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)
+    assert answers(chat) == ["10 + 10 is 20."]
+    assert len(executor.chat_history) == 2, "only the answered turn joined the history"
+
+
+async def test_an_empty_question_sends_nothing(make_llm):
+    chat = ChatWidget(StreamingAgentExecutor(make_llm()))
+    before = chat.transcript.value
+    ask(chat, "   ")
+    assert chat.task is None and chat.transcript.value == before
+
+
+async def test_the_transcript_escapes_what_it_shows(make_llm):
+    chat = ChatWidget(StreamingAgentExecutor(make_llm()))
+    ask(chat, "<script>alert(1)</script> What is 10 + 10?")
+    await finished(chat)
+    assert "<script>" not in chat.transcript.value
+    assert "&lt;script&gt;" in chat.transcript.value
