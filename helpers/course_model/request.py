@@ -7,12 +7,13 @@ so a learner's mistake reads the same here as it would against the real API.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .body_json import load_body
 from .errors import ApiError, bad_request
+from .parameters import check_parameters
 
 MODEL_NAME = "course-model"
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -52,16 +53,9 @@ class ChatRequest:
 
 def parse_chat_request(raw: bytes) -> ChatRequest:
     """Parse `raw` (the HTTP body) into a `ChatRequest`, or raise the `ApiError` OpenAI would."""
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise bad_request(
-            "We could not parse the JSON body of your request. The course model expects a JSON object."
-        ) from None
-    if not isinstance(body, dict):
-        raise bad_request("The request body must be a JSON object.")
-
+    body, fingerprint = load_body(raw)  # bounded depth and digits, valid Unicode: a 400, never a 500
     _check_model(body.get("model"))
+    check_parameters(body)  # refuse what cannot be honoured (logprobs, audio, ...) and unknown names
     messages = _check_messages(body.get("messages"))
     tools = _check_tools(body.get("tools"))
     tool_choice = _check_tool_choice(body.get("tool_choice"), tools)
@@ -73,6 +67,9 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
             raise bad_request("stream_options is only allowed when stream is true.", "stream_options")
         if not isinstance(stream_options, dict):
             raise bad_request("stream_options must be an object.", "stream_options")
+        if not isinstance(stream_options.get("include_usage", False), bool):
+            raise bad_request("Invalid type for 'stream_options.include_usage': expected a boolean.",
+                              "stream_options.include_usage")
     include_usage = bool((stream_options or {}).get("include_usage", False))
 
     return ChatRequest(
@@ -84,7 +81,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         include_usage=include_usage,
         max_tokens=_check_max_tokens(body),
         stop=_check_stop(body.get("stop")),
-        fingerprint=json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+        fingerprint=fingerprint,
         response_format=_check_response_format(body.get("response_format")),
     )
 
@@ -92,6 +89,8 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
 def _check_model(model: Any) -> None:
     if model is None:
         raise bad_request("You must provide a model parameter.", "model")
+    if not isinstance(model, str):
+        raise bad_request("Invalid type for 'model': expected a string.", "model")
     if model != MODEL_NAME:
         raise ApiError(
             404,
@@ -119,7 +118,12 @@ def _check_messages(messages: Any) -> list[dict[str, Any]]:
         _check_content(message, where)
         if role == "tool" and not isinstance(message.get("tool_call_id"), str):
             raise bad_request(f"Missing required parameter: '{where}.tool_call_id'.", f"{where}.tool_call_id")
-        if role == "assistant" and message.get("tool_calls") is not None:
+        if message.get("name") is not None and not isinstance(message["name"], str):
+            raise bad_request(f"Invalid type for '{where}.name': expected a string.", f"{where}.name")
+        if message.get("tool_calls") is not None:
+            if role != "assistant":
+                raise bad_request(f"'{where}.tool_calls' is only allowed on assistant messages, not {role} ones.",
+                                  f"{where}.tool_calls")
             _check_assistant_tool_calls(message["tool_calls"], where)
     return messages
 
@@ -132,12 +136,24 @@ def _check_content(message: dict[str, Any], where: str) -> None:
         raise bad_request(f"Missing required parameter: '{where}.content'.", f"{where}.content")
     if isinstance(content, str):
         return
-    if isinstance(content, list) and all(isinstance(part, dict) and "type" in part for part in content):
-        return
-    raise bad_request(
-        f"Invalid type for '{where}.content': expected a string or an array of content parts.",
-        f"{where}.content",
-    )
+    if not isinstance(content, list) or not all(isinstance(part, dict) and "type" in part for part in content):
+        raise bad_request(
+            f"Invalid type for '{where}.content': expected a string or an array of content parts.",
+            f"{where}.content",
+        )
+    for k, part in enumerate(content):
+        kind = part["type"]
+        if kind in ("text", "refusal"):
+            if not isinstance(part.get(kind), str):
+                raise bad_request(f"Invalid type for '{where}.content[{k}].{kind}': expected a string.",
+                                  f"{where}.content[{k}].{kind}")
+        elif kind in ("image_url", "input_audio", "file"):
+            raise bad_request(
+                f"The course model reads text only: it cannot take the {kind} part in '{where}.content[{k}]'.",
+                f"{where}.content[{k}]", "unsupported_content",
+            )
+        else:
+            raise bad_request(f"Invalid value for '{where}.content[{k}].type': {kind!r}.", f"{where}.content[{k}]")
 
 
 def _check_assistant_tool_calls(tool_calls: Any, where: str) -> None:
@@ -145,10 +161,16 @@ def _check_assistant_tool_calls(tool_calls: Any, where: str) -> None:
         raise bad_request(f"'{where}.tool_calls' must be an array.", f"{where}.tool_calls")
     for j, call in enumerate(tool_calls):
         function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str) \
+                or not isinstance(call.get("id"), str):
             raise bad_request(
                 f"'{where}.tool_calls[{j}]' must have an id and a function with a name.",
                 f"{where}.tool_calls[{j}]",
+            )
+        if not isinstance(function.get("arguments"), str):
+            raise bad_request(
+                f"Invalid type for '{where}.tool_calls[{j}].function.arguments': expected a JSON string.",
+                f"{where}.tool_calls[{j}].function.arguments",
             )
 
 
@@ -163,18 +185,26 @@ def _check_tools(tools: Any) -> list[dict[str, Any]]:
             raise bad_request(f"tools[{i}] must be {{'type': 'function', 'function': {{...}}}}.", f"tools[{i}]")
         if not isinstance(function.get("name"), str) or not function["name"]:
             raise bad_request(f"Missing required parameter: 'tools[{i}].function.name'.", f"tools[{i}].function.name")
+        if function.get("parameters") is not None and not isinstance(function["parameters"], dict):
+            raise bad_request(f"Invalid type for 'tools[{i}].function.parameters': expected a JSON schema object.",
+                              f"tools[{i}].function.parameters")
+        if function.get("description") is not None and not isinstance(function["description"], str):
+            raise bad_request(f"Invalid type for 'tools[{i}].function.description': expected a string.",
+                              f"tools[{i}].function.description")
     return tools
 
 
 def _check_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> str | dict[str, Any] | None:
     if choice is None:
         return None
-    if choice in ("auto", "none", "required"):
+    if isinstance(choice, str) and choice in ("auto", "none", "required"):
         if choice == "required" and not tools:
             raise bad_request("tool_choice 'required' is only allowed when 'tools' are specified.", "tool_choice")
         return choice
     if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
         name = choice["function"].get("name")
+        if not isinstance(name, str):
+            raise bad_request("Invalid type for 'tool_choice.function.name': expected a string.", "tool_choice")
         if name not in {tool["function"]["name"] for tool in tools}:
             raise bad_request(f"tool_choice names the function {name!r}, which is not in 'tools'.", "tool_choice")
         return choice
