@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import aclosing
-from typing import AsyncGenerator, AsyncIterator
+from typing import AsyncIterator
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import add_ai_message_chunks
@@ -77,6 +77,10 @@ class StreamingAgentExecutor(AgentExecutorBase):
         self._check_question(question)
         if handler is not None and handler.closed:
             raise ValueError("this handler already ended a run: call handler.reset() or make a new one")
+        if handler is not None:
+            # We close the handler ourselves, once the answer is accepted: a final answer the
+            # tool refuses (a blank one) is retried, and the stream must go on with the retry.
+            handler.closes_itself = False
         run = asyncio.ensure_future(self._run(question, handler, config))
         try:
             finished, _ = await asyncio.wait({run}, timeout=timeout)
@@ -115,6 +119,8 @@ class StreamingAgentExecutor(AgentExecutorBase):
             scratchpad += [message, *results, *self._invalid_call_messages(message)]
             if (result := self._answer_in(message, list(results), step, scratchpad)) is not None:
                 return self._remember(question, result)
+            if handler is not None and handler.final_answer_seen:
+                handler.answer_rejected()  # the final answer was refused: the stream goes on with the next try
         return self._remember(question, self._out_of_steps(scratchpad))
 
     async def _stream_step(
@@ -173,7 +179,8 @@ class AgentRun:
 
     Leaving the `async with` block early (a `break`, an exception, or the
     consumer being cancelled) cancels the run and waits for it to wind down, so
-    no task is left pending.
+    no task is left pending. The stream has one reader at a time (a second
+    concurrent one gets a `RuntimeError`); reading it again after it ended ends at once.
     """
 
     def __init__(
@@ -191,7 +198,6 @@ class AgentRun:
         self.timeout = timeout
         self.result: AgentResult | None = None
         self._task: asyncio.Task[AgentResult] | None = None
-        self._iterators: list[AsyncGenerator[AIMessageChunk | str, None]] = []
 
     async def __aenter__(self) -> "AgentRun":
         if self._task is not None:
@@ -202,22 +208,28 @@ class AgentRun:
         )
         return self
 
-    def __aiter__(self) -> AsyncIterator[AIMessageChunk | str]:
+    def __aiter__(self) -> "AgentRun._Reader":
         if self._task is None:
             raise RuntimeError("use `async with executor.stream(...) as run:` before iterating over the run")
-        iterator = self._items(self._task)
-        self._iterators.append(iterator)
-        return iterator
+        return AgentRun._Reader(self, aiter(self.handler))
 
-    async def _items(self, task: asyncio.Task[AgentResult]) -> AsyncGenerator[AIMessageChunk | str, None]:
-        async with aclosing(self.handler.__aiter__()) as items:  # closed with us, not by the GC
-            async for item in items:
-                yield item
-        self.result = await task  # the answer, or the run's error
+    class _Reader:
+        """Reads the handler; at the end of the stream, awaits the run for its result (or its error)."""
+
+        def __init__(self, run: "AgentRun", items: AsyncIterator[AIMessageChunk | str]) -> None:
+            self.run, self.items = run, items
+
+        def __aiter__(self) -> "AgentRun._Reader":
+            return self
+
+        async def __anext__(self) -> AIMessageChunk | str:
+            try:
+                return await anext(self.items)
+            except StopAsyncIteration:
+                self.run.result = await self.run._task  # the answer, or the run's error
+                raise
 
     async def __aexit__(self, *exc_info: object) -> None:
-        for iterator in self._iterators:
-            await iterator.aclose()  # a consumer that broke out leaves its loop suspended: end it now
         task = self._task
         if task is None:
             return

@@ -330,3 +330,207 @@ def test_bad_executor_settings_are_refused(make_llm):
         StreamingAgentExecutor(make_llm(), max_iterations=0)
     with pytest.raises(ValueError, match="final_answer"):
         StreamingAgentExecutor(make_llm(), MATH_TOOLS)
+
+
+# --- a rejected final answer is retried, and the stream follows it to the end (issue 12) -------
+
+BLANK_ANSWER = 'arguments={"answer": " ", "tools_used": []}@1'  # the first final_answer is blank: rejected
+
+
+def rendered(items) -> str:
+    from helpers.render import StreamRenderer
+
+    renderer = StreamRenderer()
+    for item in items:
+        renderer.feed(item)
+    return renderer.text
+
+
+async def test_a_rejected_final_answer_is_retried_and_the_stream_follows_it(make_llm):
+    executor = StreamingAgentExecutor(make_llm(BLANK_ANSWER))
+    run, items = await run_case(executor, "What is 10 + 10?")
+    assert run.result.finished and run.result.answer == "10 + 10 is 20."
+    assert "'answer' must be a non-empty string" in tool_errors(run)[0]
+    # The stream did not end at the rejected answer: the retried final_answer streamed too, every token.
+    assert tool_names(items) == ["add", "final_answer", "final_answer"]
+    assert rendered(items).endswith("Answer: 10 + 10 is 20.")
+    assert items.count(STEP_END) == 2  # after add, and after the rejected answer
+
+
+async def test_a_rejected_final_answer_keeps_a_bare_handler_open_too(make_llm):
+    """`ainvoke` with a handler read by hand, no AgentRun: the same guarantee."""
+    executor = StreamingAgentExecutor(make_llm(BLANK_ANSWER))
+    handler = QueueCallbackHandler()
+    task = asyncio.create_task(executor.ainvoke("What is 10 + 10?", handler))
+    async with asyncio.timeout(HARD_TIMEOUT):
+        items = [item async for item in handler]
+    result = await task
+    assert rendered(items).endswith("Answer: " + result.answer)
+
+
+async def test_an_outside_loop_that_never_closes_the_handler_still_ends(make_llm):
+    """The well-known pattern: the caller's own loop drives the agent and never calls `close()`.
+
+    The handler must end by itself after the model call that gave the final answer.
+    """
+    from helpers.agent import build_agent
+    from helpers.tool_calls import arun_tool_call
+    from helpers.tools import TOOLS
+
+    tools = {tool.name: tool for tool in TOOLS}
+    agent = build_agent(make_llm(), TOOLS)
+    handler = QueueCallbackHandler()
+
+    async def outside_loop():
+        scratchpad = []
+        for _ in range(5):
+            message = None
+            async for chunk in agent.astream({"input": "What is 10 + 10?", "chat_history": [],
+                                              "agent_scratchpad": scratchpad}, config={"callbacks": [handler]}):
+                message = chunk if message is None else message + chunk
+            results = [await arun_tool_call(call, tools) for call in message.tool_calls]
+            scratchpad += [message, *results]
+            if any(call["name"] == "final_answer" for call in message.tool_calls):
+                return  # no close(): the handler must have ended the stream itself
+
+    task = asyncio.create_task(outside_loop())
+    async with asyncio.timeout(HARD_TIMEOUT):
+        items = [item async for item in handler]
+    await task
+    assert tool_names(items) == ["add", "final_answer"]
+    assert rendered(items).endswith("Answer: 10 + 10 is 20.")
+
+
+# --- reading a stream twice, or with two readers (issue 12) ------------------------------------
+
+ENDS_AT_ONCE = 3  # seconds; reading a finished stream must not wait at all
+
+
+async def test_a_finished_run_read_again_ends_at_once(make_llm):
+    executor = StreamingAgentExecutor(make_llm())
+    async with executor.stream("What is 10 + 10?") as run:
+        first = [item async for item in run]
+        async with asyncio.timeout(ENDS_AT_ONCE):
+            second = [item async for item in run]
+    assert first and second == []
+    assert run.result.answer == "10 + 10 is 20."
+
+
+async def test_a_finished_handler_read_again_ends_at_once(make_llm):
+    executor = StreamingAgentExecutor(make_llm())
+    handler = QueueCallbackHandler()
+    await executor.ainvoke("What is 10 + 10?", handler)
+    assert [item async for item in handler]
+    async with asyncio.timeout(ENDS_AT_ONCE):
+        assert [item async for item in handler] == []
+
+
+async def test_a_failed_handler_read_again_raises_its_error_again(make_llm):
+    executor = StreamingAgentExecutor(make_llm("status=500"))
+    handler = QueueCallbackHandler()
+    with pytest.raises(openai.InternalServerError):
+        await executor.ainvoke("What is 10 + 10?", handler)
+    for _ in range(2):
+        with pytest.raises(openai.InternalServerError):
+            async with asyncio.timeout(ENDS_AT_ONCE):
+                async for _ in handler:
+                    pass
+
+
+async def test_a_second_concurrent_reader_gets_a_clear_error(make_llm):
+    executor = StreamingAgentExecutor(make_llm("delay=0.02"))
+    async with asyncio.timeout(HARD_TIMEOUT):
+        async with executor.stream("What is 10 + 10?") as run:
+            first_item = asyncio.Event()
+
+            async def first_reader():
+                items = []
+                async for item in run:
+                    items.append(item)
+                    first_item.set()
+                return items
+
+            reader = asyncio.create_task(first_reader())
+            await first_item.wait()
+            with pytest.raises(RuntimeError, match="already has a reader"):
+                async for _ in run:
+                    pass
+            items = await reader
+    assert rendered(items).endswith("Answer: 10 + 10 is 20."), "the first reader lost nothing"
+
+
+async def test_a_reader_that_broke_off_can_be_followed_by_another(make_llm):
+    executor = StreamingAgentExecutor(make_llm())
+    async with asyncio.timeout(HARD_TIMEOUT):
+        async with executor.stream("What is 10 + 10?") as run:
+            head = []
+            async for item in run:
+                head.append(item)
+                break
+            rest = [item async for item in run]
+    assert rendered(head + rest).endswith("Answer: 10 + 10 is 20.")
+
+
+# --- a blocking tool (issue 12) ---------------------------------------------------------------
+
+
+def blocking_add(x: float, y: float) -> float:
+    """Add 'x' and 'y'."""
+    import time
+
+    time.sleep(3)  # a synchronous call that blocks: a slow API, a database, a file
+    return x + y
+
+
+async def test_a_blocking_tool_neither_defeats_the_timeout_nor_stalls_the_loop(make_llm):
+    from helpers.tools import as_tool
+
+    executor = StreamingAgentExecutor(make_llm(), [as_tool(blocking_add), *MATH_TOOLS[1:], final_answer_tool])
+    ticks = 0
+
+    async def heartbeat():  # another user's stream, in the same process
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    beating = asyncio.create_task(heartbeat())
+    started = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(AgentTimeout):
+            await run_case(executor, "What is 10 + 10?", timeout=1)
+    finally:
+        beating.cancel()
+    elapsed = asyncio.get_running_loop().time() - started
+    assert elapsed < 2.5, f"the 1 s timeout took {elapsed:.1f} s: the tool blocked the event loop"
+    assert ticks >= 10, f"the event loop stalled: only {ticks} heartbeats of 50 ms in {elapsed:.1f} s"
+
+
+# --- every tool's guard, on both signs (issue 12) ------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "x", "y", "message"), [
+    ("exponentiate", 0.5, -5000, "too large"),
+    ("exponentiate", -0.5, -5001, "too large"),
+    ("exponentiate", 2, 5000, "too large"),
+    ("exponentiate", -2, 5001, "too large"),
+    ("exponentiate", 0.5, 5000, "too small"),
+    ("exponentiate", 2, -5000, "too small"),
+    ("exponentiate", 10 ** 400, 2, "finite"),
+    ("add", 1e308, 1e308, "finite"),
+    ("add", -1e308, -1e308, "finite"),
+    ("add", 10 ** 400, 1, "finite"),
+    ("subtract", -1e308, 1e308, "finite"),
+    ("subtract", 1e308, -1e308, "finite"),
+    ("multiply", 1e200, 1e200, "finite"),
+    ("multiply", -1e200, 1e200, "finite"),
+    ("multiply", -(10 ** 400), 2, "finite"),
+], ids=lambda value: f"{'-' * (value < 0)}10**{len(str(abs(value))) - 1}"
+                         if isinstance(value, int) and abs(value) > 10 ** 12 else None)
+def test_every_tool_refuses_what_it_cannot_compute_with_its_own_error(name, x, y, message):
+    from langchain_core.tools import ToolException
+
+    from helpers import tools
+
+    with pytest.raises(ToolException, match=message):
+        getattr(tools, name)(x, y)
