@@ -11,6 +11,9 @@ returns a `Trace`: when the run started and when each token reached the consumer
                async for item in run`, exactly as chapter 03 teaches it. For the text
                workload its agent is the same prompt with no tools bound (one step).
 4. `polling`   like 2, with the well-known polling handler (contrast only).
+5. `create_agent` chapter 06's agent, LangChain's `create_agent` graph with the same model,
+               tools and prompt, consumed with `agent.astream(..., stream_mode="messages")`.
+               For the text workload it has no tools (the model node alone, one step).
 
 Paths 1, 2 and 4 drive the model with `_RawStepExecutor`: the executor's own loop
 (tools, scratchpad, stopping rule), but each step is the bare model's `astream`
@@ -26,25 +29,29 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.ai import add_ai_message_chunks
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.runnables.config import merge_configs
 
-from helpers.agent import build_prompt
+from helpers.agent import SYSTEM_PROMPT, build_prompt
+from helpers.langchain_agent import build_langchain_agent, user_input
 from helpers.queue_handler import QueueCallbackHandler
 from helpers.streaming_executor import StreamingAgentExecutor
 from helpers.tools import TOOLS
 
 from .polling_handler import PollingQueueCallbackHandler
 
-PATHS = ("floor", "handler", "executor", "polling")
+PATHS = ("floor", "handler", "executor", "polling", "create_agent")
 PATH_LABELS = {
     "floor": "floor: raw `llm.astream`",
     "handler": "ours: `QueueCallbackHandler`",
     "executor": "ours: `StreamingAgentExecutor`",
     "polling": "polling handler (contrast)",
+    "create_agent": "`create_agent`, stream_mode=\"messages\"",
 }
 RUN_TIMEOUT = 120.0  # seconds; every run is bounded
 
@@ -177,7 +184,34 @@ async def run_executor(llm: BaseChatModel, workload: Workload) -> Trace:
     return trace
 
 
-RUNNERS = {"floor": run_floor, "handler": run_handler, "executor": run_executor, "polling": run_polling}
+class _ToolsRequired(AgentMiddleware):
+    """Binds the tools with `tool_choice="any"`, as `helpers.agent.build_agent` does for the other paths.
+
+    `create_agent` leaves the choice to the model ("auto"); for a question that is not
+    arithmetic the course model would then answer in text instead of through
+    `final_answer`, and the paths would not stream the same tokens.
+    """
+
+    async def awrap_model_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
+        return await handler(request.override(tool_choice="any"))
+
+
+async def run_create_agent(llm: BaseChatModel, workload: Workload) -> Trace:
+    """Chapter 06's `create_agent` graph, its model's chunks read from `stream_mode="messages"`."""
+    llm = llm_for(llm, workload)
+    if workload.with_tools:
+        agent = build_langchain_agent(llm, middleware=[_ToolsRequired()])
+    else:
+        agent = create_agent(llm, [], system_prompt=SYSTEM_PROMPT)
+    trace = Trace("create_agent", time.perf_counter())
+    async for message, _ in agent.astream(user_input(workload.question), stream_mode="messages"):
+        if is_token(message):
+            trace.received.append(time.perf_counter())
+    return trace
+
+
+RUNNERS = {"floor": run_floor, "handler": run_handler, "executor": run_executor, "polling": run_polling,
+           "create_agent": run_create_agent}
 
 
 async def measure(path: str, llm: BaseChatModel, workload: Workload, write_log: Any) -> Trace:

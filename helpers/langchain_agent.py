@@ -1,0 +1,103 @@
+"""The course's agent built with LangChain's `create_agent`, and its stream made readable. Taught in chapter 06.
+
+Chapter 03 streams a hand-built executor through a callback handler and a queue.
+`langchain.agents.create_agent` builds the same agent as a LangGraph graph (a
+`model` node and a `tools` node in a loop) that streams by itself with
+`agent.astream(..., stream_mode=...)`. This module keeps the two pieces chapter 06
+writes in front of the learner, so later code (the benchmark, the web app) can
+reuse them:
+
+- `build_langchain_agent`: the same model, tools and system prompt as chapters 02-03.
+  `final_answer` is a copy marked `return_direct=True`, so the graph stops right after
+  it runs, as chapter 03's executor does, instead of asking the model once more.
+- `MessagesRenderer`: feeds the `stream_mode="messages"` stream to chapter 03's
+  `StreamRenderer`, with a `STEP_END` between two model calls, so both agents print
+  exactly the same text for the same question.
+"""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+from typing import Any, AsyncIterator, Sequence
+
+from langchain.agents import create_agent
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+
+from .agent import SYSTEM_PROMPT
+from .queue_handler import STEP_END
+from .render import StreamRenderer
+from .tools import MATH_TOOLS, final_answer_tool
+
+MODEL_NODE = "model"  # the node `create_agent` runs the model in
+
+
+def final_answer_returning_directly() -> BaseTool:
+    """`final_answer` as a tool whose result ends the run (`return_direct=True`).
+
+    Without it, `create_agent` hands the tool's result back to the model and asks
+    for one more reply, a model call that chapter 03's executor never makes.
+    """
+    return final_answer_tool.model_copy(update={"return_direct": True})
+
+
+def build_langchain_agent(
+    llm: BaseChatModel,
+    tools: Sequence[BaseTool] = MATH_TOOLS,
+    *,
+    system_prompt: str = SYSTEM_PROMPT,
+    **create_agent_kwargs: Any,
+):
+    """Chapter 03's agent (its tools, its prompt) as a `create_agent` graph.
+
+    `tools` are the working tools; `final_answer` is always added, returning directly.
+    Extra keyword arguments (`middleware=`, `checkpointer=`, ...) go to `create_agent`.
+    """
+    tools = [tool for tool in tools if tool.name != final_answer_tool.name]
+    return create_agent(llm, [*tools, final_answer_returning_directly()], system_prompt=system_prompt,
+                        **create_agent_kwargs)
+
+
+def user_input(question: str) -> dict[str, list[dict[str, str]]]:
+    """The graph's input for one question: a one-message conversation."""
+    return {"messages": [{"role": "user", "content": question}]}
+
+
+class MessagesRenderer:
+    """`StreamRenderer` for `stream_mode="messages"` items: `(message chunk, metadata)` pairs.
+
+    Only the model's chunks are rendered (tool results arrive whole, from the `tools`
+    node). A new message id means a new model call, where chapter 03's handler would
+    have put `STEP_END`; the renderer feeds one in, so the text matches chapter 03's.
+    """
+
+    def __init__(self) -> None:
+        self.renderer = StreamRenderer()
+        self._message_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.renderer.text
+
+    def feed(self, message: BaseMessage, metadata: dict[str, Any]) -> str:
+        """The text to show for one streamed pair (possibly empty)."""
+        if not isinstance(message, AIMessageChunk) or metadata.get("langgraph_node") != MODEL_NODE:
+            return ""
+        piece = ""
+        if message.id != self._message_id:
+            if self._message_id is not None:
+                piece += self.renderer.feed(STEP_END)
+            self._message_id = message.id
+        return piece + self.renderer.feed(message)
+
+
+async def stream_rendered(agent: Any, question: str, config: RunnableConfig | None = None) -> AsyncIterator[str]:
+    """Stream `question` through a `create_agent` graph; yield each non-empty piece of readable text."""
+    renderer = MessagesRenderer()
+    # `aclosing`: if our reader stops early, the graph's stream (and the run) stop at once too.
+    async with aclosing(agent.astream(user_input(question), config, stream_mode="messages")) as stream:
+        async for message, metadata in stream:
+            if piece := renderer.feed(message, metadata):
+                yield piece
