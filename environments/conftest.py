@@ -84,9 +84,12 @@ def clone(tmp_path_factory) -> Path:
     return target
 
 
-def make_venv(path: Path) -> Path:
-    """A fresh virtual environment with an up-to-date pip; returns its python."""
-    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+def make_venv(path: Path, base_python: Path | None = None) -> Path:
+    """A fresh virtual environment with an up-to-date pip (on `base_python` if given); returns its python."""
+    if base_python is None:
+        venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    else:
+        run([str(base_python), "-m", "venv", "--clear", str(path)])
     python = path / "bin" / "python"
     run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     return python
