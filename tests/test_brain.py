@@ -365,10 +365,14 @@ def test_required_non_arithmetic_goes_through_final_answer() -> None:
     )
 
 
-def test_required_without_final_answer_ends_in_text() -> None:
-    run = play("What is 10 + 10?", tools=[ADD, SUBTRACT])
-    assert [turn[0].name for turn in run.calls] == ["add"]
-    assert run.text == "10 + 10 is 20."
+def test_required_without_final_answer_keeps_calling_tools() -> None:
+    """OpenAI's "required" means a tool call every turn; with no `final_answer` the client must stop the loop."""
+    first = respond([user("What is 10 + 10?")], [ADD, SUBTRACT], "required")
+    assert first.tool_calls == (ToolCall("add", {"x": 10, "y": 10}),)
+    messages = [user("What is 10 + 10?"), assistant_calls([("call_1", first.tool_calls[0])]), tool_result("call_1", "20.0")]
+    again = respond(messages, [ADD, SUBTRACT], "required")
+    assert again.tool_calls and again.text is None
+    assert respond(messages, [ADD, SUBTRACT], "auto") == Reply(text="10 + 10 is 20.")
 
 
 def test_named_final_answer_answers_directly() -> None:
@@ -382,9 +386,12 @@ def test_named_math_tool_is_called_when_the_next_step_uses_it() -> None:
     assert respond([user("What is 2 + 3?")], COURSE_TOOLS, choice).tool_calls == (ToolCall("add", {"x": 2, "y": 3}),)
 
 
-def test_named_math_tool_that_does_not_fit_gives_text() -> None:
+def test_named_math_tool_that_does_not_fit_is_still_called() -> None:
+    """A named function is always called, with schema-valid arguments from the question."""
     choice = {"type": "function", "function": {"name": "multiply"}}
-    assert respond([user("What is 2 + 3?")], COURSE_TOOLS, choice) == Reply(text="2 + 3 is 5.")
+    assert respond([user("What is 2 + 3?")], COURSE_TOOLS, choice).tool_calls == (
+        ToolCall("multiply", {"x": 2, "y": 3}),
+    )
 
 
 # -- impossible arithmetic --------------------------------------------------------------------

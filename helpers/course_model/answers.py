@@ -151,16 +151,18 @@ TOPICS: tuple[Topic, ...] = (
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|howdy|greetings|yo|good (?:morning|afternoon|evening|day))(?:\s+there)?\b"
 )
-_LONG_REQUEST = re.compile(
-    r"\b(?:long|longer|lengthy|detailed)\b.*\b(?:story|essay|answer|text|article|explanation|response|reply)\b"
-)
+# "long … story": two searches, not one `long.*story` pattern, whose backtracking is quadratic
+# in a question full of "long"s (a 60 KB question took 17 s).
+_LONG_WORD = re.compile(r"\b(?:long|longer|lengthy|detailed)\b")
+_LONG_THING = re.compile(r"\b(?:story|essay|answer|text|article|explanation|response|reply)\b")
 _GREETING_WORDS = 6  # "Hello, how are you today?" is a greeting; a longer message is a question
 
 
 def answer_for(question: str) -> str:
     """The text answer to a question that is not arithmetic."""
     text = " ".join(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", question.lower().replace("’", "'")))
-    if _LONG_REQUEST.search(text):
+    long_word = _LONG_WORD.search(text)
+    if long_word and _LONG_THING.search(text, long_word.end()):
         return LONG_ANSWER
     for topic in TOPICS:
         if topic.pattern.search(text):

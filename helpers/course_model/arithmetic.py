@@ -32,6 +32,7 @@ from .expression import (
     Previous,
     has_operation,
     negate,
+    substitute,
 )
 
 # -- tokens -----------------------------------------------------------------------------------
@@ -46,6 +47,7 @@ PREFIX = "prefix"  # "the square root of": value is the exponent
 VERB = "verb"  # "add", "subtract", "multiply", "divide": value is the operator
 AGGREGATE = "aggregate"  # "the sum of", "the difference between": value is the operator
 SEP = "separator"  # "to", "from", "by", "and", ","
+CHAIN = "chain"  # "then", "and then": the next part starts from this part's result
 LPAREN, RPAREN = "(", ")"
 
 
@@ -90,6 +92,7 @@ _PHRASES: dict[tuple[str, ...], Token | None] = {
     },
     **{_phrase(p): Token(AGGREGATE, DIVIDE) for p in ("the quotient of", "quotient of")},
     **{_phrase(p): Token(SEP, p) for p in ("to", "from", "by", "and")},
+    **{_phrase(p): Token(CHAIN) for p in ("then", "and then", "after that", "and after that")},
     **{
         _phrase(p): Token(PREV)
         for p in (
@@ -102,7 +105,7 @@ _PHRASES: dict[tuple[str, ...], Token | None] = {
         _phrase(p): None
         for p in (
             "what", "what's", "whats", "is", "are", "was", "calculate", "compute", "evaluate", "work out",
-            "solve", "tell me", "please", "now", "then", "the", "equal", "equals", "give me", "find", "how much",
+            "solve", "tell me", "please", "now", "the", "take", "start with", "equal", "equals", "give me", "find", "how much",
             "do", "does", "you", "get", "if", "i", "we", "can", "could", "would", "will", "me", "thanks",
             "thank you", "quick", "question", "hi", "hello", "hey", "ok", "okay", "so", "well", "about",
             "raise", "the value of", "value of", "the result of", "result of", "the answer to", "answer to",
@@ -158,8 +161,23 @@ _IMPERATIVE_SEPARATORS: dict[str, dict[str, bool]] = {
 }
 
 
+# Limits that keep the work linear and the recursion shallow. A question beyond them is still
+# answered, honestly, in text: "That is more than I work out in one question...".
+MAX_OPERATIONS = 100
+MAX_NESTING = 30
+MAX_INPUT_DIGITS = 300  # a float holds about 1e308; the course's tools refuse more
+
+
 class NotArithmetic(Exception):
     """Raised inside the lexer and parser; `parse_question` turns it into `None`."""
+
+
+class TooComplex(Exception):
+    """An arithmetic question beyond the limits above; `explanation` is the honest answer to give."""
+
+    def __init__(self, explanation: str) -> None:
+        super().__init__(explanation)
+        self.explanation = explanation
 
 
 def _lex(question: str) -> list[Token]:
@@ -167,6 +185,7 @@ def _lex(question: str) -> list[Token]:
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # "twenty-one" is two number words
     tokens: list[Token] = []
     words: list[str] = []
+    longest_number = 0
     for match in _PIECE.finditer(text):
         kind, piece = match.lastgroup, match.group()
         if kind == "word":
@@ -177,7 +196,9 @@ def _lex(question: str) -> list[Token]:
         tokens.extend(_read_words(words))
         words = []
         if kind == "number":
-            tokens.append(Token(NUM, _number(piece)))
+            digits = len(piece.replace(",", "").replace(".", ""))
+            longest_number = max(longest_number, digits)
+            tokens.append(Token(NUM, _number(piece) if digits <= MAX_INPUT_DIGITS else 0))
         elif kind == "symbol":
             token = _SYMBOLS[piece]
             if token is not None:
@@ -185,7 +206,32 @@ def _lex(question: str) -> list[Token]:
         elif kind == "other":
             raise NotArithmetic(piece)
     tokens.extend(_read_words(words))
+    _check_limits(tokens, longest_number)
     return tokens
+
+
+def _check_limits(tokens: list[Token], longest_number: int) -> None:
+    """Refuse, with an honest explanation, questions whose size would make the work unreasonable."""
+    if longest_number > MAX_INPUT_DIGITS:
+        raise TooComplex(
+            f"That number has {longest_number:,} digits; I work with numbers of up to {MAX_INPUT_DIGITS} digits, "
+            "because the tools compute with floating-point numbers."
+        )
+    operations = sum(1 for token in tokens if token.kind not in (NUM, PREV, LPAREN, RPAREN, SEP, CHAIN))
+    if operations > MAX_OPERATIONS:
+        raise TooComplex(
+            f"That calculation has {operations:,} operations; I work out at most {MAX_OPERATIONS} in one "
+            "question. Please split it into smaller questions."
+        )
+    depth = deepest = 0
+    for token in tokens:
+        depth += 1 if token.kind == LPAREN else -1 if token.kind == RPAREN else 0
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise TooComplex(
+            f"That calculation nests parentheses {deepest:,} deep; I follow at most {MAX_NESTING} levels. "
+            "Please simplify it."
+        )
 
 
 def _number(digits: str) -> int | float:
@@ -339,12 +385,21 @@ class _Parser:
         return self.aggregate(token.value)
 
     def imperative(self, operator: str) -> Expr:
-        """Read "add A to B" (B + A), "subtract A from B" (B - A), "multiply A by B", "divide A by B"."""
+        """Read "add A to B" (B + A), "subtract A from B" (B - A), "multiply A by B", "divide A by B".
+
+        Without its first operand the verb works on the previous result: "multiply
+        by 2" is `previous × 2`, and "subtract 5" is `previous - 5`, as in a chain
+        ("..., subtract 5, then multiply by 2") or a follow-up question.
+        """
+        if operator in (MULTIPLY, DIVIDE) and self.take_separator("by"):
+            return BinaryOp(operator, Previous(), self.sum())
         first = self.sum()
         for separator, second_goes_first in _IMPERATIVE_SEPARATORS[operator].items():
             if self.take_separator(separator):
                 second = self.sum()
                 return BinaryOp(operator, second, first) if second_goes_first else BinaryOp(operator, first, second)
+        if self.position == len(self.tokens) and not isinstance(first, Previous):
+            return BinaryOp(operator, Previous(), first)
         raise NotArithmetic("an imperative needs its second operand")
 
     def aggregate(self, operator: str) -> Expr:
@@ -383,24 +438,53 @@ def _drop_pause_commas(tokens: list[Token]) -> list[Token]:
 def _trim_separators(tokens: list[Token]) -> list[Token]:
     """Drop a leading "And …" or a trailing ", please" comma, which carry no arithmetic."""
     start, end = 0, len(tokens)
-    while start < end and tokens[start].kind == SEP:
+    while start < end and tokens[start].kind in (SEP, CHAIN):
         start += 1
-    while end > start and tokens[end - 1].kind == SEP:
+    while end > start and tokens[end - 1].kind in (SEP, CHAIN):
         end -= 1
     return tokens[start:end]
+
+
+def _chain_commas(tokens: list[Token]) -> list[Token]:
+    """A comma before a verb starts the next step of a chain: "Take 3 to the power of 4, subtract 5, …"."""
+    chained: list[Token] = []
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token.kind == SEP and token.value == "," and following is not None:
+            if following.kind == CHAIN:
+                continue
+            if following.kind == VERB:
+                chained.append(Token(CHAIN))
+                continue
+        chained.append(token)
+    return chained
+
+
+def _split_chain(tokens: list[Token]) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.kind == CHAIN:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return [part for part in parts if part]
 
 
 def parse_question(question: str) -> Expr | None:
     """The arithmetic in `question` as an expression tree, or None when it is not an arithmetic question.
 
     A question counts as arithmetic only when every word is understood and there
-    is at least one operation: "What is 5?" and "What is it?" are not.
+    is at least one operation: "What is 5?" and "What is it?" are not. A chain
+    ("Multiply 12 by 12 and then subtract 4") is read part by part, each part
+    starting from the result of the one before. Raises `TooComplex` beyond the
+    limits at the top of this module.
     """
     try:
-        tokens = _implicit_previous(_trim_separators(_drop_pause_commas(_lex(question))))
-        if not tokens:
-            return None
-        expr = _Parser(tokens).question()
+        tokens = _trim_separators(_chain_commas(_drop_pause_commas(_lex(question))))
+        expr: Expr | None = None
+        for part in _split_chain(tokens):
+            step = _Parser(_implicit_previous(part)).question()
+            expr = step if expr is None else substitute(step, expr)
     except NotArithmetic:
         return None
-    return expr if has_operation(expr) else None
+    return expr if expr is not None and has_operation(expr) else None

@@ -5,10 +5,26 @@ gets the same reply, and every turn of a tool loop can be recomputed from the
 messages alone (the server keeps no state). Each turn it:
 
 1. reads the question (the last user message);
-2. if it is arithmetic, plans it as tool steps, finds which steps the
-   conversation has already done, and asks for the next ones, or, once all
-   are done, gives the answer (through `final_answer` when offered);
-3. otherwise answers in text from `answers.py`.
+2. if it is arithmetic, plans it as steps for the offered math tools, finds
+   which steps the conversation has already done, and asks for the next ones,
+   or, once all are done, gives the answer (`planning.py`);
+3. otherwise, when tools are offered, picks the tool the question asks for and
+   fills its arguments (`tool_choosing.py`, `arguments.py`), then answers with
+   the results (`tool_use.py`);
+4. otherwise answers in text from `answers.py`.
+
+How the answer is given follows the request, exactly as OpenAI defines it:
+
+- `tool_choice="none"` (or no tools): text, or JSON when `response_format` asks
+  for it (`structured.py`);
+- `"auto"`: calls when a tool fits, then the answer; through `final_answer`
+  when that tool is offered and tools were used, which is how the course's
+  agents end their loop;
+- `"required"`: always at least one call: the work's calls, then
+  `final_answer` when offered, else a tool named like an answer form (LangChain's
+  `ToolStrategy`), else the best-fitting tool again;
+- a named function: always a call to that function, with schema-valid
+  arguments taken from the question (plausible values for what it lacks).
 
 Impossible arithmetic (division by zero, a result too large for the tools,
 a non-real power) still goes through the tools: the step that must fail is
@@ -16,24 +32,18 @@ requested, the tool's error comes back, and the model then answers honestly
 ("10 / 0 is undefined: you can't divide by zero."), which is what a learner
 should see an agent do. An error from a step that *should* work is ignored and
 the step is asked for again; the client bounds the iterations.
-
-Deliberate simplifications:
-
-- With `tool_choice="required"` and no `final_answer` tool, the finished
-  answer is text, although the API would demand a tool call.
-- A named `tool_choice` for a math tool is honoured only when the plan's next
-  step uses that tool; otherwise the answer is text.
-- `tool_choice` naming `final_answer` answers at once with our own arithmetic.
-- Tools that are neither math operations nor `final_answer` are never called.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
 
 from . import answers
-from .arithmetic import parse_question
+from .arithmetic import TooComplex, parse_question
 from .conversation import (
+    ToolExchange,
     content_text,
     delivered_final_answer,
     last_user_index,
@@ -43,11 +53,23 @@ from .conversation import (
 from .expression import ArithmeticProblem, Expr, evaluate, format_number, render, substitute_previous, uses_previous
 from .planning import NoToolFor, plan, progress
 from .reply import Reply, ToolCall
+from .structured import JsonFormat, json_answer, json_format
+from .tool_choosing import AUTO_THRESHOLD, OfferedTool, best_tool, offered_tools
+from .tool_use import (
+    answer_from_results,
+    answered,
+    forced_call,
+    missing_argument_question,
+    pending,
+    plan_tool_calls,
+    tool_named,
+)
 from .toolbox import FINAL_ANSWER, Toolbox, ToolChoice, read_toolbox
 
 # Tool results travel as floats, so a tool plan must stay well within float range;
 # the course's own tools (helpers/tools.py) refuse results beyond 300 digits.
 _FLOAT_DIGITS = 300
+MAX_QUESTION_CHARS = 20_000  # read of a question; the rest is not looked at (answers stay linear in size)
 
 
 def respond(
@@ -55,8 +77,12 @@ def respond(
     tools: list[dict[str, Any]] | None = None,
     tool_choice: str | dict[str, Any] | None = None,
     parallel_tool_calls: bool = True,
+    response_format: Any = None,
 ) -> Reply:
-    """What the course model says next, given an already-validated Chat Completions request."""
+    """What the course model says next, given an already-validated Chat Completions request.
+
+    `response_format` is the request's parsed `ResponseFormat` (or the raw dict); None means text.
+    """
     question_at = last_user_index(messages)
     if question_at is None:
         return Reply(text=answers.NO_QUESTION)
@@ -65,50 +91,143 @@ def respond(
     if already_answered is not None:
         return Reply(text=already_answered)
 
-    toolbox = read_toolbox(tools)
-    choice = ToolChoice.from_request(tool_choice, has_tools=bool(toolbox.math) or toolbox.has_final_answer)
-    question = content_text(messages[question_at].get("content"))
-
-    expr = parse_question(question)
+    offered = offered_tools(tools)
+    turn = _Turn(
+        question=content_text(messages[question_at].get("content"))[:MAX_QUESTION_CHARS],
+        offered=offered,
+        toolbox=read_toolbox(tools),
+        choice=ToolChoice.from_request(tool_choice, has_tools=bool(offered)),
+        parallel=parallel_tool_calls,
+        json=json_format(response_format),
+        exchanges=tool_exchanges(after_question),
+        context=[content_text(m.get("content"))[:MAX_QUESTION_CHARS] for m in messages
+                 if m.get("role") in ("system", "developer", "user")],
+    )
+    try:
+        expr = parse_question(turn.question)
+    except TooComplex as limit:
+        return turn.finish(limit.explanation)
     if expr is None:
-        return _answer(answers.answer_for(question), toolbox, choice, calculated=False)
+        return _use_tools(turn)
     if uses_previous(expr):
         previous = previous_answer(messages[:question_at])
         if previous is None:
-            return _answer(answers.NO_PREVIOUS_ANSWER, toolbox, choice, calculated=False)
+            return turn.finish(answers.NO_PREVIOUS_ANSWER)
         expr = substitute_previous(expr, previous)
-    return _calculate(expr, toolbox, choice, after_question, parallel_tool_calls)
+    return _calculate(expr, turn)
 
 
-def _calculate(
-    expr: Expr,
-    toolbox: Toolbox,
-    choice: ToolChoice,
-    after_question: list[dict[str, Any]],
-    parallel: bool,
-) -> Reply:
+@dataclass
+class _Turn:
+    """Everything one turn needs: the question, what is offered, what has happened, and how to answer."""
+
+    question: str
+    offered: list[OfferedTool]
+    toolbox: Toolbox
+    choice: ToolChoice
+    parallel: bool
+    json: JsonFormat | None  # the JSON `response_format` asks for; None: text
+    exchanges: list[ToolExchange]
+    context: list[str] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[OfferedTool]:
+        """The offered tools that do work: all but `final_answer`."""
+        return [tool for tool in self.offered if tool.name != FINAL_ANSWER]
+
+    def calls(self, calls: list[ToolCall]) -> Reply:
+        """Ask for `calls`: all at once when parallel calls are allowed, else the first."""
+        return Reply(tool_calls=tuple(calls if self.parallel else calls[:1]))
+
+    def finish(self, text: str, *, calculated: bool = False, used: list[str] | None = None, facts: str = "") -> Reply:
+        """Give the finished answer `text` the way the request asks for it (see the module docstring).
+
+        `facts` (the tool results) join the question as the source of a forced
+        call's or a JSON answer's values.
+        """
+        used = used or []
+        source = f"{self.question}\n{facts}" if facts else self.question
+        if self.choice.mode == "function":
+            if self.choice.name == FINAL_ANSWER and self.toolbox.has_final_answer:
+                return self._final_answer(text, used)
+            tool = tool_named(self.offered, self.choice.name)
+            if tool is not None:
+                return Reply(tool_calls=(forced_call(tool, source, _prose(text)),))
+        if self.choice.mode == "required":
+            if self.toolbox.has_final_answer:
+                return self._final_answer(text, used)
+            return Reply(tool_calls=(forced_call(self._answer_tool(), source, _prose(text)),))
+        if self.choice.mode == "auto" and self.toolbox.has_final_answer and (calculated or used):
+            return self._final_answer(text, used)
+        if self.json is not None:
+            return Reply(text=json_answer(self.json, source, list(_prose(text)), self.context))
+        return Reply(text=text)
+
+    def _final_answer(self, text: str, used: list[str]) -> Reply:
+        return Reply(tool_calls=(ToolCall(FINAL_ANSWER, self.toolbox.final_answer_arguments(text, used)),))
+
+    def _answer_tool(self) -> OfferedTool:
+        """The tool a forced call goes to once the work is done: an answer form not yet filled, else the best fit."""
+        called = {exchange.name for exchange in self.exchanges}
+        forms = [tool for tool in self.actions if tool.looks_like_an_answer_form and tool.name not in called]
+        if forms:
+            return forms[0]
+        candidates = self.actions or self.offered
+        return best_tool(self.question, candidates, threshold=0) or candidates[0]
+
+
+def _prose(text: str) -> Iterator[str]:
+    """The sentences of an answer, to fill free-text fields; none from the "I only know..." fallback."""
+    if text == answers.FALLBACK:
+        return iter(())
+    return iter(sentence for sentence in re.split(r"(?<=[.!?])\s+", text.strip()) if sentence)
+
+
+# -- any tool ---------------------------------------------------------------------------------
+
+
+def _use_tools(turn: _Turn) -> Reply:
+    """Answer a question that is not arithmetic: with the tool it asks for, or in text."""
+    text = answers.answer_for(turn.question)
+    if not turn.actions or turn.choice.mode == "none" or turn.choice.mode == "function":
+        return turn.finish(text)  # a named function is always called, by `finish`
+    tool_plan = plan_tool_calls(turn.question, turn.actions, threshold=AUTO_THRESHOLD)
+    if tool_plan.missing is not None:
+        return turn.finish(missing_argument_question(*tool_plan.missing))
+    if not tool_plan.calls:
+        return turn.finish(text)
+    todo = pending(tool_plan, turn.exchanges)
+    if todo:
+        return turn.calls(todo)
+    done = answered(tool_plan, turn.exchanges)
+    facts = "\n".join(exchange.result or "" for exchange in done)
+    return turn.finish(answer_from_results(done), used=list(dict.fromkeys(e.name for e in done)), facts=facts)
+
+
+# -- arithmetic -------------------------------------------------------------------------------
+
+
+def _calculate(expr: Expr, turn: _Turn) -> Reply:
     """Answer an arithmetic question: directly, or one turn of the tool loop."""
     honest, tools_can_do_it = _own_answer(expr)
-    if choice.mode == "none" or choice.forces(FINAL_ANSWER):
-        return _answer(honest, toolbox, choice, calculated=True)
+    if turn.choice.mode == "none" or turn.choice.forces(FINAL_ANSWER):
+        return turn.finish(honest, calculated=True)
     try:
-        steps = plan(expr, toolbox)
+        steps = plan(expr, turn.toolbox)
     except NoToolFor:
-        return _answer(honest, toolbox, choice, calculated=True)  # beyond the tools: answer it ourselves
+        return turn.finish(honest, calculated=True)  # beyond the tools: answer it ourselves
 
-    done = progress(steps, tool_exchanges(after_question))
+    done = progress(steps, turn.exchanges)
     if done.finished:
-        return _answer(_sentence(expr, done.answer), toolbox, choice, calculated=True, used=done.tools_used)
+        return turn.finish(_sentence(expr, done.answer), calculated=True, used=done.tools_used)
     if done.failed and not tools_can_do_it:
-        return _answer(honest, toolbox, choice, calculated=True, used=done.tools_used)  # the failure we expected
+        return turn.finish(honest, calculated=True, used=done.tools_used)  # the failure we expected
     ready = done.ready()
-    if choice.mode == "function":
-        ready = [(step, arguments) for step, arguments in ready if step.tool.name == choice.name]
+    if turn.choice.mode == "function":
+        ready = [(step, arguments) for step, arguments in ready if step.tool.name == turn.choice.name]
         if not ready:
-            return Reply(text=honest)
-    if not parallel:
-        ready = ready[:1]
-    return Reply(tool_calls=tuple(ToolCall(step.tool.name, arguments) for step, arguments in ready))
+            return turn.finish(honest, calculated=True)  # still a call to the named function
+    return turn.calls([ToolCall(step.tool.name, arguments) for step, arguments in ready])
 
 
 def _own_answer(expr: Expr) -> tuple[str, bool]:
@@ -131,24 +250,3 @@ def _own_answer(expr: Expr) -> tuple[str, bool]:
 def _sentence(expr: Expr, value: float | int) -> str:
     """The answer sentence: the expression and its value, as in `10 + 10 is 20.`"""
     return f"{render(expr)} is {format_number(value)}."
-
-
-def _answer(
-    text: str,
-    toolbox: Toolbox,
-    choice: ToolChoice,
-    *,
-    calculated: bool,
-    used: list[str] | None = None,
-) -> Reply:
-    """Give the finished answer: through `final_answer` when the request calls for it, else as text.
-
-    `final_answer` is used when it is offered and forced (by name or by
-    "required"), and also under "auto" for calculations, which is how the
-    course's agents end their tool loop. Other answers under "auto" are text.
-    """
-    wants_tool = choice.forces(FINAL_ANSWER) or choice.mode == "required" or (calculated and choice.mode == "auto")
-    if toolbox.has_final_answer and wants_tool:
-        arguments = toolbox.final_answer_arguments(text, used or [])
-        return Reply(tool_calls=(ToolCall(FINAL_ANSWER, arguments),))
-    return Reply(text=text)

@@ -103,12 +103,17 @@ def uses_previous(expr: Expr) -> bool:
 
 def substitute_previous(expr: Expr, value: Value) -> Expr:
     """Replace every reference to the previous answer with `value`."""
+    return substitute(expr, Number(value))
+
+
+def substitute(expr: Expr, replacement: Expr) -> Expr:
+    """Replace every reference to the previous answer with `replacement` (a value, or an earlier step of a chain)."""
     if isinstance(expr, Previous):
-        return Number(value)
+        return replacement
     if isinstance(expr, Negate):
-        return negate(substitute_previous(expr.operand, value))
+        return negate(substitute(expr.operand, replacement))
     if isinstance(expr, BinaryOp):
-        return BinaryOp(expr.operator, substitute_previous(expr.left, value), substitute_previous(expr.right, value))
+        return BinaryOp(expr.operator, substitute(expr.left, replacement), substitute(expr.right, replacement))
     return expr
 
 

@@ -19,6 +19,7 @@ from typing import Any, Union
 
 from .conversation import ToolExchange
 from .expression import DIVIDE, MULTIPLY, POWER, SUBTRACT, BinaryOp, Expr, Negate, Number, Value
+from .tool_results import number_in_result
 from .toolbox import MathTool, Toolbox
 
 _RELATIVE_TOLERANCE = 1e-9
@@ -133,7 +134,9 @@ def progress(steps: tuple[Step, ...], exchanges: list[ToolExchange]) -> Progress
 
     A call belongs to the first not-yet-done step that it matches exactly (same
     tool, same arguments within a relative tolerance of 1e-9, all operands
-    known). A numeric result completes the step; an error text marks it as
+    known). A result that reports a number completes the step, whatever its
+    shape ("20.0", "The add tool returned 20", `{"result": 20}`, see
+    `tool_results.py`); an error or a result without a number marks it as
     failed, which only matters when the brain expects that step to fail (see
     `brain.py`). Calls that match no step (a tool we never asked for, malformed
     arguments) are ignored, so the next turn simply asks for the right step again.
@@ -148,7 +151,7 @@ def progress(steps: tuple[Step, ...], exchanges: list[ToolExchange]) -> Progress
         if step is None:
             continue
         ran.append(step.index)
-        value = _as_number(exchange.result)
+        value = number_in_result(exchange.result)
         if value is None:
             failed.add(step.index)
         else:

@@ -1,0 +1,334 @@
+"""Fill a JSON Schema object from a question: a tool call's arguments, or a structured answer's fields.
+
+The rule, deterministic and simple enough to predict:
+
+1. **Keyed values first.** A value right after a parameter's name or one of its
+   cue words wins: "the subject 'Lunch'" → `subject`, "named Alice" → `name`,
+   "from London" → `origin`, "into French" → `target_language`, "20 sides"
+   → `sides` (a number just before the name).
+2. **Then by kind, in order.** Each remaining parameter takes the first unused
+   value of the kind it wants: numbers for `integer`/`number`, an e-mail for
+   `email`/`to`, a time for `time`, weekdays for `days`, a quoted text or a
+   capitalised name for other strings, the words after "about"/"for" for free
+   text (`query`, `topic`, `text`), the enum values the question mentions, "on"
+   or "off" for booleans, and every matching value for an array.
+3. **Defaults** fill optional parameters the question leaves out.
+4. A required parameter the question does not give is **missing**: the caller
+   asks for it in text, or, when a value must be given (a forced tool call, a
+   structured answer), `plausible.py` supplies a deterministic stand-in.
+
+Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from . import schemas
+from .mentions import EMAIL, NAME, NUMBER, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, find_mentions, subject
+from .plausible import plausible_value
+
+# Parameter words that say which kind of value a string parameter wants.
+_EMAIL_WORDS = frozenset({"email", "mail", "to", "recipient", "address"})
+_TIME_WORDS = frozenset({"time", "hour", "when", "at", "clock"})
+_DATE_WORDS = frozenset({"date", "day", "birthday", "deadline"})
+_ID_WORDS = frozenset({"id", "number", "code", "zip", "postcode", "pin", "phone"})
+_URL_WORDS = frozenset({"url", "link", "website", "uri", "href"})
+_FREE_TEXT_WORDS = frozenset(
+    {"query", "q", "text", "prompt", "message", "content", "topic", "question", "search", "keywords", "body",
+     "subject", "input", "sentence", "phrase", "term", "description", "style", "instructions"}
+)
+# Cue words that introduce a parameter's value: "from London" → origin, "into French" → target language.
+_CUES: dict[str, tuple[str, ...]] = {
+    "from": ("from",), "origin": ("from",), "source": ("from",), "start": ("from",),
+    "to": ("to",), "destination": ("to",), "target": ("into", "to", "in"), "dest": ("to",),
+    "name": ("named", "called"), "title": ("titled", "called"), "language": ("into", "in", "to"),
+    "city": ("in", "of", "for"), "location": ("in", "at", "for"), "country": ("of", "in"),
+    "timezone": ("in",), "place": ("in", "at"), "restaurant": ("at",), "symbol": ("of", "for"),
+    "level": ("to",), "style": ("of", "in"),
+}
+_TRUE_WORDS = ("on", "true", "yes", "enable", "enabled", "activate", "start", "open", "unlock")
+_FALSE_WORDS = ("off", "false", "no", "disable", "disabled", "deactivate", "stop", "close", "lock", "not")
+
+
+@dataclass
+class Filled:
+    """The values found for an object schema, and the required names the question did not give."""
+
+    values: dict[str, Any]
+    missing: list[str] = field(default_factory=list)
+    spread: tuple[str, list[Any]] | None = None  # a parameter the question gave several values for
+
+
+class _Pool:
+    """The question's values, each handed out at most once (arrays take all of a kind).
+
+    Lookups use the values' positions (`bisect`), so filling a schema stays
+    linear in the question's length, however many values it states.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lower = text.lower()
+        self.mentions = find_mentions(text)
+        self.starts = [mention.start for mention in self.mentions]
+        self.ends = [mention.end for mention in self.mentions]
+        self.used: set[int] = set()
+
+    def take(self, accept: Callable[[Mention], bool]) -> Mention | None:
+        for index, mention in enumerate(self.mentions):
+            if index not in self.used and accept(mention):
+                self.used.add(index)
+                return mention
+        return None
+
+    def take_all(self, accept: Callable[[Mention], bool]) -> list[Mention]:
+        taken = []
+        for index, mention in enumerate(self.mentions):
+            if index not in self.used and accept(mention):
+                self.used.add(index)
+                taken.append(mention)
+        return taken
+
+    def after(self, cue: str) -> Mention | None:
+        """The unused value right after a cue word ("named Alice", "the subject 'Lunch'", "into French")."""
+        for match in re.finditer(rf"\b{re.escape(cue)}\b", self.lower):
+            index = bisect_left(self.starts, match.end())
+            if index < len(self.mentions) and index not in self.used:
+                if _short_gap(self.text[match.end() : self.starts[index]]):
+                    self.used.add(index)
+                    return self.mentions[index]
+        return None
+
+    def before(self, word: str) -> Mention | None:
+        """The unused number right before a word: "20 sides", "4 people"."""
+        for match in re.finditer(rf"\b{re.escape(word)}\b", self.lower):
+            index = bisect_right(self.ends, match.start()) - 1
+            if index >= 0 and index not in self.used and self.mentions[index].kind == NUMBER:
+                if 0 <= match.start() - self.ends[index] <= 1:
+                    self.used.add(index)
+                    return self.mentions[index]
+        return None
+
+
+def _short_gap(gap: str) -> bool:
+    """At most a word like "the", "is" or "of" between a cue and its value, and no sentence break."""
+    return len(gap) < 12 and bool(re.fullmatch(r"\s*(?:(?:the|a|an|is|of|to|=|:|as)\s*)?", gap.lower()))
+
+
+def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = None,
+         invent: bool = False, prose: Iterator[str] | None = None) -> Filled:
+    """Values for the object `schema` taken from `text`; with `invent`, plausible ones for what is missing."""
+    root = root if root is not None else schema
+    pool = _Pool(text)
+    return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
+
+
+def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+                 prose: Iterator[str] | None, depth: int) -> Filled:
+    properties = schemas.properties(schema)
+    required = schemas.required(schema)
+    values: dict[str, Any] = {}
+    resolved = {name: schemas.resolve(sub, root) for name, sub in properties.items()}
+
+    # 1. keyed values
+    for name, sub in resolved.items():
+        found = _keyed(name, sub, pool, root)
+        if found is not None:
+            values[name] = found
+    # 2. by kind, in order (required parameters first)
+    order = [n for n in properties if n in required] + [n for n in properties if n not in required]
+    for name in order:
+        if name in values:
+            continue
+        found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
+        if found is not None:
+            values[name] = found
+    # 3. defaults, then what is missing
+    missing: list[str] = []
+    for name in properties:
+        if name in values:
+            continue
+        sub = resolved[name]
+        if "default" in sub:
+            values[name] = sub["default"]
+        elif name in required:
+            if invent:
+                values[name] = plausible_value(name, sub, root, prose, depth)
+            else:
+                missing.append(name)
+    ordered = {name: values[name] for name in properties if name in values}
+    return Filled(ordered, missing, _spread(ordered, resolved, pool))
+
+
+def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: _Pool) -> tuple[str, list[Any]] | None:
+    """A string parameter the question gives more values for, joined by "and": "in Paris and in Oslo"."""
+    if " and " not in pool.lower:
+        return None
+    for name, value in values.items():
+        if schemas.type_of(resolved[name]) != "string" or not isinstance(value, str):
+            continue
+        kind = next((m.kind for m in pool.mentions if m.value == value), None)
+        if kind in (NAME, QUOTED):
+            more = pool.take_all(lambda m, kind=kind: m.kind == kind)
+            if more:
+                return name, [value, *(m.value for m in more)]
+    return None
+
+
+def _keyed(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any]) -> Any:
+    kind = schemas.type_of(schema)
+    if kind in ("object", "array", "boolean"):
+        return None
+    words = schemas.words_of(name)
+    cues = [cue for word in words for cue in _CUES.get(word, ())]
+    for word in words:
+        if len(word) > 2 and word not in ("from", "to"):
+            cues.append(word)
+    for cue in cues:
+        if kind in ("integer", "number") and (mention := pool.before(cue)) is not None:
+            return _as_type(mention.value, kind)
+        if (mention := pool.after(cue)) is not None:
+            converted = _convert(mention, schema, kind)
+            if converted is not None:
+                return converted
+            pool.used.discard(pool.mentions.index(mention))
+    return None
+
+
+def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+             prose: Iterator[str] | None, depth: int) -> Any:
+    kind = schemas.type_of(schema)
+    words = set(schemas.words_of(name))
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return _mentioned_enum(enum, pool)
+    if "const" in schema:
+        return schema["const"]
+    branches = schemas.alternatives(schema)
+    if branches:
+        for branch in branches:
+            resolved = schemas.resolve(branch, root)
+            if schemas.type_of(resolved) == "null":
+                continue
+            found = _by_kind(name, resolved, pool, root, invent, prose, depth)
+            if found is not None:
+                return found
+        return None
+    if kind in ("integer", "number"):
+        mention = pool.take(lambda m: m.kind == NUMBER and _within(m.value, schema))
+        return _as_type(mention.value, kind) if mention else None
+    if kind == "boolean":
+        return _boolean(pool, words)
+    if kind == "array":
+        return _array(name, schema, pool, root)
+    if kind == "object":
+        if depth >= schemas.MAX_DEPTH:
+            return None
+        inner = _fill_object(schema, pool, root, invent, prose, depth + 1)
+        return inner.values if (inner.values or invent) and not inner.missing else None
+    if kind == "string":
+        return _string(words, schema, pool)
+    return None
+
+
+def _string(words: set[str], schema: dict[str, Any], pool: _Pool) -> str | None:
+    fmt = schema.get("format")
+    if fmt == "email" or words & _EMAIL_WORDS:
+        mention = pool.take(lambda m: m.kind == EMAIL)
+        if mention or fmt == "email":
+            return str(mention.value) if mention else None
+    if fmt in ("uri", "url") or words & _URL_WORDS:
+        mention = pool.take(lambda m: m.kind == URL)
+        if mention:
+            return str(mention.value)
+    if fmt == "time" or words & _TIME_WORDS:
+        mention = pool.take(lambda m: m.kind == TIME)
+        if mention:
+            return str(mention.value)
+    if fmt == "date" or words & _DATE_WORDS:
+        mention = pool.take(lambda m: m.kind in (DATE, WEEKDAY))
+        if mention:
+            return str(mention.value)
+    if words & _ID_WORDS:
+        mention = pool.take(lambda m: m.kind in (NUMBER, QUOTED))
+        if mention:
+            return str(mention.value)
+    if words & _FREE_TEXT_WORDS:
+        mention = pool.take(lambda m: m.kind == QUOTED)
+        if mention:
+            return str(mention.value)
+        about = subject(pool.text)
+        if about:
+            return about
+    mention = pool.take(lambda m: m.kind in (QUOTED, NAME))
+    return str(mention.value) if mention else None
+
+
+def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any]) -> list[Any] | None:
+    items = schemas.resolve(schema.get("items", {}), root)
+    kind = schemas.type_of(items)
+    enum = items.get("enum")
+    if isinstance(enum, list) and enum:
+        found = [value for value in enum if _mentions_word(pool.lower, str(value))]
+        found.sort(key=lambda value: pool.lower.find(str(value).lower()))
+        return found or None
+    if kind in ("integer", "number"):
+        values = [_as_type(m.value, kind) for m in pool.take_all(lambda m: m.kind == NUMBER)]
+        return values or None
+    if kind == "string":
+        words = set(schemas.words_of(name))
+        wanted = (WEEKDAY,) if words & {"day", "days", "weekday", "weekdays"} else (QUOTED, NAME, WEEKDAY)
+        values = [str(m.value) for m in pool.take_all(lambda m: m.kind in wanted)]
+        return values or None
+    return None
+
+
+def _mentioned_enum(enum: list[Any], pool: _Pool) -> Any:
+    """The enum value the question names (the earliest, if several), else None."""
+    named = [(pool.lower.find(str(v).lower()), v) for v in enum if _mentions_word(pool.lower, str(v))]
+    return min(named, key=lambda pair: pair[0])[1] if named else None
+
+
+def _mentions_word(lower_text: str, word: str) -> bool:
+    return bool(word) and re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lower_text) is not None
+
+
+def _boolean(pool: _Pool, words: set[str]) -> bool | None:
+    """True or False from "on"/"off", "enable"/"disable", "yes"/"no"; the first such word wins."""
+    found = re.search(r"\b(" + "|".join(_TRUE_WORDS + _FALSE_WORDS) + r")\b", pool.lower)
+    if found is None:
+        return None
+    return found.group(1) in _TRUE_WORDS
+
+
+def _convert(mention: Mention, schema: dict[str, Any], kind: str) -> Any:
+    """`mention` as a value of the schema's kind, or None when it does not fit."""
+    if kind in ("integer", "number"):
+        return _as_type(mention.value, kind) if mention.kind == NUMBER and _within(mention.value, schema) else None
+    if kind == "string":
+        enum = schema.get("enum")
+        if isinstance(enum, list):
+            return next((v for v in enum if str(v).lower() == str(mention.value).lower()), None)
+        return str(mention.value)
+    return None
+
+
+def _as_type(value: Any, kind: str) -> Any:
+    if kind == "integer" and isinstance(value, float):
+        return int(value) if value.is_integer() else round(value)
+    return value
+
+
+def _within(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether a number respects the schema's bounds, so a stated value is never schema-invalid."""
+    if not isinstance(value, (int, float)):
+        return False
+    checks = (
+        ("minimum", lambda bound: value >= bound), ("maximum", lambda bound: value <= bound),
+        ("exclusiveMinimum", lambda bound: value > bound), ("exclusiveMaximum", lambda bound: value < bound),
+    )
+    return all(check(schema[key]) for key, check in checks if isinstance(schema.get(key), (int, float)))

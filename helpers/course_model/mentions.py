@@ -1,0 +1,116 @@
+"""Find the values a question states: quoted text, e-mail addresses, times, dates, numbers, names.
+
+"Book a table at Luigi's for 4 people at 19:00" states a name (Luigi's), a
+number (4) and a time (19:00). A real model reads them without thinking; the
+course model finds them with a few regular expressions, once per question, in
+one left-to-right pass (time linear in the question's length). `arguments.py`
+then hands them to the parameters of a tool or the fields of a schema.
+
+A *name* is a run of capitalised words ("San Francisco, CA", "Alice", "USD"),
+minus the capitalised words that only start a sentence ("What", "Please").
+Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+QUOTED, EMAIL, URL, TIME, DATE, NUMBER, WEEKDAY, NAME = "quoted", "email", "url", "time", "date", "number", "weekday", "name"
+MAX_NUMBER_DIGITS = 300  # a longer run of digits is not a value anyone means
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Capitalised words that start sentences and commands, not names.
+_NOT_NAMES = frozenset(
+    """a an the i i'm i'd what what's whats how who where when why which whose is are was were do does did can
+    could would will shall should may might please tell give get set find show list search look convert translate
+    send book create make define roll switch turn reverse take add subtract multiply divide check use using call
+    run compute calculate hello hi hey dear my your our their this that these those it there then and or but so
+    now also write let lets let's return answer say ok okay yes no thanks thank in on at for of to from with by
+    about into be have has had mr mrs ms dr""".split()
+)
+
+_PATTERNS = re.compile(
+    r"""
+      (?P<quoted>"[^"\n]{1,500}"|“[^”\n]{1,500}”|(?<![\w'])'[^'\n]{1,500}'(?![\w']))
+    | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
+    | (?P<url>https?://[^\s'"<>]+)
+    | (?P<date>\b\d{4}-\d{2}-\d{2}\b)
+    | (?P<time>\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?(?!\w)|\b\d{1,2}\s?[ap]\.?m\.?(?!\w))
+    | (?P<number>(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d\w]))
+    | (?P<word>[^\W\d_][\w'’.-]*)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One value the question states, where it stands, and what kind of value it is."""
+
+    kind: str
+    value: str | int | float
+    start: int
+    end: int
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Every value stated in `text`, in order of appearance."""
+    found: list[Mention] = []
+    name: list[tuple[str, int, int]] = []  # the capitalised words of the name being read
+
+    def end_name() -> None:
+        while name and name[0][0].lower() in _NOT_NAMES:
+            name.pop(0)
+        if name:
+            found.append(Mention(NAME, text[name[0][1] : name[-1][2]].rstrip(".").strip(), name[0][1], name[-1][2]))
+        name.clear()
+
+    for match in _PATTERNS.finditer(text):
+        kind, piece = match.lastgroup, match.group()
+        if kind == "word":
+            if piece.lower() in WEEKDAYS:
+                end_name()
+                found.append(Mention(WEEKDAY, piece.capitalize(), match.start(), match.end()))
+            elif piece[0].isupper() and _joins(text, name, match.start(), piece):
+                name.append((piece, match.start(), match.end()))
+            else:
+                end_name()
+            continue
+        end_name()
+        if kind == "quoted":
+            found.append(Mention(QUOTED, piece[1:-1], match.start(), match.end()))
+        elif kind == "number":
+            digits = piece.replace(",", "")
+            if len(digits) <= MAX_NUMBER_DIGITS:
+                value: int | float = float(digits) if "." in digits else int(digits)
+                found.append(Mention(NUMBER, value, match.start(), match.end()))
+        else:
+            found.append(Mention(kind or "", piece, match.start(), match.end()))
+    end_name()
+    return found
+
+
+def _joins(text: str, name: list[tuple[str, int, int]], start: int, piece: str) -> bool:
+    """Whether a capitalised word continues the name being read: "San Francisco", or "…, CA" for a state."""
+    if not name:
+        return True
+    gap = text[name[-1][2] : start]
+    if gap == " ":
+        return True
+    return gap == ", " and piece.isupper() and len(piece) == 2  # "San Francisco, CA"
+
+
+def subject(text: str) -> str | None:
+    """What a request is about: the words after "for", "about", "on" or "regarding", up to the end of the clause.
+
+    "Search the docs for streaming callbacks" → "streaming callbacks".
+    """
+    match = re.search(r"\b(?:about|regarding|for|on)\s+([^?.!,;]+)", text, re.IGNORECASE)
+    if not match:
+        return None
+    words = match.group(1).split()
+    while words and words[0].lower() in ("the", "a", "an", "some", "any"):
+        words.pop(0)
+    return " ".join(words) or None

@@ -1,0 +1,117 @@
+"""Deterministic, plausible stand-in values for what a question does not say.
+
+When a value *must* be given but the question is silent (a forced tool call,
+a structured answer's required field), a real model makes one up. The course
+model makes up the same one every time, valid for the schema: the default or
+first example if the schema has one, else the first enum value, else a value
+chosen by the field's name (`email` → "alex@example.com", `city` → "Paris"),
+else a neutral value of the right type (1 within the bounds, false, one item).
+Free-text fields take the next sentence of `prose` (the course answer to the
+question, when there is one), so "Tell me a joke" fills `setup` and `punchline`
+with the two sentences of the course model's joke.
+
+Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+from . import schemas
+
+# Field-name words and the value a made-up field of that name gets.
+_BY_NAME: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"email", "mail"}), "alex@example.com"),
+    (frozenset({"url", "link", "website", "uri", "href"}), "https://example.com"),
+    (frozenset({"city", "location", "place", "town"}), "Paris"),
+    (frozenset({"country", "nation"}), "France"),
+    (frozenset({"language", "lang"}), "English"),
+    (frozenset({"currency"}), "USD"),
+    (frozenset({"timezone", "tz"}), "UTC"),
+    (frozenset({"date", "birthday", "deadline"}), "2026-01-01"),
+    (frozenset({"time", "hour"}), "09:00"),
+    (frozenset({"day", "weekday"}), "Monday"),
+    (frozenset({"phone"}), "+1 555 0100"),
+    (frozenset({"id", "code", "number", "zip"}), "1"),
+    (frozenset({"color", "colour"}), "blue"),
+    (frozenset({"name", "author", "user", "username", "person", "customer"}), "Alex"),
+)
+_FORMATS = {"email": "alex@example.com", "uri": "https://example.com", "url": "https://example.com",
+            "date": "2026-01-01", "date-time": "2026-01-01T09:00:00Z", "time": "09:00:00",
+            "uuid": "00000000-0000-4000-8000-000000000000", "ipv4": "127.0.0.1", "hostname": "example.com"}
+
+
+def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
+                    prose: Iterator[str] | None = None, depth: int = 0) -> Any:
+    """A schema-valid value for the field `name` that the question did not give."""
+    schema = schemas.resolve(schema, root)
+    if "default" in schema:
+        return schema["default"]
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("examples"), list) and schema["examples"]:
+        return schema["examples"][0]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    branches = schemas.alternatives(schema)
+    if branches:
+        real = [b for b in branches if schemas.type_of(schemas.resolve(b, root)) != "null"]
+        return plausible_value(name, (real or branches)[0], root, prose, depth + 1)
+    kind = schemas.type_of(schema)
+    if depth >= schemas.MAX_DEPTH:
+        return _empty(kind)
+    if kind == "object":
+        return {
+            field: plausible_value(field, sub, root, prose, depth + 1)
+            for field, sub in schemas.properties(schema).items()
+            if field in schemas.required(schema)
+        }
+    if kind == "array":
+        count = max(1, int(schema.get("minItems", 1) or 1))
+        count = min(count, int(schema.get("maxItems", count)))
+        return [plausible_value(name, schema.get("items", {}), root, prose, depth + 1) for _ in range(count)]
+    if kind in ("integer", "number"):
+        return _number(schema, kind)
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    return _string(name, schema, prose)
+
+
+def _empty(kind: str) -> Any:
+    return {"object": {}, "array": [], "integer": 0, "number": 0, "boolean": False, "null": None}.get(kind, "")
+
+
+def _number(schema: dict[str, Any], kind: str) -> int | float:
+    """1, moved inside the schema's bounds."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    value: float = 1
+    if isinstance(low, (int, float)) and value <= low:
+        value = low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
+    if isinstance(high, (int, float)) and value >= high:
+        value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
+    multiple = schema.get("multipleOf")
+    if isinstance(multiple, (int, float)) and multiple > 0:
+        value = math.ceil(value / multiple) * multiple
+    return int(value) if kind == "integer" else value
+
+
+def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> str:
+    fmt = schema.get("format")
+    value = _FORMATS.get(fmt) if isinstance(fmt, str) else None
+    if value is None:
+        words = set(schemas.words_of(name))
+        value = next((example for names, example in _BY_NAME if words & names), None)
+    if value is None and prose is not None:
+        value = next(prose, None)
+    if value is None:
+        value = " ".join(schemas.words_of(name)).capitalize() or "Example"
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(low, int) and len(value) < low:
+        value = value + "." * (low - len(value))
+    if isinstance(high, int) and len(value) > high:
+        value = value[:high]
+    return value

@@ -1,0 +1,150 @@
+"""Decide which offered tool a question is asking for, the way a careful model would, but predictably.
+
+The rule:
+
+1. A tool the question **names** wins ("What is magic_function(3)?", "use the
+   search docs tool").
+2. Otherwise each tool gets a **score**: 3 points for every word of its name
+   the question uses, 1 point for every other word of its description. Words
+   are compared after light stemming ("files" = "file", "booked" = "book")
+   and a small table of synonyms ("forecast" = "weather", "people" =
+   "population", "dice" = "die"). Very common words ("get", "the", "what")
+   never count.
+3. Under `tool_choice="auto"` a tool is called only when it scores at least 2
+   (one name word, or two description words); otherwise the model answers in
+   text. When a call is required, the best-scoring tool is called whatever its
+   score (ties go to the tool offered first).
+
+A question may ask for several things ("the capital of Kenya and the weather in
+Oslo"): it is cut into clauses at "and", ";" and "then", and when two clauses
+each clearly want a different tool, each gets its own call.
+
+Used by the course model behind chapters 02 (tools) and 03 (agents).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .schemas import words_of
+
+AUTO_THRESHOLD = 2
+_NAME_WEIGHT = 3
+
+_STOP_WORDS = frozenset(
+    """a an the is are was were be been am do does did what whats what's how who where when why which get gets got
+    give me my i you your we our it its this that these those there please can could would will should shall may
+    of in on at to for from with by and or but if then so as into about up out use using tool tools function call
+    value some any all current given tell show find make let want need like know just now also one""".split()
+)
+
+# Words with the same meaning, mapped to one canonical word.
+_SYNONYMS: dict[str, str] = {
+    "forecast": "weather", "temperature": "weather", "rain": "weather", "raining": "weather", "sunny": "weather",
+    "people": "population", "inhabitant": "population", "resident": "population", "live": "population",
+    "dice": "die", "docs": "doc", "documentation": "doc", "manual": "doc",
+    "folder": "file", "directory": "file", "lamp": "light", "switch": "toggle", "turn": "toggle",
+    "mail": "email", "e-mail": "email", "loud": "volume", "louder": "volume", "quieter": "volume",
+    "clock": "time", "ticker": "stock", "share": "stock", "route": "direction", "travel": "direction",
+    "headline": "news", "article": "news", "meaning": "define", "definition": "define",
+    "account": "user", "capitals": "capital", "quote": "price", "cost": "price", "exchange": "convert",
+}
+# Phrases that name a need without its usual word: "how many" is counting, "get from A to B" is directions.
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bhow many\b"), "count"),
+    (re.compile(r"\b(?:get|go|drive|walk|fly) from\b"), "direction"),
+    (re.compile(r"\bwhat time\b"), "time"),
+)
+_CLAUSE_BREAK = re.compile(r",?\s+and\s+(?:then\s+)?|;\s*|,\s*then\s+|\.\s+(?=[A-Z])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class OfferedTool:
+    """A function tool from the request, as the model sees it."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+    @property
+    def looks_like_an_answer_form(self) -> bool:
+        """A tool named like a type ("WeatherReport"): a form to fill with the answer, not an action to run.
+
+        LangChain's `ToolStrategy` and `with_structured_output(method="function_calling")`
+        offer the answer's schema as such a tool; a careful model does the work first
+        and fills the form last.
+        """
+        return bool(re.fullmatch(r"[A-Z][A-Za-z0-9]*", self.name)) and any(c.islower() for c in self.name)
+
+
+def offered_tools(tools: list[dict[str, Any]] | None) -> list[OfferedTool]:
+    """The request's function tools, in the order offered."""
+    offered = []
+    for tool in tools or []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            parameters = function.get("parameters")
+            offered.append(OfferedTool(function["name"], str(function.get("description") or ""),
+                                       parameters if isinstance(parameters, dict) else {}))
+    return offered
+
+
+def stem(word: str) -> str:
+    """A word without its plural or tense ending, then through the synonym table."""
+    word = _SYNONYMS.get(word, word)
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    else:
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+    return _SYNONYMS.get(word, word)
+
+
+def question_words(text: str) -> set[str]:
+    """The stemmed words of a question that can point at a tool."""
+    lower = text.lower()
+    found = {stem(word) for word in re.findall(r"[a-z][a-z'-]*", lower) if word not in _STOP_WORDS}
+    found |= {word for pattern, word in _PHRASES if pattern.search(lower)}
+    return found - _STOP_WORDS
+
+
+def score(tool: OfferedTool, words: set[str]) -> int:
+    """How well a tool fits a question's words: 3 per name word used, 1 per other description word used."""
+    name_words = {stem(word) for word in words_of(tool.name)} - _STOP_WORDS
+    description_words = {stem(word) for word in re.findall(r"[a-z]+", tool.description.lower())}
+    description_words -= _STOP_WORDS | name_words
+    return _NAME_WEIGHT * len(name_words & words) + len(description_words & words)
+
+
+def named_in(text: str, tools: list[OfferedTool]) -> OfferedTool | None:
+    """The tool whose name the question writes out: "magic_function(3)" or "the search docs tool"."""
+    lower = text.lower()
+    for tool in tools:
+        spellings = {tool.name.lower(), " ".join(words_of(tool.name))}
+        if any(len(s) >= 3 and re.search(rf"(?<![\w]){re.escape(s)}(?![\w])", lower) for s in spellings):
+            return tool
+    return None
+
+
+def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRESHOLD) -> OfferedTool | None:
+    """The tool the question names, else the best-scoring one if it reaches `threshold`."""
+    named = named_in(text, tools)
+    if named is not None:
+        return named
+    words = question_words(text)
+    scored = [(score(tool, words), -index, tool) for index, tool in enumerate(tools)]
+    if not scored:
+        return None
+    best_score, _, best = max(scored, key=lambda entry: entry[:2])
+    return best if best_score >= threshold else None
+
+
+def clauses(text: str) -> list[str]:
+    """The question cut at "and", ";", "then" and sentence ends: one clause per thing it asks."""
+    return [part for part in _CLAUSE_BREAK.split(text) if part.strip()]

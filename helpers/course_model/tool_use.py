@@ -1,0 +1,130 @@
+"""Use any tool: plan the calls a question needs, see which ones the conversation has made, and answer.
+
+This is the non-arithmetic half of the tool loop (arithmetic has its own
+planner, `planning.py`, because its steps depend on each other's results).
+`tool_choosing.py` picks the tool, `arguments.py` fills its arguments. The
+plan is recomputed from the question every turn, so the server keeps no state:
+
+- calls not yet made go out, all at once when `parallel_tool_calls` allows,
+  else one per turn;
+- once every planned call has its result, the model answers with the results,
+  whatever their shape (`tool_results.py`);
+- a required argument the question does not give is asked for in text, unless
+  a call is forced (`tool_choice` "required" or a named function), when a
+  plausible stand-in is used instead (`plausible.py`).
+
+Used by the course model behind chapters 02 and 03.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .arguments import fill
+from .conversation import ToolExchange
+from .reply import ToolCall
+from .tool_choosing import OfferedTool, best_tool, clauses, named_in
+from .tool_results import result_phrase
+
+MAX_PARALLEL_CALLS = 8  # calls one question may fan out to
+
+
+@dataclass(frozen=True)
+class ToolPlan:
+    """The calls a question needs, or the argument it lacks (`missing`) to make them."""
+
+    calls: tuple[ToolCall, ...] = ()
+    missing: tuple[str, str] | None = None  # (tool name, parameter name)
+
+
+def plan_tool_calls(question: str, tools: list[OfferedTool], *, threshold: int) -> ToolPlan:
+    """The calls that answer `question` with the offered tools (none when no tool fits)."""
+    actions = [tool for tool in tools if not tool.looks_like_an_answer_form] or tools
+    parts = clauses(question)
+    if len(parts) > 1:
+        chosen = [(part, best_tool(part, actions, threshold=threshold)) for part in parts]
+        distinct = {tool.name for _, tool in chosen if tool is not None}
+        if len(distinct) > 1:
+            calls: list[ToolCall] = []
+            for part, tool in chosen:
+                if tool is None:
+                    continue
+                plan = _calls_for(tool, part, invent=False)
+                if plan.missing:
+                    return plan
+                calls.extend(plan.calls)
+            return ToolPlan(_unique(calls)[:MAX_PARALLEL_CALLS])
+    tool = best_tool(question, actions, threshold=threshold)
+    if tool is None:
+        return ToolPlan()
+    return _calls_for(tool, question, invent=False)
+
+
+def forced_call(tool: OfferedTool, text: str, prose: Iterator[str] | None = None) -> ToolCall:
+    """A call to `tool` that must be made: arguments from `text`, plausible values for the rest."""
+    filled = fill(tool.parameters, text, invent=True, prose=prose)
+    return ToolCall(tool.name, filled.values)
+
+
+def _calls_for(tool: OfferedTool, text: str, *, invent: bool) -> ToolPlan:
+    filled = fill(tool.parameters, text, invent=invent)
+    if filled.missing:
+        return ToolPlan(missing=(tool.name, filled.missing[0]))
+    if filled.spread is None:
+        return ToolPlan((ToolCall(tool.name, filled.values),))
+    name, values = filled.spread
+    calls = [ToolCall(tool.name, {**filled.values, name: value}) for value in values]
+    return ToolPlan(tuple(calls[:MAX_PARALLEL_CALLS]))
+
+
+def _unique(calls: list[ToolCall]) -> list[ToolCall]:
+    seen: list[ToolCall] = []
+    for call in calls:
+        if call not in seen:
+            seen.append(call)
+    return seen
+
+
+def _key(name: str, arguments: dict[str, Any]) -> str:
+    return name + json.dumps(arguments, sort_keys=True, default=str)
+
+
+def pending(plan: ToolPlan, exchanges: list[ToolExchange]) -> list[ToolCall]:
+    """The planned calls the conversation has not made (with a result) yet, in plan order."""
+    answered = {_key(e.name, e.arguments) for e in exchanges if e.result is not None}
+    return [call for call in plan.calls if _key(call.name, call.arguments) not in answered]
+
+
+def answered(plan: ToolPlan, exchanges: list[ToolExchange]) -> list[ToolExchange]:
+    """The exchanges that carried out the plan, in the order they were made."""
+    wanted = {_key(call.name, call.arguments) for call in plan.calls}
+    return [e for e in exchanges if e.result is not None and _key(e.name, e.arguments) in wanted]
+
+
+def answer_from_results(exchanges: list[ToolExchange]) -> str:
+    """An answer that quotes each tool's result: "get_weather for Paris returned: 18 degrees and sunny."."""
+    sentences = []
+    for exchange in exchanges:
+        label = ", ".join(str(v) for v in exchange.arguments.values() if isinstance(v, (str, int, float))
+                          and not isinstance(v, bool))
+        where = f" for {label}" if label else ""
+        phrase = result_phrase(exchange.result or "").strip() or "nothing"
+        if phrase[-1] not in ".!?…":
+            phrase += "."
+        sentences.append(f"{exchange.name}{where} returned: {phrase}")
+    return " ".join(sentences)
+
+
+def missing_argument_question(tool_name: str, parameter: str) -> str:
+    """What the model asks when the question lacks a required argument, instead of inventing one."""
+    return f"I can use {tool_name} for this, but I need the {parameter.replace('_', ' ')} ({parameter}). Which one?"
+
+
+def tool_named(tools: list[OfferedTool], name: str | None) -> OfferedTool | None:
+    return next((tool for tool in tools if tool.name == name), None)
+
+
+__all__ = ["ToolPlan", "plan_tool_calls", "forced_call", "pending", "answered", "answer_from_results",
+           "missing_argument_question", "tool_named", "named_in"]

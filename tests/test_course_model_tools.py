@@ -1,0 +1,279 @@
+"""Any tool, through `ChatOpenAI.bind_tools`: the course model picks the tool a question needs, fills its
+arguments from the question, and answers with the tool's result, whatever shape that result has.
+
+Every question here is offered ALL the tools below at once, as a learner's agent would offer them, so
+each row checks the choice as well as the arguments. None of them is arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.tools import ToolException, tool
+
+
+@tool
+def get_weather(city: str, unit: Literal["celsius", "fahrenheit"] = "celsius") -> str:
+    """Get the current weather in a city."""
+    return f"18 degrees {unit} and sunny in {city}"
+
+
+@tool
+def lookup_capital(country: str) -> str:
+    """Look up the capital city of a country."""
+    return {"Japan": "Tokyo", "France": "Paris", "Kenya": "Nairobi"}.get(country, "unknown")
+
+
+@tool
+def convert_currency(amount: float, from_currency: str, to_currency: str) -> dict:
+    """Convert an amount of money from one currency to another."""
+    return {"amount": round(amount * 0.92, 2), "currency": to_currency}
+
+
+@tool
+def search_docs(query: str) -> str:
+    """Search the course documentation for a query."""
+    return json.dumps([{"title": f"Streaming guide ({query})", "url": "https://example.com/streaming"}])
+
+
+@tool
+def list_files() -> str:
+    """List the files in the current project folder."""
+    return json.dumps(["README.md", "pyproject.toml", "chapters"])
+
+
+@tool
+def set_alarm(time: str, days: list[str]) -> str:
+    """Set an alarm clock for a time on some days of the week."""
+    return f"Alarm set for {time} on {', '.join(days)}."
+
+
+@tool
+def toggle_light(on: bool) -> str:
+    """Switch the room light on or off."""
+    return "The light is now " + ("on" if on else "off") + "."
+
+
+@tool
+def get_stock_price(symbol: str) -> float:
+    """Get the latest stock price for a ticker symbol."""
+    return 187.25
+
+
+@tool
+def translate(text: str, target_language: str) -> str:
+    """Translate a text into another language."""
+    return "bonjour" if target_language == "French" else text
+
+
+@tool
+def send_email(to: str, subject: str) -> str:
+    """Send an email message to an address."""
+    return f"Email queued for {to}"
+
+
+@tool
+def get_time(timezone: str) -> str:
+    """Get the current time in a timezone or city."""
+    return "09:41"
+
+
+@tool
+def roll_dice(sides: int = 6) -> int:
+    """Roll a die with the given number of sides."""
+    return sides - 1
+
+
+@tool
+def get_population(city: str) -> dict:
+    """Get the population of a city."""
+    return {"city": city, "population": 3850809}
+
+
+@tool
+def book_table(restaurant: str, people: int, time: str) -> str:
+    """Book a table at a restaurant for some people at a time."""
+    return f"Booked: table for {people} at {restaurant}, {time}. Confirmation ABC123."
+
+
+@tool
+def define_word(word: str) -> str:
+    """Give the dictionary definition of a word."""
+    return f"{word}: the occurrence of events by chance in a happy way."
+
+
+@tool
+def count_words(text: str) -> int:
+    """Count the words in a text."""
+    return len(text.split())
+
+
+@tool
+def get_news(topic: str, limit: int = 5) -> str:
+    """Get the latest news headlines about a topic."""
+    return "\n".join(f"{topic} headline {i}" for i in range(1, limit + 1))
+
+
+@tool
+def create_user(name: str, age: int, admin: bool = False) -> str:
+    """Create a user account with a name and an age."""
+    return json.dumps({"id": 42, "name": name, "age": age, "admin": admin})
+
+
+@tool
+def reverse_string(text: str) -> str:
+    """Reverse a string of characters."""
+    return text[::-1]
+
+
+@tool
+def set_volume(level: int) -> str:
+    """Set the speaker volume to a level."""
+    return f"Volume set to {level}."
+
+
+@tool
+def get_directions(origin: str, destination: str) -> str:
+    """Get travel directions from an origin to a destination."""
+    return "Take the Eurostar: 2 hours 16 minutes."
+
+
+@tool
+def check_order_status(order_id: str) -> str:
+    """Check the delivery status of an order."""
+    if order_id == "99999":
+        raise ToolException(f"order {order_id} does not exist")
+    return "Order shipped, arriving Thursday."
+
+
+TOOLS = [get_weather, lookup_capital, convert_currency, search_docs, list_files, set_alarm, toggle_light,
+         get_stock_price, translate, send_email, get_time, roll_dice, get_population, book_table, define_word,
+         count_words, get_news, create_user, reverse_string, set_volume, get_directions, check_order_status]
+for _tool in TOOLS:
+    _tool.handle_tool_error = True  # an error becomes the ToolMessage's text, as in an agent
+BY_NAME = {t.name: t for t in TOOLS}
+
+# question, the calls it should make (name, arguments), and a piece of the tool's result the answer must use
+CASES: list[tuple[str, list[tuple[str, dict[str, Any]]], str]] = [
+    ("What's the weather in Paris in fahrenheit?", [("get_weather", {"city": "Paris", "unit": "fahrenheit"})],
+     "18 degrees fahrenheit"),
+    ("What is the weather like in Oslo?", [("get_weather", {"city": "Oslo", "unit": "celsius"})], "sunny"),
+    ("What is the capital of Japan?", [("lookup_capital", {"country": "Japan"})], "Tokyo"),
+    ("Convert 100 USD to EUR", [("convert_currency", {"amount": 100, "from_currency": "USD",
+                                                      "to_currency": "EUR"})], "92"),
+    ("Search the docs for streaming callbacks", [("search_docs", {"query": "streaming callbacks"})],
+     "Streaming guide"),
+    ("List the files in my project", [("list_files", {})], "pyproject.toml"),
+    ("Set an alarm for 07:30 on Monday and Friday", [("set_alarm", {"time": "07:30", "days": ["Monday", "Friday"]})],
+     "Alarm set"),
+    ("Please turn the light off", [("toggle_light", {"on": False})], "now off"),
+    ("Switch the light on", [("toggle_light", {"on": True})], "now on"),
+    ("What is the stock price of AAPL?", [("get_stock_price", {"symbol": "AAPL"})], "187.25"),
+    ("Translate 'good morning' into French", [("translate", {"text": "good morning", "target_language": "French"})],
+     "bonjour"),
+    ("Send an email to alice@example.com with the subject 'Lunch'",
+     [("send_email", {"to": "alice@example.com", "subject": "Lunch"})], "queued"),
+    ("What time is it in Tokyo?", [("get_time", {"timezone": "Tokyo"})], "09:41"),
+    ("Roll a die with 20 sides", [("roll_dice", {"sides": 20})], "19"),
+    ("Roll a die", [("roll_dice", {"sides": 6})], "5"),
+    ("How many people live in Berlin?", [("get_population", {"city": "Berlin"})], "3850809"),
+    ("Book a table at Luigi's for 4 people at 19:00",
+     [("book_table", {"restaurant": "Luigi's", "people": 4, "time": "19:00"})], "ABC123"),
+    ("Define the word 'serendipity'", [("define_word", {"word": "serendipity"})], "happy way"),
+    ("How many words are in 'the quick brown fox'?", [("count_words", {"text": "the quick brown fox"})], "4"),
+    ("Get the latest 3 news headlines about Python", [("get_news", {"topic": "Python", "limit": 3})],
+     "Python headline 3"),
+    ("Create a user named Alice who is 30", [("create_user", {"name": "Alice", "age": 30, "admin": False})], "42"),
+    ("Reverse the string 'hello'", [("reverse_string", {"text": "hello"})], "olleh"),
+    ("Set the volume to 7", [("set_volume", {"level": 7})], "Volume set to 7"),
+    ("How do I get from London to Paris?", [("get_directions", {"origin": "London", "destination": "Paris"})],
+     "Eurostar"),
+    ("What is the status of order 12345?", [("check_order_status", {"order_id": "12345"})], "Thursday"),
+    ("What is the status of order 99999?", [("check_order_status", {"order_id": "99999"})], "does not exist"),
+    # independent calls in one question go out together
+    ("What's the weather in Paris and in Oslo?",
+     [("get_weather", {"city": "Paris", "unit": "celsius"}), ("get_weather", {"city": "Oslo", "unit": "celsius"})],
+     "Oslo"),
+    ("What is the capital of Kenya and the weather in Oslo?",
+     [("lookup_capital", {"country": "Kenya"}), ("get_weather", {"city": "Oslo", "unit": "celsius"})], "Nairobi"),
+]
+
+
+def run_tools(message: AIMessage) -> list[ToolMessage]:
+    return [BY_NAME[call["name"]].invoke(call) for call in message.tool_calls]
+
+
+@pytest.mark.parametrize(("question", "calls", "used"), CASES, ids=[case[0] for case in CASES])
+def test_the_right_tool_with_the_right_arguments_then_an_answer_that_uses_the_result(make_llm, question, calls,
+                                                                                      used):
+    llm = make_llm().bind_tools(TOOLS)
+    first = llm.invoke([HumanMessage(question)])
+    assert [(call["name"], call["args"]) for call in first.tool_calls] == calls, first.content
+    for call in first.tool_calls:
+        BY_NAME[call["name"]].args_schema.model_validate(call["args"])  # schema-valid
+    results = run_tools(first)
+    second = llm.invoke([HumanMessage(question), first, *results])
+    assert not second.tool_calls, second.tool_calls
+    assert used in second.text, second.text
+
+
+def test_the_table_is_large_enough():
+    assert len(TOOLS) >= 20 and len(CASES) >= 20
+
+
+def test_one_call_at_a_time_when_parallel_calls_are_off(make_llm):
+    llm = make_llm().bind_tools(TOOLS, parallel_tool_calls=False)
+    messages: list[Any] = [HumanMessage("What's the weather in Paris and in Oslo?")]
+    cities = []
+    for _ in range(3):
+        reply = llm.invoke(messages)
+        if not reply.tool_calls:
+            break
+        assert len(reply.tool_calls) == 1
+        cities.append(reply.tool_calls[0]["args"]["city"])
+        messages += [reply, *run_tools(reply)]
+    assert cities == ["Paris", "Oslo"]
+    assert "Paris" in reply.text and "Oslo" in reply.text
+
+
+def test_a_missing_required_argument_is_asked_for_not_invented(make_llm):
+    reply = make_llm().bind_tools([lookup_capital]).invoke("What is the capital?")
+    assert not reply.tool_calls
+    assert "country" in reply.text
+
+
+def test_a_question_no_tool_fits_is_answered_in_text(make_llm):
+    reply = make_llm().bind_tools(TOOLS).invoke("What is NLP?")
+    assert not reply.tool_calls and "natural language processing" in reply.text.lower()
+
+
+@pytest.mark.parametrize(
+    "result",
+    ["20", "The add tool returned 20", '{"result": 20}', "The sum of 12 and 8 is 20.", "20.0"],
+)
+def test_arithmetic_reads_its_results_in_any_shape(make_llm, result):
+    from helpers.tools import TOOLS as COURSE_TOOLS
+
+    llm = make_llm().bind_tools(COURSE_TOOLS, tool_choice="any")
+    first = llm.invoke("What is 12 + 8?")
+    assert first.tool_calls[0]["name"] == "add"
+    second = llm.invoke([HumanMessage("What is 12 + 8?"), first,
+                         ToolMessage(result, tool_call_id=first.tool_calls[0]["id"])])
+    assert second.tool_calls[0]["name"] == "final_answer", second.tool_calls
+    assert second.tool_calls[0]["args"]["answer"] == "12 + 8 is 20."
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Multiply 12 by 12 and then subtract 4", 140), ("Take 3 to the power of 4, subtract 5, then multiply by 2", 152),
+     ("Add 2 and 3, then multiply the result by 4", 20)],
+)
+def test_arithmetic_chains(make_llm, question, expected):
+    from helpers.agent_executor import AgentExecutor
+    from helpers.tools import TOOLS as COURSE_TOOLS
+
+    result = AgentExecutor(make_llm(), COURSE_TOOLS, max_iterations=8).invoke(question)
+    assert result.finished and result.answer.endswith(f" is {expected}."), result.answer
