@@ -26,7 +26,7 @@ test: setup  ## run the unit tests and check every chapter's committed outputs w
 
 test-environments: setup  ## Binder, Colab-like, offline and browser checks (needs PyPI, root and Debian's chromium)
 	$(BIN)/python -m pip install --quiet -r environments/requirements.txt
-	$(COURSE_ENV) $(BIN)/python -m pytest -p no:cacheprovider -o addopts= -o timeout=1800 environments
+	$(COURSE_ENV) $(BIN)/python -m pytest -p no:cacheprovider -o addopts= -o timeout=1800 -rP environments  # -rP: print the Colab-like report
 
 bench: setup  ## the streaming benchmark: prints a Markdown table, writes build/benchmarks/ (about 3 minutes)
 	$(COURSE_ENV) $(BIN)/python -m benchmarks
