@@ -41,13 +41,18 @@ def invalid_call_message(call: InvalidToolCall) -> ToolMessage:
     return error_message(call, f"the arguments for {call['name']!r} are not valid JSON: {call['args']!r}.")
 
 
-def failure_message(call: ToolCall, error: Exception) -> ToolMessage:
+def describe_failure(name: str, error: BaseException) -> str:
+    """A tool's failure in one readable sentence (pydantic's own report is several lines with a link)."""
     if isinstance(error, ValidationError):
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in error.errors()
         )
-        return error_message(call, f"invalid arguments for {call['name']!r}: {problems}.")
-    return error_message(call, f"{call['name']} failed: {error}")
+        return f"invalid arguments for {name!r}: {problems}."
+    return f"{name} failed: {error}"
+
+
+def failure_message(call: ToolCall, error: Exception) -> ToolMessage:
+    return error_message(call, describe_failure(call["name"], error))
 
 
 def run_tool_call(call: ToolCall, tools: Mapping[str, BaseTool]) -> ToolMessage:

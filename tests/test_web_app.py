@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import Counter
 from contextlib import ExitStack
 
 import httpx
@@ -26,7 +27,12 @@ SSE_BLOCK = re.compile(r"event: (\w+)\ndata: ([^\n]*)\n\n")
 
 @pytest.fixture
 async def serve(make_llm):
-    """Start the app on a course model (`fault=` and `callbacks=` go to the model); returns (app, client)."""
+    """Start the app on a course model (`fault=` and `callbacks=` go to the model); returns (app, client).
+
+    The app is reached at `server.url` (127.0.0.1); `serve.client_from(address)` makes
+    another client that connects from another loopback address (127.0.0.2, ...),
+    so the app sees it as a different client.
+    """
     clients: list[httpx.AsyncClient] = []
     with ExitStack() as servers:
 
@@ -35,7 +41,15 @@ async def serve(make_llm):
                              **app_options)
             server = servers.enter_context(BackgroundServer(app))
             clients.append(httpx.AsyncClient(base_url=server.url, timeout=10))
+            start.url = server.url
             return app, clients[-1]
+
+        def client_from(address: str) -> httpx.AsyncClient:
+            transport = httpx.AsyncHTTPTransport(local_address=address)
+            clients.append(httpx.AsyncClient(base_url=start.url, timeout=10, transport=transport))
+            return clients[-1]
+
+        start.client_from = client_from
 
         try:
             yield start
@@ -187,18 +201,6 @@ async def test_a_session_keeps_only_its_last_turns(serve):
     assert [message.content for message in history] == ["What is 2 + 3?", "2 + 3 is 5."]
 
 
-async def test_the_store_forgets_the_least_recently_used_session(serve):
-    app, client = serve(max_sessions=2)
-    oldest, middle = await new_session(client), await new_session(client)
-    await ask(client, oldest, "What is 10 + 10?")  # using it makes `middle` the least recently used
-    newest = await new_session(client)
-    assert len(app.state.sessions) == 2
-    assert app.state.sessions.get(middle) is None
-    response = await client.post("/api/chat", json={"session_id": middle, "message": "What is 2 + 3?"})
-    assert response.status_code == 404 and "start a new one" in response.json()["detail"]
-    assert answer_of(await ask(client, newest, "What is 2 + 3?")) == "2 + 3 is 5."
-
-
 async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
     """As when a learner re-runs the notebook cell that starts the server: a new loop, a new HTTP client."""
     app = create_app(lambda http: make_llm(http_async_client=http))
@@ -211,10 +213,9 @@ async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
 
 
 def test_session_store_bounds_must_be_positive():
-    with pytest.raises(ValueError):
-        SessionStore(max_sessions=0)
-    with pytest.raises(ValueError):
-        SessionStore(max_turns=0)
+    for bad in ({"max_sessions": 0}, {"max_turns": 0}, {"max_per_client": 0}, {"idle_seconds": 0}):
+        with pytest.raises(ValueError):
+            SessionStore(**bad)
 
 
 # -- requests that do not fit --------------------------------------------------------------------
@@ -324,3 +325,192 @@ def test_an_event_is_an_event_line_a_data_line_and_a_blank_line():
     encoded = Event("token", {"text": "two\nlines"}).encode()
     assert encoded == b'event: token\ndata: {"text": "two\\nlines"}\n\n'
     assert Event("token", {"text": "×"}).encode().decode() == 'event: token\ndata: {"text": "×"}\n\n'
+
+
+# -- issue 12: bodies, sessions, hosts, hostile questions -------------------------------------------
+
+MB = 1024 * 1024
+HUGE_BODY = 200 * MB
+
+
+def peak_rss_growth_mb(action):
+    """Run `action` (a coroutine function) and return how far the process's peak RSS rose above its RSS before, in MB.
+
+    The server runs in this process (a thread), so its memory is ours. Writing 5 to
+    /proc/self/clear_refs resets the kernel's peak (VmHWM) to the current RSS.
+    """
+
+    def field(name: str) -> int:
+        return int(re.search(rf"{name}:\s+(\d+) kB", open("/proc/self/status").read()).group(1))
+
+    async def measured():
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        before = field("VmRSS")
+        result = await action()
+        return (field("VmHWM") - before) / 1024, result
+
+    return measured()
+
+
+def huge_body(session_id: str, megabytes: int = HUGE_BODY // MB):
+    """The start of a JSON body and `megabytes` MB more, produced piece by piece (the client holds 1 MB at a time).
+
+    Returns (its length in bytes, the pieces).
+    """
+    head = f'{{"session_id": "{session_id}", "message": "'.encode()
+    piece = b"1" * MB
+
+    async def pieces():
+        yield head
+        for _ in range(megabytes):
+            yield piece
+
+    return len(head) + megabytes * MB, pieces()
+
+
+@pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "chunked"])
+async def test_an_oversized_body_is_refused_while_reading_with_memory_bounded(serve, with_length):
+    app, client = serve()
+    session = await new_session(client)
+    headers = {"content-type": "application/json"}
+    length, body = huge_body(session)
+    if with_length:
+        headers["content-length"] = str(length)  # else httpx sends it chunked, with no length up front
+
+    async def send():
+        return await asyncio.wait_for(client.post("/api/chat", content=body, headers=headers), WAIT)
+
+    growth, response = await peak_rss_growth_mb(send)
+    print(f"peak RSS growth for a {HUGE_BODY // MB} MB body: {growth:.1f} MB")
+    assert growth < 50, f"memory grew by {growth:.0f} MB for a {HUGE_BODY // MB} MB body (then {response})"
+    assert response.status_code == 413, response.text[:200]
+    assert "too large" in response.json()["detail"]
+    assert not app.state.runs, "no run started"
+    # The app is fine afterwards.
+    assert answer_of(await ask(client, session, "What is 10 + 10?")) == "10 + 10 is 20."
+
+
+async def test_one_client_flooding_sessions_cannot_evict_another_clients_session(serve):
+    app, client = serve()  # the default limits
+    mine = await new_session(client)
+    assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
+
+    flooder = serve.client_from("127.0.0.2")
+    statuses = Counter()
+    for _ in range(1100):
+        statuses[(await flooder.post("/api/sessions")).status_code] += 1
+    assert statuses[201] > 0 and set(statuses) <= {201, 429}, statuses
+
+    # My session survived the flood, with its history.
+    assert answer_of(await ask(client, mine, "Now multiply that by 3")) == "20 × 3 is 60."
+    assert len(app.state.sessions) <= 1 + app.state.sessions.max_per_client
+
+
+async def test_a_client_over_its_quota_loses_its_own_least_recently_used_session(serve):
+    app, client = serve(max_sessions_per_client=2)
+    other = serve.client_from("127.0.0.2")
+    theirs = await new_session(other)
+    oldest, middle = await new_session(client), await new_session(client)
+    await ask(client, oldest, "What is 10 + 10?")  # using it makes `middle` my least recently used
+    newest = await new_session(client)  # over my quota of 2: `middle` goes, nobody else's
+    response = await client.post("/api/chat", json={"session_id": middle, "message": "What is 2 + 3?"})
+    assert response.status_code == 404 and "start a new one" in response.json()["detail"]
+    for session_id, who in [(oldest, client), (newest, client), (theirs, other)]:
+        assert answer_of(await ask(who, session_id, "What is 2 + 3?")) == "2 + 3 is 5."
+
+
+async def test_a_full_store_refuses_new_sessions_rather_than_evict_a_recent_one(serve):
+    app, client = serve(max_sessions=2, max_sessions_per_client=1)
+    first = await new_session(client)
+    second = await new_session(serve.client_from("127.0.0.2"))
+    response = await serve.client_from("127.0.0.3").post("/api/sessions")
+    assert response.status_code == 503 and "too many conversations" in response.json()["detail"].lower()
+    assert response.headers.get("retry-after")
+    for session_id in (first, second):
+        assert app.state.sessions.get(session_id) is not None
+
+
+async def test_idle_sessions_expire(serve):
+    app, client = serve(session_idle_seconds=0.5, max_sessions=2, max_sessions_per_client=1)
+    idle = await new_session(client)
+    await asyncio.sleep(0.7)
+    # The store is full, but `idle` has been idle too long: a new client's session takes its place.
+    fresh = await new_session(serve.client_from("127.0.0.2"))
+    response = await client.post("/api/chat", json={"session_id": idle, "message": "What is 2 + 3?"})
+    assert response.status_code == 404
+    assert app.state.sessions.get(fresh) is not None
+
+
+@pytest.mark.parametrize(("host", "status"), [
+    ("127.0.0.1", 200), ("localhost", 200), ("chat.example.org", 200),  # served on, or configured
+    ("evil.example", 400), ("127.0.0.1.nip.io", 400), ("", 400),  # a rebound name, or none at all
+])
+async def test_only_the_hosts_the_app_is_served_on_are_accepted(serve, host, status):
+    _, client = serve(**({"allowed_hosts": ["chat.example.org"]} if host == "chat.example.org" else {}))
+    port = httpx.URL(serve.url).port
+    for path, method in [("/", "GET"), ("/api/sessions", "POST")]:
+        response = await client.request(method, path, headers={"host": f"{host}:{port}" if host else ""})
+        assert response.status_code in ((200, 201) if status == 200 else (status,)), (path, host, response.text)
+
+
+async def test_the_page_comes_with_a_content_security_policy_that_allows_only_itself(serve):
+    import base64
+    import hashlib
+
+    _, client = serve()
+    response = await client.get("/")
+    policy = response.headers["content-security-policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["default-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    # The page's own inline script and style are allowed by their hashes, and nothing else inline is.
+    for tag in ("script", "style"):
+        [inline] = re.findall(rf"<{tag}>(.*?)</{tag}>", response.text, re.S)
+        digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+        assert directives[f"{tag}-src"] == f"'sha256-{digest}'"
+    assert directives["connect-src"] == "'self'"
+
+
+async def test_a_model_that_refuses_with_http_400_ends_in_a_clear_error_then_done(serve):
+    app, client = serve(fault="status=400")
+    events = await ask(client, await new_session(client), "What is 10 + 10?")
+    assert [kind for kind, _ in events] == ["error", "done"]
+    message = events[0][1]["message"]
+    assert "HTTP 400" in message and "Injected fault: the course model answered 400 on purpose." in message
+    assert dict(app.state.runs) == {"failed": 1}
+
+
+async def test_a_tool_error_reaches_the_page_as_the_readable_sentence_the_model_got(serve):
+    _, client = serve(fault='arguments={"x":"ten","y":10}@0')
+    events = await ask(client, await new_session(client), "What is 10 + 10?")
+    errors = [data["error"] for kind, data in events if kind == "tool_result" and "error" in data]
+    assert errors == ["invalid arguments for 'add': x: Input should be a valid number, unable to parse string as a "
+                      "number."]
+    assert answer_of(events) == "10 + 10 is 20."
+
+
+async def test_a_retried_final_answer_streams_its_tokens(serve):
+    _, client = serve(fault='arguments={"answer": " ", "tools_used": []}@1')
+    events = await ask(client, await new_session(client), "What is 10 + 10?")
+    tokens = "".join(data["text"] for kind, data in events if kind == "token")
+    assert tokens.endswith("10 + 10 is 20.") and answer_of(events) == "10 + 10 is 20."
+
+
+@pytest.mark.parametrize("question", [
+    "What is " + " + ".join(["12"] * 194) + " + 1000?",  # a sum of 983 characters
+    "What is " + "9" * 400 + " + 1?",  # a 400-digit number
+], ids=["983-character-sum", "400-digit-number"])
+async def test_hostile_questions_end_honestly(serve, question):
+    app, client = serve()
+    events = await ask(client, await new_session(client), question)  # bounded by WAIT
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == "done" and kinds[-2] in ("answer", "error")
+    for kind, data in events:
+        text = json.dumps(data)
+        assert "validation error for" not in text and "errors.pydantic.dev" not in text, f"unreadable {kind}: {text}"
+    if kinds[-2] == "answer":
+        assert events[-2][1]["answer"].strip()
+    assert sum(app.state.runs.values()) == 1

@@ -19,10 +19,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                        help="also accept requests for this host name (127.0.0.1, localhost and --host always are); "
+                             "repeat for several")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
-    uvicorn.run(create_app(), host=args.host, port=args.port, timeout_graceful_shutdown=5)
+    # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
+    served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
+    app = create_app(allowed_hosts=[*served_on, *args.allowed_host])
+    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@
 
 Errors before the stream starts are ordinary HTTP errors with a JSON body
 `{"detail": "what went wrong"}`: 422 for a malformed request or an empty message,
-413 for a message that is too long, 404 for an unknown session, 409 for a
-session that is still answering. Once the stream has started, a failure arrives
-as an `error` event, followed by `done`.
+413 for a message or a body that is too long, 404 for an unknown session, 409 for a
+session that is still answering, 429/503 when there is no room for a new session.
+A request for a host name the app is not served on gets a 400. Once the stream
+has started, a failure arrives as an `error` event, followed by `done`.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Receive, Scope, Send
 
 from ..backend import model_settings
 from ..streaming_executor import StreamingAgentExecutor
-from . import events
-from .sessions import SESSION_ID, Session, SessionStore
+from . import events, security
+from .limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +60,20 @@ def create_app(
     make_model: ModelFactory = default_model,
     *,
     max_sessions: int = 1000,
+    max_sessions_per_client: int = 20,
+    session_idle_seconds: float = 30 * 60,
     max_turns: int = 20,
     max_message_chars: int = MAX_MESSAGE_CHARS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    allowed_hosts: list[str] | tuple[str, ...] = (),
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
     Network connections belong to the event loop that opened them, and a server
     started from a notebook or a test runs its own loop in its own thread; so the
     app opens its own HTTP client in that loop, hands it to the model, and closes
-    it when the server stops.
+    it when the server stops. `allowed_hosts` adds host names to 127.0.0.1 and
+    localhost, for an app served under another name.
     """
 
     @asynccontextmanager
@@ -73,7 +81,9 @@ def create_app(
         async with httpx.AsyncClient() as http_client:
             app.state.llm = make_model(http_client)
             # Sessions live as long as the server: their executors use this model and its client.
-            app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns)
+            app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns,
+                                              max_per_client=max_sessions_per_client,
+                                              idle_seconds=session_idle_seconds)
             yield
 
     app = FastAPI(title="Streaming agent (chapter 05)", lifespan=lifespan)
@@ -81,6 +91,9 @@ def create_app(
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
+    # The last added runs first: check the host, then bound the body, then route.
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(allowed_hosts))
     return app
 
 
@@ -94,14 +107,19 @@ class ChatRequest(BaseModel):
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def page() -> str:
-    return PAGE.read_text(encoding="utf-8")
+async def page() -> HTMLResponse:
+    html = PAGE.read_text(encoding="utf-8")
+    return HTMLResponse(html, headers=security.page_headers(html))
 
 
 @router.post("/api/sessions", status_code=201)
 async def new_session(request: Request) -> dict[str, str]:
     executor = StreamingAgentExecutor(request.app.state.llm)  # its own chat history
-    return {"session_id": request.app.state.sessions.create(executor)}
+    client = request.client.host if request.client else "unknown"  # behind a proxy: see chapter 05
+    try:
+        return {"session_id": request.app.state.sessions.create(executor, client)}
+    except SessionLimit as limit:
+        raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
 
 
 @router.post("/api/chat")

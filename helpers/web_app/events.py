@@ -31,6 +31,7 @@ from langchain_core.messages import AIMessageChunk, ToolMessage
 from ..queue_handler import FINAL_ANSWER_TOOL
 from ..render import partial_answer
 from ..streaming_executor import AgentTimeout
+from ..tool_calls import describe_failure
 
 EVENT_TYPES = ("tool_call", "tool_result", "token", "answer", "error", "done")
 
@@ -76,14 +77,25 @@ def done() -> Event:
     return Event("done", {})
 
 
+REQUEST_REFUSED = (400, 413, 422)  # the model server refused *this request*: its reason is about the question
+MAX_REASON_CHARS = 300
+
+
 def failure(exception: BaseException) -> Event:
     """The `error` event for a failed run: what went wrong, in words fit for a user.
 
     The exception itself stays on the server (it can name hosts, accounts or
-    parts of keys); the browser learns only the kind of failure.
+    parts of keys); the browser learns only the kind of failure. One exception:
+    when the model server refuses the request itself (400, 413, 422), its own
+    one-line reason is about the question (too long, too large), so it is passed on.
     """
     status = getattr(exception, "status_code", None)
-    if isinstance(status, int):
+    body = getattr(exception, "body", None)
+    reason = body.get("message") if isinstance(body, dict) else None
+    if status in REQUEST_REFUSED and isinstance(reason, str) and reason.strip():
+        reason = " ".join(reason.split())[:MAX_REASON_CHARS]
+        message = f"The model server refused the request (HTTP {status}): {reason}"
+    elif isinstance(status, int):
         message = f"The model server answered with HTTP {status}."
     elif isinstance(exception, AgentTimeout):
         message = "The agent took too long and was stopped."
@@ -111,12 +123,13 @@ class EventTranslator:
         kind, data = event["event"], event["data"]
         if kind == "on_chat_model_start":
             self._forming = {}
+            self._answer_shown = ""  # a refused final answer is asked again: stream the new one from its start
         elif kind == "on_chat_model_stream":
             return self._chunk(data["chunk"])
         elif kind in ("on_tool_end", "on_tool_error") and event["name"] != FINAL_ANSWER_TOOL:
             call_id = event.get("metadata", {}).get("tool_call_id")
-            if "error" in data:
-                return [tool_result(call_id, event["name"], error=str(data["error"]))]
+            if "error" in data:  # the sentence the model reads too, not pydantic's multi-line report
+                return [tool_result(call_id, event["name"], error=describe_failure(event["name"], data["error"]))]
             return [tool_result(call_id, event["name"], output=_jsonable(data["output"]))]
         elif kind == "on_chain_end" and not event["parent_ids"]:  # the whole run is over
             output = data["output"]

@@ -1,11 +1,17 @@
 """Conversations for the web app: one agent executor, so one chat history, per session. Taught in chapter 05.
 
 A session id is a random token the server hands out (`POST /api/sessions`);
-every question in the same conversation sends it back. The store is bounded,
-so no client can make the server's memory grow without limit:
+every question in the same conversation sends it back. The store is bounded, so
+no client can make the server's memory grow without limit, and no client can
+push anybody else out:
 
-- it holds at most `max_sessions` conversations, and forgets the one used least
-  recently when a new one would exceed that;
+- each client (an IP address) may hold `max_per_client` conversations; a new one
+  beyond that replaces that client's *own* least recently used conversation;
+- a conversation nobody has used for `idle_seconds` expires;
+- the whole store holds at most `max_sessions`; when it is full of conversations
+  in recent use, a new one is refused (503, try again later) rather than
+  evicting somebody's live conversation;
+- a conversation that is answering a question is never evicted;
 - each conversation keeps only its last `max_turns` questions and answers.
 """
 
@@ -14,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..streaming_executor import StreamingAgentExecutor
 
@@ -26,11 +34,21 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(16)  # 22 characters, 128 random bits: not guessable
 
 
+class SessionLimit(Exception):
+    """No new conversation now: `status` is the HTTP status to answer, `retry_after` a hint in seconds."""
+
+    def __init__(self, status: int, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
+
+
 @dataclass
 class Session:
-    """One conversation: its executor (which keeps the chat history) and a lock."""
+    """One conversation: its executor (which keeps the chat history), its client, and a lock."""
 
     executor: StreamingAgentExecutor
+    client: str = "unknown"
+    last_used: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one run at a time per conversation
 
     @property
@@ -43,29 +61,74 @@ class Session:
 
 
 class SessionStore:
-    """The sessions, least recently used first, at most `max_sessions` of them."""
+    """The sessions, least recently used first; bounded per client, by idleness, and in all."""
 
-    def __init__(self, max_sessions: int = 1000, max_turns: int = 20) -> None:
-        if max_sessions < 1 or max_turns < 1:
-            raise ValueError("max_sessions and max_turns must be at least 1")
+    def __init__(
+        self,
+        max_sessions: int = 1000,
+        max_turns: int = 20,
+        *,
+        max_per_client: int = 20,
+        idle_seconds: float = 30 * 60,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_sessions < 1 or max_turns < 1 or max_per_client < 1 or idle_seconds <= 0:
+            raise ValueError("max_sessions, max_turns, max_per_client and idle_seconds must be positive")
         self.max_sessions = max_sessions
         self.max_turns = max_turns
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self.max_per_client = max_per_client
+        self.idle_seconds = idle_seconds
+        self._clock = clock
+        self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
+        self._by_client: dict[str, OrderedDict[str, None]] = {}  # the same order, per client
 
-    def create(self, executor: StreamingAgentExecutor) -> str:
-        """Store a new conversation and return its id; forget the oldest if the store is full."""
+    def create(self, executor: StreamingAgentExecutor, client: str = "unknown") -> str:
+        """Store a new conversation for `client` and return its id; raise `SessionLimit` if there is no room."""
+        self._expire_idle()
+        mine = self._by_client.get(client, OrderedDict())
+        if len(mine) >= self.max_per_client:
+            oldest_idle = next((sid for sid in mine if not self._sessions[sid].busy), None)
+            if oldest_idle is None:
+                raise SessionLimit(429, "Too many conversations from your address are still answering: "
+                                        "wait for one to finish.", retry_after=5)
+            self._forget(oldest_idle)  # the client's own least recently used conversation, nobody else's
+        if len(self._sessions) >= self.max_sessions:
+            raise SessionLimit(503, "The server has too many conversations open right now: "
+                                    "try again in a few minutes.", retry_after=60)
         session_id = new_session_id()
-        self._sessions[session_id] = Session(executor)
-        while len(self._sessions) > self.max_sessions:
-            self._sessions.popitem(last=False)  # a run still streaming keeps its own reference
+        self._sessions[session_id] = Session(executor, client, self._clock())
+        self._by_client.setdefault(client, OrderedDict())[session_id] = None
         return session_id
 
     def get(self, session_id: str) -> Session | None:
-        """The conversation with this id, now the most recently used; None if unknown or forgotten."""
+        """The conversation with this id, now the most recently used; None if unknown, expired or forgotten."""
         session = self._sessions.get(session_id)
-        if session is not None:
-            self._sessions.move_to_end(session_id)
+        if session is None:
+            return None
+        now = self._clock()
+        if now - session.last_used > self.idle_seconds and not session.busy:
+            self._forget(session_id)
+            return None
+        session.last_used = now
+        self._sessions.move_to_end(session_id)
+        self._by_client[session.client].move_to_end(session_id)
         return session
+
+    def _expire_idle(self) -> None:
+        """Forget conversations idle for longer than `idle_seconds` (they are at the front)."""
+        now = self._clock()
+        for session_id, session in list(self._sessions.items()):
+            if now - session.last_used <= self.idle_seconds:
+                break
+            if not session.busy:  # a run still streaming keeps its session
+                self._forget(session_id)
+
+    def _forget(self, session_id: str) -> None:
+        session = self._sessions.pop(session_id)  # a run still streaming keeps its own reference
+        mine = self._by_client[session.client]
+        del mine[session_id]
+        if not mine:
+            del self._by_client[session.client]
 
     def __len__(self) -> int:
         return len(self._sessions)
