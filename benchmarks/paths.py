@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.ai import add_ai_message_chunks
@@ -184,23 +183,11 @@ async def run_executor(llm: BaseChatModel, workload: Workload) -> Trace:
     return trace
 
 
-class _ToolsRequired(AgentMiddleware):
-    """Binds the tools with `tool_choice="any"`, as `helpers.agent.build_agent` does for the other paths.
-
-    `create_agent` leaves the choice to the model ("auto"); for a question that is not
-    arithmetic the course model would then answer in text instead of through
-    `final_answer`, and the paths would not stream the same tokens.
-    """
-
-    async def awrap_model_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
-        return await handler(request.override(tool_choice="any"))
-
-
 async def run_create_agent(llm: BaseChatModel, workload: Workload) -> Trace:
     """Chapter 06's `create_agent` graph, its model's chunks read from `stream_mode="messages"`."""
     llm = llm_for(llm, workload)
     if workload.with_tools:
-        agent = build_langchain_agent(llm, middleware=[_ToolsRequired()])
+        agent = build_langchain_agent(llm)  # tool_choice="any", as helpers.agent binds it for the other paths
     else:
         agent = create_agent(llm, [], system_prompt=SYSTEM_PROMPT)
     trace = Trace("create_agent", time.perf_counter())

@@ -9,7 +9,9 @@ reuse them:
 
 - `build_langchain_agent`: the same model, tools and system prompt as chapters 02-03.
   `final_answer` is a copy marked `return_direct=True`, so the graph stops right after
-  it runs, as chapter 03's executor does, instead of asking the model once more.
+  it runs, as chapter 03's executor does, instead of asking the model once more; and
+  `ToolCallRequired` binds the tools with `tool_choice="any"` as chapter 02's agent does
+  (`create_agent` leaves the choice to the model, which may then answer in plain text).
 - `MessagesRenderer`: feeds the `stream_mode="messages"` stream to chapter 03's
   `StreamRenderer`, with a `STEP_END` between two model calls, so both agents print
   exactly the same text for the same question.
@@ -21,6 +23,7 @@ from contextlib import aclosing
 from typing import Any, AsyncIterator, Sequence
 
 from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
@@ -43,21 +46,37 @@ def final_answer_returning_directly() -> BaseTool:
     return final_answer_tool.model_copy(update={"return_direct": True})
 
 
+class ToolCallRequired(AgentMiddleware):
+    """Every model call must call a tool: `tool_choice="any"` (sent to OpenAI as "required").
+
+    Chapter 02's agent binds its tools that way, so its only way to finish is
+    `final_answer`. Both hooks are defined, so the agent works with `invoke` and `ainvoke`.
+    """
+
+    def wrap_model_call(self, request: Any, handler: Any) -> Any:
+        return handler(request.override(tool_choice="any"))
+
+    async def awrap_model_call(self, request: Any, handler: Any) -> Any:
+        return await handler(request.override(tool_choice="any"))
+
+
 def build_langchain_agent(
     llm: BaseChatModel,
     tools: Sequence[BaseTool] = MATH_TOOLS,
     *,
     system_prompt: str = SYSTEM_PROMPT,
+    middleware: Sequence[AgentMiddleware] = (),
     **create_agent_kwargs: Any,
 ):
-    """Chapter 03's agent (its tools, its prompt) as a `create_agent` graph.
+    """Chapter 03's agent (its tools, its prompt, `tool_choice="any"`) as a `create_agent` graph.
 
     `tools` are the working tools; `final_answer` is always added, returning directly.
-    Extra keyword arguments (`middleware=`, `checkpointer=`, ...) go to `create_agent`.
+    `middleware` comes after `ToolCallRequired`; other keyword arguments
+    (`checkpointer=`, ...) go to `create_agent`.
     """
     tools = [tool for tool in tools if tool.name != final_answer_tool.name]
     return create_agent(llm, [*tools, final_answer_returning_directly()], system_prompt=system_prompt,
-                        **create_agent_kwargs)
+                        middleware=[ToolCallRequired(), *middleware], **create_agent_kwargs)
 
 
 def user_input(question: str) -> dict[str, list[dict[str, str]]]:
