@@ -39,7 +39,8 @@ _ID_WORDS = frozenset({"id", "number", "code", "zip", "postcode", "pin", "phone"
 _URL_WORDS = frozenset({"url", "link", "website", "uri", "href"})
 _FREE_TEXT_WORDS = frozenset(
     {"query", "q", "text", "prompt", "message", "content", "topic", "question", "search", "keywords", "body",
-     "subject", "input", "sentence", "phrase", "term", "description", "style", "instructions"}
+     "subject", "input", "sentence", "phrase", "term", "description", "instructions", "summary", "note",
+     "comment", "reason", "details", "body"}
 )
 # Cue words that introduce a parameter's value: "from London" → origin, "into French" → target language.
 _CUES: dict[str, tuple[str, ...]] = {
@@ -94,8 +95,12 @@ class _Pool:
         return taken
 
     def after(self, cue: str) -> Mention | None:
-        """The unused value right after a cue word ("named Alice", "the subject 'Lunch'", "into French")."""
-        for match in re.finditer(rf"\b{re.escape(cue)}\b", self.lower):
+        """The unused value right after a cue word ("named Alice", "the subject 'Lunch'", "into French").
+
+        A parameter's own name also matches in other forms: `assignee` in "assigned to Priya".
+        """
+        pattern = rf"\b{re.escape(cue)}\b" if len(cue) < 6 else rf"\b{re.escape(cue[:-2])}\w*(?:\s+to)?\b"
+        for match in re.finditer(pattern, self.lower):
             index = bisect_left(self.starts, match.end())
             if index < len(self.mentions) and index not in self.used:
                 if _short_gap(self.text[match.end() : self.starts[index]]):
@@ -261,10 +266,8 @@ def _string(words: set[str], schema: dict[str, Any], pool: _Pool) -> str | None:
         mention = pool.take(lambda m: m.kind == QUOTED)
         if mention:
             return str(mention.value)
-        about = subject(pool.text)
-        if about:
-            return about
-    mention = pool.take(lambda m: m.kind in (QUOTED, NAME))
+        return subject(pool.text)  # never a name: free text is what the question is about
+    mention = pool.take(lambda m: m.kind == QUOTED) or pool.take(lambda m: m.kind == NAME)  # quotes are deliberate
     return str(mention.value) if mention else None
 
 

@@ -28,7 +28,7 @@ _NOT_NAMES = frozenset(
     send book create make define roll switch turn reverse take add subtract multiply divide check use using call
     run compute calculate hello hi hey dear my your our their this that these those it there then and or but so
     now also write let lets let's return answer say ok okay yes no thanks thank in on at for of to from with by
-    about into be have has had mr mrs ms dr""".split()
+    about into be have has had mr mrs ms dr order open buy pay put note""".split()
 )
 
 _PATTERNS = re.compile(

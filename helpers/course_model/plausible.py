@@ -55,6 +55,8 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return schema["enum"][0]
     branches = schemas.alternatives(schema)
+    if branches and schemas.is_nullable(schema, root):
+        return None  # an optional value the question does not give is null, not made up
     if branches:
         real = [b for b in branches if schemas.type_of(schemas.resolve(b, root)) != "null"]
         return plausible_value(name, (real or branches)[0], root, prose, depth + 1)
