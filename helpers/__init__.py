@@ -15,6 +15,8 @@ Each module is taught in a chapter and reused by the chapters after it:
 - `answer_reader`      `FieldReader`: one string field out of streamed JSON, read once — chapters 03, 05
 - `show`               `show_source`: chapters show helpers instead of pasting them — every chapter
 - `web_app`            the FastAPI app that streams the agent as Server-Sent Events — chapter 05
+- `langchain_agent`    the same agent built with LangChain's `create_agent`, its stream rendered — chapter 06
+- `exercises`          `check(...)` for the exercise cells at the end of a chapter — chapter 06
 
 Importing `helpers` starts nothing; the course model starts on first use.
 """
