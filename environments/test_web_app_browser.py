@@ -72,3 +72,98 @@ def test_a_question_streams_into_the_page(web_app):
     growing = sorted({length for length in lengths if 0 < length < len(final_answer)})
     assert len(growing) >= 3, f"the answer should arrive in pieces; saw lengths {sorted(set(lengths))}"
     assert sent_again, "the form is ready for the next question"
+
+
+def launch(p):
+    assert CHROMIUM.exists(), "install Debian's chromium (.ci/run does)"
+    return p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+
+
+def wait_until_answered(page, turn) -> None:
+    """Wait (bounded) until `turn` stops streaming and the form is ready again."""
+    for _ in range(6000):  # 6000 x 10 ms at most
+        if "streaming" not in (turn.get_attribute("class") or "") and page.locator("#send").is_enabled():
+            return
+        page.wait_for_timeout(10)
+    raise AssertionError("the answer did not finish within 60 s")
+
+
+def hidden_under_the_bar(page, locator) -> float:
+    """How many pixels of `locator`'s bottom are hidden under the fixed input bar (0 if none), or off screen."""
+    box = locator.bounding_box()
+    bar = page.locator("#ask").bounding_box()
+    return max(0.0, box["y"] + box["height"] - bar["y"])
+
+
+def test_the_end_of_the_newest_answer_is_never_hidden_under_the_input_bar(web_app):
+    """From the fifth question on the page scrolls; the end of each new turn must stay above the fixed bar."""
+    from playwright.sync_api import sync_playwright
+
+    hidden = {}
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 900, "height": 640})
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        page.goto(web_app)
+        for n in range(1, 7):
+            page.fill("#question", f"What is ({n} + 1) * ({n} + 2)?")
+            page.click("#send")
+            turn = page.locator(".turn").nth(n - 1)
+            turn.locator(".step").first.wait_for()
+            wait_until_answered(page, turn)
+            if n >= 5:
+                assert page.evaluate("document.documentElement.scrollHeight > innerHeight"), "the page scrolls"
+                hidden[f"question {n}, its answer's last line"] = hidden_under_the_bar(page, turn.locator(".answer"))
+                hidden[f"question {n}, its 'Tools used' line"] = hidden_under_the_bar(page, turn.locator(".meta"))
+
+        # Stopped by the user: the "Stopped." note is the end of the turn, and must be seen too.
+        page.fill("#question", "What is (2 + 3) * (4 + 5)?")
+        page.click("#send")
+        turn = page.locator(".turn").last
+        turn.locator(".step").first.wait_for()
+        page.click("#stop")
+        turn.locator(".meta", has_text="Stopped.").wait_for()
+        wait_until_answered(page, turn)
+        hidden["the 'Stopped.' note"] = hidden_under_the_bar(page, turn.locator(".meta"))
+        page.screenshot(path=str(SCREENSHOTS / "web-app-long.png"))
+        browser.close()
+    assert all(pixels == 0 for pixels in hidden.values()), f"hidden under the input bar (pixels): {hidden}"
+
+
+def test_the_page_works_under_its_content_security_policy_and_cannot_be_framed(web_app):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        console = []
+        page.on("console", lambda message: console.append(message.text))
+        response = page.goto(web_app)
+        policy = response.headers.get("content-security-policy", "")
+        page.fill("#question", "What is 10 + 10?")
+        page.click("#send")  # only the page's own script can do what follows
+        turn = page.locator(".turn").last
+        wait_until_answered(page, turn)
+        answer = turn.locator(".answer").inner_text()
+        cursor_style = page.evaluate("getComputedStyle(document.querySelector('#send')).backgroundColor")
+
+        # Another page tries to show the app in a frame: the browser must refuse.
+        framing = browser.new_page()
+        framing_console = []
+        framing.on("console", lambda message: framing_console.append(message.text))
+        framing.set_content(f'<iframe src="{web_app}" width="600" height="400"></iframe>')
+        for _ in range(500):  # up to 5 s for the frame's load to be refused
+            if any("frame-ancestors" in text or "X-Frame-Options" in text for text in framing_console):
+                break
+            framing.wait_for_timeout(10)
+        framed = framing.frames[-1]
+        framed_question = framed.locator("#question").count() if framed is not framing.main_frame else 0
+        browser.close()
+
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy, policy
+    assert answer == "10 + 10 is 20.", "the page's own inline script ran"
+    assert cursor_style == "rgb(9, 105, 218)", "the page's own inline style applied"
+    assert not [text for text in console if "Content Security Policy" in text], console
+    assert framed_question == 0, "the app rendered inside another page's frame"
+    assert any("frame-ancestors" in text or "X-Frame-Options" in text for text in framing_console), framing_console
