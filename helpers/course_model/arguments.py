@@ -179,8 +179,9 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: _Pool) -> tu
         kind = next((m.kind for m in pool.mentions if m.value == value), None)
         if kind in (NAME, QUOTED):
             more = pool.take_all(lambda m, kind=kind: m.kind == kind)
-            if more:
-                return name, [value, *(m.value for m in more)]
+            distinct = list(dict.fromkeys([value, *(str(m.value) for m in more)]))
+            if len(distinct) > 1:
+                return name, distinct
     return None
 
 
@@ -198,6 +199,8 @@ def _keyed(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any])
             return _as_type(mention.value, kind)
         if (mention := pool.after(cue)) is not None:
             converted = _convert(mention, schema, kind)
+            if kind == "string" and mention.kind == NUMBER and not set(words) & _ID_WORDS:
+                converted = None  # "in 2010" is not a city
             if converted is not None:
                 return converted
             pool.used.discard(pool.mentions.index(mention))

@@ -10,6 +10,7 @@ deterministic. Joining the tokens always gives back the exact text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A run of letters or digits with its leading space, a single punctuation mark
 # with its leading space, or leftover whitespace (newlines, double spaces).
@@ -51,6 +52,22 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+_CACHED_CHARS = 32_768  # longer texts are counted afresh, so the cache holds at most ~32 MB
+
+
 def count_tokens(text: str) -> int:
-    """How many tokens `text` costs, for the usage numbers the model reports."""
+    """How many tokens `text` costs, for the usage numbers the model reports.
+
+    Every request re-sends the whole conversation, so the same earlier messages
+    are counted again and again (about 9-18 ms per call with ten long answers);
+    counts of texts up to 32 KB are remembered, and hashing a string costs far
+    less than tokenizing it.
+    """
+    if len(text) > _CACHED_CHARS:
+        return len(tokenize(text))
+    return _cached_count(text)
+
+
+@lru_cache(maxsize=1024)
+def _cached_count(text: str) -> int:
     return len(tokenize(text))

@@ -31,6 +31,7 @@ from typing import Any
 from .schemas import words_of
 
 AUTO_THRESHOLD = 2
+MAX_CLAUSES = 16  # things one question may ask for; the rest of a longer list is not split off
 _NAME_WEIGHT = 3
 
 _STOP_WORDS = frozenset(
@@ -146,5 +147,6 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
 
 
 def clauses(text: str) -> list[str]:
-    """The question cut at "and", ";", "then" and sentence ends: one clause per thing it asks."""
-    return [part for part in _CLAUSE_BREAK.split(text) if part.strip()]
+    """The question cut at "and", ";", "then" and sentence ends: one clause per thing it asks (at most 16)."""
+    parts = [part for part in _CLAUSE_BREAK.split(text, maxsplit=MAX_CLAUSES) if part.strip()]
+    return parts[:MAX_CLAUSES]
