@@ -150,15 +150,7 @@ def test_colab_like_environment_runs_every_chapter(clone, tmp_path):
                     "ipywidgets.__version__, helpers.__file__)"], cwd=tmp_path)  # away from the repository
     python_version, ipython, ipykernel, ipywidgets, helpers_file = versions.stdout.split()
 
-    # 3. Every chapter, executed and compared with its committed outputs.
-    chapters = tmp_path / "learner" / "chapters"
-    chapters.mkdir(parents=True)
-    for path in chapter_paths(clone):
-        shutil.copy(path, chapters)
-    shutil.copy(clone / "chapters" / "sanitize.cfg", chapters)
-    result = nbval(python, chapters, chapters / "sanitize.cfg", cwd=tmp_path / "learner")
-
-    report = "\n".join([
+    report = [
         f"Colab-like check: Python {python_version} ({base}), IPython {ipython}, ipykernel {ipykernel}, "
         f"ipywidgets {ipywidgets}",
         f"preinstalled at Colab's versions: {len(preinstalled)} packages from roots {' '.join(roots)}",
@@ -167,16 +159,27 @@ def test_colab_like_environment_runs_every_chapter(clone, tmp_path):
         + (", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(upgraded.items())) or "none"),
         f"newly installed ({len(added)}): {', '.join(f'{name} {after[name]}' for name in added)}",
         f"pip check: {check.stdout.strip()}",
-        f"chapters: {result.stdout.strip().splitlines()[-1]}",
-        f"duration: {time.monotonic() - started:.0f} s",
-    ])
-    print(report)
+    ]
     SCREENSHOTS.mkdir(exist_ok=True)
-    REPORT.write_text(report + "\n")
+    REPORT.write_text("\n".join(report) + "\n")  # written now, so it is there even if a chapter fails
+    print("\n".join(report))
 
     assert python_version.startswith("3.13.")
     assert (ipython, ipykernel, ipywidgets) == (pins["ipython"], pins["ipykernel"], pins["ipywidgets"]), (
         "the set-up cell must leave Colab's notebook stack alone")
     assert not {name for name in upgraded if name in NOTEBOOK_STACK}, upgraded
     assert "site-packages" in helpers_file, "the package is a regular install, not the working tree"
+
+    # 3. Every chapter, executed and compared with its committed outputs.
+    chapters = tmp_path / "learner" / "chapters"
+    chapters.mkdir(parents=True)
+    for path in chapter_paths(clone):
+        shutil.copy(path, chapters)
+    shutil.copy(clone / "chapters" / "sanitize.cfg", chapters)
+    result = nbval(python, chapters, chapters / "sanitize.cfg", cwd=tmp_path / "learner")
+    report += [f"chapters: {result.stdout.strip().splitlines()[-1]}",
+               f"duration: {time.monotonic() - started:.0f} s"]
+    REPORT.write_text("\n".join(report) + "\n")
+    print("\n".join(report[-2:]))
+
     assert " passed" in result.stdout and "failed" not in result.stdout

@@ -103,3 +103,77 @@ def test_chapter_01_runs_in_jupyterlab_and_the_answer_streams_in(jupyterlab):
     assert error_text == [], f"cells showed errors or warnings in JupyterLab: {error_text}"
     assert [prompt.strip() for prompt in prompts] == [f"[{n}]:" for n in range(1, code_cells + 1)]
     assert len(lengths) >= 3, f"the answer should arrive in pieces; saw lengths {sorted(lengths)}"
+
+
+CHAT_CHAPTER = ROOT / "chapters" / "03-queue-streamed-agent.ipynb"
+LONG_QUESTION = "Write a long essay about streaming"  # the course model's long answer: time to press Stop
+
+
+def wait_until_every_cell_ran(page, code_cells: int) -> list[str]:
+    """Wait (bounded by the page's timeout) until every code cell shows its execution count."""
+    expected = [f"[{n}]:" for n in range(1, code_cells + 1)]
+    page.wait_for_function(
+        """expected => {
+            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+            return prompts.length === expected.length && prompts.every((p, i) => p.innerText.trim() === expected[i]);
+        }""",
+        arg=expected,
+    )
+    return expected
+
+
+def test_chapter_03s_chat_widget_streams_an_answer_and_stops_in_jupyterlab(jupyterlab):
+    """Type into the chat widget, watch the answer grow in the page, then press Stop on a second question."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "install Debian's chromium (.ci/run does)"
+    base, token = jupyterlab
+    SCREENSHOTS.mkdir(exist_ok=True)
+    code_cells = sum(c["cell_type"] == "code" for c in json.loads(CHAT_CHAPTER.read_text())["cells"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(RUN_TIMEOUT_MS)
+        page.goto(f"{base}/lab/tree/{CHAT_CHAPTER.name}?token={token}")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
+        click_menu(page, "Run", "Run All Cells")
+        wait_until_every_cell_ran(page, code_cells)
+
+        chat = page.locator(".course-chat").first  # the ChatWidget (its DOM class), rendered by ipywidgets 8
+        chat.scroll_into_view_if_needed()
+        transcript = chat.locator(".widget-html-content").first
+        send = chat.get_by_role("button", name="Send")
+        stop = chat.get_by_role("button", name="Stop")
+
+        # First question: the tool steps form, then the answer grows, word by word.
+        chat.locator("input[type='text']").fill("What is (2 + 3) * (4 + 5)?")
+        send.click()
+        lengths = []
+        for _ in range(1500):  # bounded: 1500 samples of 20 ms at most
+            text = transcript.inner_text()
+            lengths.append(len(text))
+            if "tools used" in text:
+                break
+            page.wait_for_timeout(20)
+        first = transcript.inner_text()
+        assert "(2 + 3) × (4 + 5) is 45." in first and "tools used: add, multiply" in first, first
+        assert len(set(lengths)) >= 5, f"the transcript should grow in pieces; saw lengths {sorted(set(lengths))}"
+
+        # Second question: a long answer; press Stop while it streams.
+        chat.locator("input[type='text']").fill(LONG_QUESTION)
+        send.click()
+        page.wait_for_function("el => el.innerText.split('Agent:').length > 2", arg=transcript.element_handle())
+        stop.click()
+        chat.get_by_text("Stopped.").wait_for()
+        stopped_at = transcript.inner_text()
+        page.wait_for_timeout(1000)  # a stopped run adds nothing more
+        after = transcript.inner_text()
+        send_enabled = send.is_enabled()
+        page.screenshot(path=str(SCREENSHOTS / "jupyterlab-chat-widget.png"))
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        error_text = errors.all_inner_texts()
+        browser.close()
+    assert after == stopped_at, "the answer kept growing after Stop"
+    assert send_enabled, "the widget is ready for the next question"
+    assert stopped_at.split("Agent:")[-1].strip(), "the second answer had started when Stop was pressed"
+    assert error_text == [], f"cells showed errors or warnings in JupyterLab: {error_text}"
