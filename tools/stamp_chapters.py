@@ -6,7 +6,8 @@ in pyproject.toml. This script writes everything derived from it:
 - a badges cell (tagged `course-badges`) at the top of each chapter, pointing at that chapter;
 - the set-up cell (tagged `course-setup`) that installs the package in Colab and names the backend;
 - the chapter table between `<!-- chapters:start -->` and `<!-- chapters:end -->` in README.md,
-  and the `git clone` command between `<!-- clone:start -->` and `<!-- clone:end -->`.
+  the `git clone` command between `<!-- clone:start -->` and `<!-- clone:end -->`,
+  and the CI badge between `<!-- ci:start -->` and `<!-- ci:end -->`.
 
 It is idempotent: running it twice changes nothing. `--check` changes nothing and
 exits 1 when a file is out of date (CI runs that).
@@ -31,6 +32,7 @@ BADGES_TAG = "course-badges"
 SETUP_TAG = "course-setup"
 README_START, README_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
 CLONE_START, CLONE_END = "<!-- clone:start -->", "<!-- clone:end -->"
+CI_START, CI_END = "<!-- ci:start -->", "<!-- ci:end -->"
 
 
 def project() -> tuple[str, str]:
@@ -130,6 +132,12 @@ def clone_block(slug: str) -> str:
     return f"```bash\ngit clone https://github.com/{slug}.git\ncd {slug.split('/')[1]}\nmake lab\n```"
 
 
+def ci_badge(slug: str) -> str:
+    """The GitHub Actions status badge of .github/workflows/ci.yml."""
+    actions = f"https://github.com/{slug}/actions/workflows/ci.yml"
+    return f"[![CI]({actions}/badge.svg)]({actions})"
+
+
 def _between(text: str, start: str, end: str, content: str) -> str:
     if start not in text or end not in text:
         raise SystemExit(f"README.md needs the markers {start} and {end}")
@@ -140,6 +148,7 @@ def _between(text: str, start: str, end: str, content: str) -> str:
 
 def stamp_readme(text: str, slug: str) -> str:
     text = _between(text, README_START, README_END, chapter_table(slug))
+    text = _between(text, CI_START, CI_END, ci_badge(slug))
     return _between(text, CLONE_START, CLONE_END, clone_block(slug))
 
 
