@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
     __package__ = "benchmarks"
 
 from benchmarks import chapters as chapter_suite  # noqa: E402
-from benchmarks import concurrency, report  # noqa: E402
+from benchmarks import concurrency, report, web_app_load  # noqa: E402
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
 from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
 from benchmarks.timeline import write_timeline  # noqa: E402
@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                                 settings.paced_stream_tokens),
     ]
 
+    _step("web app under load: SSE clients, alone and beside a session flood and a huge body ...")
+    web_app = web_app_load.measure(**(web_app_load.QUICK if args.quick else {}))
+
     chapters = None
     if settings.chapters:
         _step("chapter suite: every chapters/*.ipynb in a fresh kernel ...")
@@ -124,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     found = report.targets(streaming.rows, PACED, load, chapters)
     markdown = report.render(settings=setting_lines, rows=streaming.rows, concurrency=load, chapters=chapters,
                              found=found, elapsed_s=time.perf_counter() - started)
+    markdown += "\n" + web_app_load.render(web_app)
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(markdown)

@@ -514,3 +514,17 @@ async def test_hostile_questions_end_honestly(serve, question):
     if kinds[-2] == "answer":
         assert events[-2][1]["answer"].strip()
     assert sum(app.state.runs.values()) == 1
+
+
+async def test_a_client_over_its_request_rate_gets_429_while_others_are_served(serve):
+    app, client = serve()
+    mine = await new_session(client)
+    flooder = serve.client_from("127.0.0.2")
+    responses = await asyncio.gather(*(flooder.post("/api/sessions") for _ in range(100)))
+    refused = [r for r in responses if r.status_code == 429]
+    assert refused, "a client making 100 requests at once is slowed down"
+    assert all(int(r.headers["retry-after"]) >= 1 and "slow down" in r.json()["detail"] for r in refused)
+    assert {r.status_code for r in responses} <= {201, 429}
+    # Another client is not affected.
+    assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
+    assert (await client.post("/api/sessions")).status_code == 201

@@ -7,7 +7,8 @@
 Errors before the stream starts are ordinary HTTP errors with a JSON body
 `{"detail": "what went wrong"}`: 422 for a malformed request or an empty message,
 413 for a message or a body that is too long, 404 for an unknown session, 409 for a
-session that is still answering, 429/503 when there is no room for a new session.
+session that is still answering, 429 for a client making too many requests (or
+with all its sessions busy), 503 when the store has no room for a new session.
 A request for a host name the app is not served on gets a 400. Once the stream
 has started, a failure arrives as an `error` event, followed by `done`.
 """
@@ -34,7 +35,7 @@ from starlette.types import Receive, Scope, Send
 from ..backend import model_settings
 from ..streaming_executor import StreamingAgentExecutor
 from . import events, security
-from .limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ def create_app(
     max_message_chars: int = MAX_MESSAGE_CHARS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     allowed_hosts: list[str] | tuple[str, ...] = (),
+    requests_per_second: float = DEFAULT_RATE,
+    request_burst: int = DEFAULT_BURST,
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -91,9 +94,10 @@ def create_app(
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
-    # The last added runs first: check the host, then bound the body, then route.
+    # The last added runs first: the client's request rate, then the host, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(allowed_hosts))
+    app.add_middleware(RateLimit, rate=requests_per_second, burst=request_burst)
     return app
 
 

@@ -1,5 +1,6 @@
-"""Refuse request bodies that are too large *while* they arrive, never holding more than the limit. Chapter 05.
+"""Limits one client cannot get around: request bodies, and requests per second. Taught in chapter 05.
 
+`BodySizeLimit` refuses request bodies that are too large *while* they arrive.
 FastAPI reads a request's whole body before it looks at it: a 200 MB POST costs
 hundreds of MB of memory before any check can say "too long". `BodySizeLimit`
 sits in front of the app (ASGI middleware) and counts the bytes as the server
@@ -16,6 +17,10 @@ sending (as most do, before they read) would never see the 413.
 """
 
 from __future__ import annotations
+
+import math
+import time
+from typing import Callable
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
@@ -61,3 +66,61 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+DEFAULT_RATE = 10.0  # requests per second per client, sustained
+DEFAULT_BURST = 30  # requests a client may make at once; a person's browser never comes close
+
+
+class RateLimit:
+    """ASGI middleware: each client (an IP address) may make `rate` requests a second, `burst` at once.
+
+    A token bucket per address: it holds up to `burst` tokens, refills at `rate`
+    a second, and every request takes one. A client with an empty bucket gets a
+    429 with `Retry-After`, answered here, before any routing or parsing, so a
+    flood costs the server as little as possible and the other clients' streams
+    go on. (Behind a reverse proxy every client has the proxy's address: run
+    uvicorn with `--proxy-headers` so the address is the real client's.)
+    """
+
+    MAX_CLIENTS = 10_000  # buckets kept; full, idle ones are dropped first
+
+    def __init__(self, app: ASGIApp, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.app, self.rate, self.burst, self.clock = app, rate, burst, clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when last counted)
+
+    def _take(self, client: str) -> float:
+        """Take a token for `client`; return 0 if it got one, else the seconds until it will."""
+        now = self.clock()
+        tokens, then = self._buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate)
+        if tokens < 1:
+            self._buckets[client] = (tokens, now)
+            return (1 - tokens) / self.rate
+        self._buckets[client] = (tokens - 1, now)
+        if len(self._buckets) > self.MAX_CLIENTS:
+            self._forget_idle(now)
+        return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop the buckets that have refilled (their clients have been quiet): they hold nothing."""
+        for client, (tokens, then) in list(self._buckets.items()):
+            if tokens + (now - then) * self.rate >= self.burst:
+                del self._buckets[client]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else "unknown"
+        wait = self._take(client)
+        if wait:
+            retry = str(max(1, math.ceil(wait)))
+            response = JSONResponse({"detail": "Too many requests from your address: slow down."},
+                                    status_code=429, headers={"Retry-After": retry})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
