@@ -1,4 +1,4 @@
-"""The four ways of consuming a stream that the benchmark compares, on two workloads.
+"""The five ways of consuming a stream that the benchmark compares, on two workloads.
 
 Every path runs the same model calls and so receives the same tokens; each
 returns a `Trace`: when the run started and when each token reached the consumer.

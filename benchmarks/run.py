@@ -1,6 +1,6 @@
 """The benchmark's command line: `python -m benchmarks` (or `python benchmarks/run.py`).
 
-One run measures, side by side on the in-process course model, the four ways of
+One run measures, side by side on the in-process course model, the five ways of
 consuming a stream (see `paths`), the course model under 100+ concurrent
 streams, and the chapter suite's execution time; then it prints a Markdown
 report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
