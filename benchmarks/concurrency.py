@@ -84,21 +84,25 @@ def _peak_overlap(streams: list[list[float]]) -> int:
     return peak
 
 
-def _server_rates(streams: list[list[float]]) -> tuple[float, float]:
-    """(aggregate tokens/s, median per-stream tokens/s) from the server's write times."""
-    written = [s for s in streams if len(s) > 1]
-    if not written:
+def _server_rates(streams: list[list[float]], arrivals: list[float | None]) -> tuple[float, float]:
+    """(aggregate tokens/s, median per-stream tokens/s) from the server's write times.
+
+    Each stream's time starts when its request arrived, so the work before the first write
+    (the brain, encoding every event) counts: at zero delay the server writes events in batches,
+    and write times alone would make a stream look almost instantaneous.
+    """
+    timed = [(s, a if a is not None else s[0]) for s, a in zip(streams, arrivals) if len(s) > 1]
+    if not timed:
         return 0.0, 0.0
-    total = sum(len(s) for s in written)
-    span = max(s[-1] for s in written) - min(s[0] for s in written)
-    per_stream = statistics.median((len(s) - 1) / (s[-1] - s[0]) for s in written)
+    total = sum(len(s) for s, _ in timed)
+    span = max(s[-1] for s, _ in timed) - min(a for _, a in timed)
+    per_stream = statistics.median(len(s) / (s[-1] - a) for s, a in timed)
     return total / span, per_stream
 
 
-def raw_streams(label: str, delay: float, streams: int, max_tokens: int,
-                handler_class: type | None = None) -> ConcurrencyResult:
-    """`streams` raw readers at once, each in its own thread (`handler_class`: a server variant to try)."""
-    with TimedCourseModelServer(delay=delay, handler_class=handler_class) as server:
+def raw_streams(label: str, delay: float, streams: int, max_tokens: int) -> ConcurrencyResult:
+    """`streams` raw readers at once, each in its own thread."""
+    with TimedCourseModelServer(delay=delay) as server:
         request = _request_bytes(server.port, max_tokens)
         _drain_one(server.port, request)  # warm-up: first connection, first brain call
         server.write_log.clear()
@@ -113,7 +117,8 @@ def raw_streams(label: str, delay: float, streams: int, max_tokens: int,
                     outcomes.append(False)
         elapsed = time.perf_counter() - started
         written = server.write_log.stream_token_times()
-    return _result(label, "raw socket", delay, streams, max_tokens, outcomes, written, elapsed)
+        arrivals = server.write_log.stream_arrivals()
+    return _result(label, "raw socket", delay, streams, max_tokens, outcomes, written, arrivals, elapsed)
 
 
 async def _sdk_stream(client: openai.AsyncOpenAI, max_tokens: int) -> int:
@@ -146,15 +151,17 @@ def sdk_streams(label: str, delay: float, streams: int, max_tokens: int) -> Conc
     with TimedCourseModelServer(delay=delay) as server:
         results, elapsed = asyncio.run(_sdk_streams(server, streams, max_tokens))
         written = server.write_log.stream_token_times()
+        arrivals = server.write_log.stream_arrivals()
     outcomes = [isinstance(r, int) and r == max_tokens for r in results]
     received = sum(r for r in results if isinstance(r, int))
-    result = _result(label, "openai SDK", delay, streams, max_tokens, outcomes, written, elapsed)
+    result = _result(label, "openai SDK", delay, streams, max_tokens, outcomes, written, arrivals, elapsed)
     return dataclasses.replace(result, client_tokens_per_s=received / elapsed)
 
 
 def _result(label: str, client: str, delay: float, streams: int, max_tokens: int,
-            outcomes: list[bool], written: list[list[float]], elapsed: float) -> ConcurrencyResult:
-    aggregate, per_stream = _server_rates(written)
+            outcomes: list[bool], written: list[list[float]], arrivals: list[float | None],
+            elapsed: float) -> ConcurrencyResult:
+    aggregate, per_stream = _server_rates(written, arrivals)
     return ConcurrencyResult(
         label=label, client=client, delay=delay, streams=streams, tokens_per_stream=max_tokens,
         errors=outcomes.count(False), peak_concurrent=_peak_overlap(written),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -39,3 +40,13 @@ class ApiError(Exception):
 def bad_request(message: str, param: str | None = None, code: str | None = None) -> ApiError:
     """A 400 for a request that is malformed or asks for something the model cannot do."""
     return ApiError(400, message, param=param, code=code)
+
+
+def server_error(error: BaseException) -> ApiError:
+    """A 500 for a bug in the course model itself: still an OpenAI-style body, never an HTML page."""
+    return ApiError(500, f"The course model failed: {error!r}", type="server_error")
+
+
+def payload(error: ApiError) -> bytes:
+    """The error's JSON body as bytes, ready to send."""
+    return json.dumps(error.body(), separators=(",", ":")).encode("utf-8")

@@ -49,9 +49,20 @@ def parse_fault(header: str | None) -> Fault | None:
         raise bad_request(f"Unknown {HEADER} value: {header!r}.", HEADER)
     turn = match.group("turn")
     fault = Fault(match.group("kind"), match.group("value"), int(turn) if turn is not None else None)
-    if fault.kind in ("status", "drop-after") and not fault.value.isdigit():
+    if fault.kind in ("status", "drop-after") and not (fault.value.isascii() and fault.value.isdigit()):
         raise bad_request(f"{HEADER} {fault.kind} needs a whole number, got {fault.value!r}.", HEADER)
+    if fault.kind == "status" and not 400 <= int(fault.value) <= 599:
+        raise bad_request(f"{HEADER} status must be an HTTP error status (400-599), got {fault.value}.", HEADER)
+    if fault.kind == "delay" and not _is_delay(fault.value):
+        raise bad_request(f"{HEADER} delay needs a number of seconds between 0 and 10, got {fault.value!r}.", HEADER)
     return fault
+
+
+def _is_delay(value: str) -> bool:
+    try:
+        return 0 <= float(value) <= 10
+    except ValueError:
+        return False
 
 
 def current_turn(messages: list[dict[str, Any]]) -> int:

@@ -1,0 +1,290 @@
+"""The course model's API as an ASGI application: routes, bounded body reading, errors, streaming.
+
+uvicorn (see `protocol.py`) speaks HTTP; this app decides what to answer. It is a
+plain ASGI callable rather than a Starlette app because each of its three routes
+needs what Starlette would have to be talked out of: a body read with a size cap
+and timeouts, and every error (404, 405, 413, ...) as OpenAI's JSON, never text.
+
+The brain and the building of a completion are CPU work: they run in a thread pool,
+so a heavy request never stalls the event loop that writes other clients' streams.
+At zero delay a stream is written in batches of events (the first on its own, so the
+first token is not delayed): a write per event made the server, running inside the
+learner's kernel, compete with its own client for the interpreter lock.
+Used by `server.py`; the course model is taught in chapter 01.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Sequence
+
+from . import brain
+from .completion import CREATED, build_completion, completion_object, stream_chunks
+from .errors import ApiError, payload, server_error
+from .faults import HEADER as FAULT_HEADER
+from .faults import Fault, parse_fault, raise_status, rewrite_calls
+from .limits import Limits
+from .request import MODEL_NAME, parse_chat_request
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+StreamObserver = Callable[[Sequence[bool]], None]  # told, before each write, which events are tokens
+
+BATCH_EVENTS = 64  # events per write at zero delay, after the first
+CHAT = "/v1/chat/completions"
+MODELS = "/v1/models"
+_ROUTES = {CHAT: ("POST",), MODELS: ("GET", "HEAD"), f"{MODELS}/{MODEL_NAME}": ("GET", "HEAD")}
+_JSON = (b"Content-Type", b"application/json")
+_CLOSE = (b"Connection", b"close")
+_FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
+
+
+class _Drop(Exception):
+    """End the connection without finishing the response (a fault, or a client that stopped reading)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request's answer, ready to write: one JSON body, or SSE events with pacing instructions."""
+
+    body: bytes | None = None
+    events: tuple[bytes, ...] = ()
+    is_token: tuple[bool, ...] = ()
+    delay: float = 0.0
+    drop_after: int | None = None
+
+
+def _model_object() -> dict[str, Any]:
+    return {"id": MODEL_NAME, "object": "model", "created": CREATED, "owned_by": "hands-on-langchain-streaming"}
+
+
+class CourseModelApp:
+    """The ASGI callable: `await app(scope, receive, send)` once per request."""
+
+    def __init__(self, *, delay: float, allow_faults: bool, limits: Limits, executor: Executor) -> None:
+        self.delay = delay
+        self.allow_faults = allow_faults
+        self.limits = limits
+        self.executor = executor
+        # Benchmarks set this to time every write. Called once per chat request, it returns an observer,
+        # told `()` when the request arrives, then each write's token flags just before the write.
+        self.on_stream: Callable[[], StreamObserver] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        started = False
+
+        async def tracked_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._route(scope, receive, tracked_send)
+        except _Drop:
+            raise  # uvicorn closes the connection: the client sees a response cut short
+        except ApiError as error:
+            if not started:
+                await self._send_error(scope, send, error)
+        except Exception as error:  # a bug in the course model must still answer, in JSON
+            if not started:
+                await self._send_error(scope, send, server_error(error))
+
+    # -- routing ---------------------------------------------------------------------------------
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._check_size(scope)
+        method = scope["method"]
+        # The raw path, not the decoded one: "/v1/chat%2Fcompletions" is not the chat route.
+        path = scope["raw_path"].decode("ascii", "replace").rstrip("/") or "/"
+        allowed = _ROUTES.get(path)
+        if allowed is None:
+            if path.startswith(MODELS + "/"):
+                model = path.removeprefix(MODELS + "/")
+                raise ApiError(404, f"The model `{model}` does not exist.", param="model", code="model_not_found")
+            raise ApiError(404, f"Unknown request URL: {method} {path}. The course model serves "
+                           f"POST {CHAT} and GET {MODELS}.", code="unknown_url")
+        if method == "OPTIONS":
+            headers = [(b"Allow", ", ".join((*allowed, "OPTIONS")).encode())]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if method not in allowed:
+            raise ApiError(405, f"Method {method} is not allowed on {path}; use {allowed[0]}.",
+                           code="method_not_allowed")
+        if path == MODELS:
+            await self._send_json(send, 200, {"object": "list", "data": [_model_object()]})
+        elif path != CHAT:
+            await self._send_json(send, 200, _model_object())
+        else:
+            await self._chat_completions(scope, receive, send)
+
+    def _check_size(self, scope: Scope) -> None:
+        if len(scope["raw_path"]) + len(scope["query_string"]) > self.limits.max_url_bytes:
+            raise ApiError(414, f"The URL is longer than {self.limits.max_url_bytes} bytes.", code="uri_too_long")
+        size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+        if size > self.limits.max_header_bytes:
+            raise ApiError(431, f"The request's headers total {size} bytes; the course model accepts at most "
+                           f"{self.limits.max_header_bytes}.", code="headers_too_large")
+
+    # -- chat completions ------------------------------------------------------------------------
+
+    async def _chat_completions(self, scope: Scope, receive: Receive, send: Send) -> None:
+        observe = self.on_stream() if self.on_stream is not None else None
+        if observe is not None:
+            observe(())  # the request is here: the moment its answer's time starts
+        raw = await self._read_body(scope, receive)
+        fault_header = dict(scope["headers"]).get(_FAULT_HEADER) if self.allow_faults else None
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(self.executor, self._prepare, raw, fault_header)
+        if prepared.body is not None:
+            await _send_bytes(send, 200, prepared.body)
+        else:
+            await self._stream(prepared, receive, send, observe)
+
+    def _prepare(self, raw: bytes, fault_header: bytes | None) -> Prepared:
+        """All the CPU work of one request, in a worker thread: parse, think, encode."""
+        fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
+        request = parse_chat_request(raw)
+        if fault and not fault.applies_to(request.messages):
+            fault = None
+        if fault and fault.kind == "status":
+            raise_status(fault)
+        reply = brain.respond(request.messages, request.tools, request.tool_choice, request.parallel_tool_calls,
+                              response_format=request.response_format)
+        completion = build_completion(request, reply)
+        if fault:
+            completion = rewrite_calls(fault, completion)
+        if not request.stream:
+            return Prepared(body=json.dumps(completion_object(completion), separators=(",", ":")).encode("utf-8"))
+        events, is_token = [], []
+        for chunk, token in stream_chunks(completion, request.include_usage):
+            events.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode("utf-8") + b"\n\n")
+            is_token.append(token)
+        events.append(b"data: [DONE]\n\n")
+        is_token.append(False)
+        return Prepared(
+            events=tuple(events), is_token=tuple(is_token),
+            delay=_fault_delay(fault, self.delay),
+            drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
+        )
+
+    async def _stream(self, prepared: Prepared, receive: Receive, send: Send,
+                      observe: StreamObserver | None = None) -> None:
+        """Write the events: paced one token per `delay`, or in batches at zero delay."""
+        gone = asyncio.Event()
+        listener = asyncio.ensure_future(_wait_for_disconnect(receive, gone))
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"Content-Type", b"text/event-stream; charset=utf-8"), (b"Cache-Control", b"no-cache")]})
+            loop = asyncio.get_running_loop()
+            events, is_token, delay = prepared.events, prepared.is_token, prepared.delay
+            sent_tokens, start, next_at = 0, 0, loop.time()
+            while start < len(events) and not gone.is_set():
+                if delay:
+                    end = start + 1  # one event per write; a token waits for its moment on the schedule
+                    if is_token[start]:
+                        # Keep to a schedule of one token per `delay`, rather than sleeping a full
+                        # `delay` after each token's own work, so busy streams keep their pace.
+                        next_at = max(next_at + delay, loop.time())
+                        await asyncio.sleep(next_at - loop.time())
+                else:
+                    end = 1 if start == 0 else min(len(events), start + BATCH_EVENTS)
+                if prepared.drop_after is not None:
+                    allowed = prepared.drop_after - sent_tokens
+                    for i in range(start, end):
+                        if is_token[i]:
+                            if allowed == 0:
+                                end = i
+                                break
+                            allowed -= 1
+                    if end == start:
+                        raise _Drop()
+                if observe is not None:
+                    observe(is_token[start:end])
+                sent_tokens += sum(is_token[start:end])
+                more = end < len(events)
+                try:
+                    async with asyncio.timeout(self.limits.write_timeout):  # a client that stopped reading
+                        await send({"type": "http.response.body", "body": b"".join(events[start:end]),
+                                    "more_body": more})
+                except TimeoutError:
+                    raise _Drop() from None
+                start = end
+        finally:
+            listener.cancel()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The whole body, refused (413) as soon as it passes the cap, and never waited for forever."""
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is None and b"transfer-encoding" not in headers:
+            raise ApiError(411, "A Content-Length header is required.", code="length_required")
+        cap = self.limits.max_body_bytes
+        if length is not None and int(length) > cap:  # h11 has checked it is a number
+            raise ApiError(413, f"The request body is {int(length)} bytes; the course model accepts at most "
+                           f"{cap}.", code="request_too_large")
+        pieces: list[bytes] = []
+        size = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.body_timeout
+        while True:
+            wait = min(self.limits.body_idle_timeout, deadline - loop.time())
+            try:
+                async with asyncio.timeout(max(wait, 0)):
+                    message = await receive()
+            except TimeoutError:
+                raise ApiError(408, "The request body did not arrive in time: it is shorter than its "
+                               "Content-Length, or it is being sent too slowly.", code="request_timeout") from None
+            if message["type"] == "http.disconnect":
+                raise _Drop()
+            body = message.get("body", b"")
+            size += len(body)
+            if size > cap:
+                raise ApiError(413, f"The request body is over the course model's limit of {cap} bytes.",
+                               code="request_too_large")
+            pieces.append(body)
+            if not message.get("more_body", False):
+                return b"".join(pieces)
+
+    async def _send_json(self, send: Send, status: int, body: dict[str, Any], *, close: bool = False) -> None:
+        await _send_bytes(send, status, json.dumps(body, separators=(",", ":")).encode("utf-8"), close=close)
+
+    async def _send_error(self, scope: Scope, send: Send, error: ApiError) -> None:
+        extra = []
+        if error.status == 405:
+            path = scope["raw_path"].decode("ascii", "replace").rstrip("/")
+            extra.append((b"Allow", ", ".join((*_ROUTES.get(path, ()), "OPTIONS")).encode()))
+        # A body we did not read (a 404, a 413 refused on its Content-Length) is read and dropped by h11
+        # after the answer, so the client can finish sending and read it; only a body that stalled
+        # (408) leaves the connection unusable.
+        await _send_bytes(send, error.status, payload(error), close=error.status == 408, extra=extra)
+
+
+async def _send_bytes(send: Send, status: int, data: bytes, *, close: bool = False,
+                      extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    headers = [_JSON, (b"Content-Length", str(len(data)).encode()), *extra]
+    if close:
+        headers.append(_CLOSE)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+def _fault_delay(fault: Fault | None, default: float) -> float:
+    return float(fault.value) if fault and fault.kind == "delay" else default  # parse_fault checked it
+
+
+async def _wait_for_disconnect(receive: Receive, gone: asyncio.Event) -> None:
+    """Set `gone` when the client hangs up, so a stream stops writing to nobody."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return

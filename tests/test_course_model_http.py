@@ -1,0 +1,388 @@
+"""The course model's HTTP side under hostile and clumsy clients: every bad input gets a quick 4xx.
+
+Each row of the bad-input table is sent over a raw socket (so malformed HTTP can be sent at all)
+and checked for: the expected status, an OpenAI-style JSON error body
+(`{"error": {"message", "type", "param", "code"}}`), an answer within a time bound (nothing
+hangs), and a server that still answers a normal request afterwards. Cases that depend on the
+brain (huge arithmetic, a 60 KB question) accept a 200 or a clear 400, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+
+from helpers.course_model import MODEL_NAME, CourseModelServer
+
+HELLO = [{"role": "user", "content": "Hello!"}]
+GOOD = {"model": MODEL_NAME, "messages": HELLO}
+ERROR_KEYS = {"message", "type", "param", "code"}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    elapsed: float
+    version: int = 11
+
+    def error(self) -> dict:
+        assert self.headers.get("content-type", "").startswith("application/json"), self.headers
+        error = json.loads(self.body)["error"]
+        assert set(error) == ERROR_KEYS
+        assert isinstance(error["message"], str) and error["message"]
+        assert isinstance(error["type"], str) and error["type"]
+        return error
+
+
+def address(server) -> tuple[str, int]:
+    url = urlparse(server.base_url)
+    return url.hostname, url.port
+
+
+def exchange(server, raw: bytes, *, method: str = "POST", timeout: float = 10.0) -> Answer:
+    """Send `raw` bytes on a fresh connection and read one HTTP response (any framing)."""
+    started = time.perf_counter()
+    with socket.create_connection(address(server), timeout=timeout) as sock:
+        try:
+            sock.sendall(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything; read its answer anyway
+        response = http.client.HTTPResponse(sock, method=method)
+        response.begin()
+        body = response.read()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, body,
+                      time.perf_counter() - started, response.version)
+
+
+def post(body: dict | bytes, *, path: str = "/v1/chat/completions", version: str = "HTTP/1.1",
+         headers: dict[str, str] | None = None) -> bytes:
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    head = {"Host": "127.0.0.1", "Content-Type": "application/json", "Content-Length": str(len(payload)),
+            "Connection": "close", **(headers or {})}
+    lines = "".join(f"{name}: {value}\r\n" for name, value in head.items() if value is not None)
+    return f"POST {path} {version}\r\n{lines}\r\n".encode() + payload
+
+
+def request(method: str, path: str, *, version: str = "HTTP/1.1", extra: str = "") -> bytes:
+    return f"{method} {path} {version}\r\nHost: 127.0.0.1\r\nConnection: close\r\n{extra}\r\n".encode()
+
+
+def assert_healthy(server) -> None:
+    answer = exchange(server, post({"model": MODEL_NAME, "messages": [{"role": "user", "content": "What is NLP?"}]}))
+    assert answer.status == 200, answer.body[:300]
+    assert "language" in json.loads(answer.body)["choices"][0]["message"]["content"].lower()
+
+
+def chunked(payload: bytes, piece: int = 1000) -> bytes:
+    parts = [payload[i:i + piece] for i in range(0, len(payload), piece)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+
+
+def nested_parentheses(depth: int) -> str:
+    return "What is " + "(" * depth + "1 + 1" + ")" * depth + "?"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    raw: bytes
+    status: int | frozenset[int]
+    param: str | None | type(...) = ...  # ... : do not check
+    bound: float = 5.0  # seconds
+    method: str = "POST"
+    check: object = field(default=None)  # an extra check on the Answer
+
+
+def tool_call_message(arguments) -> dict:
+    return {"role": "assistant", "content": None,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "add", "arguments": arguments}}]}
+
+
+ADD_TOOL = {"type": "function", "function": {"name": "add", "description": "Add two numbers.", "parameters": {
+    "type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x", "y"]}}}
+STREAM_NLP = {"model": MODEL_NAME, "stream": True, "messages": [{"role": "user", "content": "What is NLP?"}]}
+# About 60 KB, shaped like the question that took 17 s when the brain matched it in quadratic time.
+BIG_QUESTION = "What is NLP? " + "long " * 12_000
+HARMLESS = {"seed": 7, "temperature": 0.2, "top_p": 0.9, "user": "learner-1", "metadata": {"course": "streaming"},
+            "store": False, "frequency_penalty": 0.5, "presence_penalty": -0.5, "logit_bias": {},
+            "service_tier": "auto", "reasoning_effort": "low", "logprobs": False, "parallel_tool_calls": True,
+            "stream": True, "stream_options": {"include_usage": True}, "max_completion_tokens": 50,
+            "prompt_cache_key": "k", "safety_identifier": "s", "verbosity": "low", "modalities": ["text"]}
+
+
+def no_chunked_encoding(answer: Answer) -> None:
+    assert answer.version == 10 or "chunked" not in answer.headers.get("transfer-encoding", ""), answer.headers
+    assert "chunked" not in answer.headers.get("transfer-encoding", "")
+    assert answer.body.rstrip().endswith(b"data: [DONE]")
+
+
+def sse_done(answer: Answer) -> None:
+    assert answer.body.rstrip().endswith(b"data: [DONE]")
+
+
+def empty_body_allowing(method: str):
+    def check(answer: Answer) -> None:
+        assert answer.body == b""
+        assert method in answer.headers.get("allow", ""), answer.headers
+    return check
+
+
+def one_message(**message) -> dict:
+    return {"model": MODEL_NAME, "messages": [{"role": "user", "content": "Hi", **message}]}
+
+
+CASES = [
+    # --- HTTP framing ------------------------------------------------------------------------
+    Case("garbage request line", b"HELLO WORLD\r\n\r\n", 400),
+    Case("non-ASCII Content-Length", post(GOOD, headers={"Content-Length": "\u0661\u0662"}), 400),
+    Case("negative Content-Length", post(b"{}", headers={"Content-Length": "-5"}), 400),
+    Case("two different Content-Lengths", post(GOOD).replace(b"Connection: close",
+                                                             b"Content-Length: 3\r\nConnection: close"), 400),
+    Case("body shorter than its Content-Length", post(GOOD, headers={"Content-Length": "500"}), 408, bound=10),
+    Case("Content-Length over the limit, body never sent",
+         post(b"", headers={"Content-Length": str(50 * 1024 * 1024)}), 413, bound=5),
+    Case("chunked body over the limit",
+         post(b"", headers={"Content-Length": None, "Transfer-Encoding": "chunked"})
+         + chunked(b"x" * (3 * 1024 * 1024), 64 * 1024), 413, bound=10),
+    Case("no Content-Length and no body on POST", post(b"", headers={"Content-Length": None}), 411),
+    Case("chunked request body is read", post(b"", headers={"Content-Length": None, "Transfer-Encoding": "chunked"})
+         + chunked(json.dumps(GOOD).encode(), 7), 200),
+    Case("Expect: 100-continue", post(GOOD, headers={"Expect": "100-continue"}), 200),
+    Case("URL of 20 KB", request("GET", "/v1/models?q=" + "a" * 20_000), 414, method="GET"),
+    Case("one header of 20 KB", request("GET", "/v1/models", extra="X-Big: " + "b" * 20_000 + "\r\n"), 431,
+         method="GET"),
+    Case("200 headers of 200 bytes", request("GET", "/v1/models", extra="".join(
+        f"X-H{i}: {'c' * 200}\r\n" for i in range(200))), 431, method="GET"),
+    Case("HTTP/1.0 stream gets no chunked encoding", post(STREAM_NLP, version="HTTP/1.0"), 200,
+         check=no_chunked_encoding),
+    Case("HTTP/1.0 completion", post(GOOD, version="HTTP/1.0"), 200),
+    Case("HEAD on /v1/models", request("HEAD", "/v1/models"), 200, method="HEAD",
+         check=lambda a: a.body == b"" or pytest.fail("HEAD has no body")),
+    Case("OPTIONS on /v1/chat/completions", request("OPTIONS", "/v1/chat/completions"), 204, method="OPTIONS",
+         check=empty_body_allowing("POST")),
+    Case("OPTIONS on /v1/models", request("OPTIONS", "/v1/models"), 204, method="OPTIONS",
+         check=empty_body_allowing("GET")),
+    Case("HEAD on /v1/chat/completions", request("HEAD", "/v1/chat/completions"), 405, method="HEAD",
+         check=lambda a: "POST" in a.headers.get("allow", "") or pytest.fail(str(a.headers))),
+    Case("unknown method BREW", request("BREW", "/v1/models"), 405, method="GET"),
+    Case("DELETE on /v1/models", request("DELETE", "/v1/models"), 405, method="GET"),
+    Case("encoded slash in the path", request("GET", "/v1/chat%2Fcompletions"), 404, method="GET"),
+    # --- JSON that is not what it seems ----------------------------------------------------
+    Case("lone surrogate in a message", post(b'{"model": "course-model", "messages": '
+                                             b'[{"role": "user", "content": "Hi \\ud800 there"}]}'), 400),
+    Case("invalid UTF-8", post(b'{"model": "course-model", "messages": [{"role": "user", "content": "\xff\xfe"}]}'),
+         400),
+    Case("JSON nested 100,000 deep", post(b'{"model": "course-model", "messages": ' + b"[" * 100_000
+                                          + b"]" * 100_000 + b"}"), 400),
+    Case("JSON nested 500 deep in metadata", post(json.dumps({**GOOD}).encode()[:-1] + b', "metadata": '
+                                                  + b'{"a": ' * 500 + b"1" + b"}" * 500 + b"}"), 400),
+    Case("5,000-digit integer in JSON", post(json.dumps(GOOD).encode()[:-1] + b', "max_tokens": ' + b"9" * 5000
+                                             + b"}"), 400, None),
+    Case("NaN temperature", post(json.dumps(GOOD).encode()[:-1] + b', "temperature": NaN}'), 400),
+    # --- messages and tools that OpenAI would refuse ----------------------------------------
+    Case("tool_calls on a user message", post(one_message(tool_calls=tool_call_message("{}")["tool_calls"])),
+         400, "messages[0].tool_calls"),
+    Case("unhashable tool_choice name", post({**GOOD, "tools": [ADD_TOOL], "tool_choice": {
+        "type": "function", "function": {"name": ["add"]}}}), 400, "tool_choice"),
+    Case("tool_choice function is a string", post({**GOOD, "tools": [ADD_TOOL], "tool_choice": {
+        "type": "function", "function": "add"}}), 400, "tool_choice"),
+    Case("tool call arguments not a string", post({"model": MODEL_NAME, "messages": [
+        {"role": "user", "content": "What is 1 + 2?"}, tool_call_message({"x": 1, "y": 2}),
+        {"role": "tool", "tool_call_id": "call_1", "content": "3"}], "tools": [ADD_TOOL]}),
+         400, "messages[1].tool_calls[0].function.arguments"),
+    Case("content part text not a string", post(one_message(content=[{"type": "text", "text": 5}])),
+         400, "messages[0].content[0].text"),
+    Case("image content part", post(one_message(content=[
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}])), 400, "messages[0].content[0]"),
+    Case("tool parameters not an object", post({**GOOD, "tools": [
+        {"type": "function", "function": {"name": "add", "parameters": "x y"}}]}), 400, "tools[0].function.parameters"),
+    Case("message name not a string", post(one_message(name=["me"])), 400, "messages[0].name"),
+    # --- parameters the course model cannot honour ------------------------------------------
+    Case("logprobs true", post({**GOOD, "logprobs": True}), 400, "logprobs"),
+    Case("top_logprobs 3", post({**GOOD, "logprobs": True, "top_logprobs": 3}), 400),
+    Case("n = 3", post({**GOOD, "n": 3}), 400, "n"),
+    Case("audio modality", post({**GOOD, "modalities": ["text", "audio"]}), 400, "modalities"),
+    Case("audio output", post({**GOOD, "audio": {"voice": "alloy", "format": "wav"}}), 400, "audio"),
+    Case("predicted output", post({**GOOD, "prediction": {"type": "content", "content": "Hi"}}), 400, "prediction"),
+    Case("legacy functions", post({**GOOD, "functions": [{"name": "add"}]}), 400, "functions"),
+    Case("web search", post({**GOOD, "web_search_options": {}}), 400, "web_search_options"),
+    Case("a logit_bias", post({**GOOD, "logit_bias": {"1234": 50}}), 400, "logit_bias"),
+    Case("unknown parameter", post({**GOOD, "temprature": 0.5}), 400, "temprature"),
+    Case("temperature out of range", post({**GOOD, "temperature": 5}), 400, "temperature"),
+    Case("harmless parameters are accepted", post({**GOOD, **HARMLESS}), 200, check=sse_done),
+    # --- questions that cost the brain real work ---------------------------------------------
+    Case("a 60 KB question", post({"model": MODEL_NAME, "messages": [{"role": "user", "content": BIG_QUESTION}]}),
+         frozenset({200, 400}), bound=20),
+    Case("3,000 nested parentheses", post({"model": MODEL_NAME, "tools": [ADD_TOOL], "messages": [
+        {"role": "user", "content": nested_parentheses(3000)}]}), frozenset({200, 400}), bound=20),
+    Case("a 500-term sum", post({"model": MODEL_NAME, "tools": [ADD_TOOL], "messages": [
+        {"role": "user", "content": "What is " + " + ".join(["1"] * 500) + "?"}]}), frozenset({200, 400}), bound=20),
+    Case("5,000-digit numbers", post({"model": MODEL_NAME, "messages": [
+        {"role": "user", "content": f"What is {'9' * 5000} + {'8' * 5000}?"}]}), frozenset({200, 400}), bound=20),
+]
+
+
+def test_the_table_is_large_enough():
+    assert len(CASES) >= 40
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input(server, case: Case):
+    answer = exchange(server, case.raw, method=case.method, timeout=case.bound + 5)
+    expected = case.status if isinstance(case.status, frozenset) else {case.status}
+    assert answer.status in expected, (answer.status, answer.body[:400])
+    assert answer.elapsed < case.bound, f"took {answer.elapsed:.1f} s"
+    if answer.status >= 400 and case.method != "HEAD":
+        error = answer.error()
+        if case.param is not ...:
+            assert error["param"] == case.param, error
+    if case.check is not None:
+        case.check(answer)
+    assert_healthy(server)
+
+
+# --- clients that stall, hog or flood ---------------------------------------------------------
+
+
+@pytest.fixture
+def strict_server():
+    """A course model with short timeouts and a small connection cap, so these tests run fast."""
+    from helpers.course_model.server import Limits
+
+    limits = Limits(max_connections=8, idle_timeout=1.0, header_timeout=1.0, body_timeout=1.0, write_timeout=2.0)
+    with CourseModelServer(delay=0, limits=limits) as running:
+        yield running
+
+
+def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
+    """Read until the server closes the connection or `seconds` pass: (closed?, bytes read)."""
+    sock.settimeout(0.2)
+    data = b""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            piece = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return True, data
+        if not piece:
+            return True, data
+        data += piece
+    return False, data
+
+
+def test_idle_connection_is_closed(strict_server):
+    with socket.create_connection(address(strict_server)) as sock:
+        closed, data = closed_within(sock, 5)
+    assert closed and data == b""
+    assert_healthy(strict_server)
+
+
+def test_slow_headers_are_cut_off_with_408(strict_server):
+    with socket.create_connection(address(strict_server)) as sock:
+        sock.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        for _ in range(8):  # one header byte every 0.3 s: never finishing the request
+            time.sleep(0.3)
+            try:
+                sock.sendall(b"X")
+            except OSError:
+                break
+        closed, data = closed_within(sock, 5)
+    assert closed and time.monotonic() - started < 6
+    assert data.startswith(b"HTTP/1.1 408"), data[:200]
+    assert json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "request_timeout"
+
+
+def test_slow_body_is_cut_off_with_408(strict_server):
+    body = json.dumps(GOOD).encode()
+    with socket.create_connection(address(strict_server)) as sock:
+        sock.sendall(post(body)[: -len(body)])
+        started = time.monotonic()
+        for byte in body[:8]:  # a byte every 0.3 s
+            time.sleep(0.3)
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                break
+        closed, data = closed_within(sock, 5)
+    assert time.monotonic() - started < 7
+    assert data.startswith(b"HTTP/1.1 408"), data[:200]
+
+
+def test_connections_are_bounded_and_the_extra_one_gets_a_json_429(strict_server):
+    idle = [socket.create_connection(address(strict_server)) for _ in range(8)]
+    try:
+        time.sleep(0.2)
+        with socket.create_connection(address(strict_server), timeout=5) as extra:
+            closed, data = closed_within(extra, 3)
+        assert closed and data.startswith(b"HTTP/1.1 429"), data[:200]
+        assert json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["type"]
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.3)
+    assert_healthy(strict_server)
+
+
+def test_a_client_that_never_reads_is_cut_off_and_others_go_on(strict_server):
+    long_story = post({"model": MODEL_NAME, "stream": True,
+                       "messages": [{"role": "user", "content": "Tell me a long story"}]})
+    hogs = []
+    for _ in range(3):
+        sock = socket.create_connection(address(strict_server))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(long_story)
+        hogs.append(sock)
+    try:
+        started = time.perf_counter()
+        assert_healthy(strict_server)
+        assert time.perf_counter() - started < 2
+    finally:
+        for sock in hogs:
+            sock.close()
+
+
+def test_same_request_gives_the_same_bytes_headers_included(server):
+    raw = post({**STREAM_NLP, "stream_options": {"include_usage": True}})
+
+    def whole(raw_request: bytes) -> bytes:
+        with socket.create_connection(address(server), timeout=10) as sock:
+            sock.sendall(raw_request)
+            return closed_within(sock, 10)[1]
+
+    assert whole(raw) == whole(raw)
+
+
+def test_a_60kb_question_does_not_stall_another_client(server):
+    """While one client's 60 KB question is being answered, another's "What is NLP?" finishes quickly."""
+    big = post({"model": MODEL_NAME, "messages": [{"role": "user", "content": BIG_QUESTION}], "stream": True})
+    small = post(STREAM_NLP)
+    big_done: dict[str, float] = {}
+
+    def send_big() -> None:
+        started = time.perf_counter()
+        exchange(server, big, timeout=60)
+        big_done["elapsed"] = time.perf_counter() - started
+
+    workers = [threading.Thread(target=send_big) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.3)  # both big requests are sent and being worked on
+    small_answer = exchange(server, small, timeout=10)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert small_answer.status == 200 and small_answer.body.rstrip().endswith(b"data: [DONE]")
+    assert small_answer.elapsed < 1.5, f"the small request took {small_answer.elapsed:.2f} s"
+    assert "elapsed" in big_done, "the 60 KB requests finished too"
