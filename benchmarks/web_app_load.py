@@ -135,7 +135,7 @@ async def _one_client(url: str, address: str, ready: list, start: asyncio.Event,
         await start.wait()
         sent = time.perf_counter()
         first = None
-        kinds: list[str] = []
+        body = bytearray()  # a few KB: the whole stream, read raw (parsing it line by line costs the client CPU)
         try:
             async with asyncio.timeout(TIMEOUT):
                 async with client.stream("POST", "/api/chat",
@@ -143,18 +143,18 @@ async def _one_client(url: str, address: str, ready: list, start: asyncio.Event,
                     if response.status_code != 200:
                         result.errors.append(f"HTTP {response.status_code}")
                         return
-                    async for line in response.aiter_lines():
-                        if line.startswith("event: "):
-                            first = first or time.perf_counter()
-                            kinds.append(line.removeprefix("event: "))
+                    async for chunk in response.aiter_raw():
+                        first = first or time.perf_counter()  # the first bytes are the first event
+                        body += chunk
         except TimeoutError:
             result.hangs += 1
             return
         except Exception as error:  # noqa: BLE001
             result.errors.append(type(error).__name__)
             return
-        if kinds[-2:] != ["answer", "done"]:
-            result.errors.append(f"ended with {kinds[-2:]}")
+        kinds = re.findall(rb"^event: (\w+)$", bytes(body), re.M)
+        if kinds[-2:] != [b"answer", b"done"] or b"error" in kinds:
+            result.errors.append(f"ended with {[kind.decode() for kind in kinds[-2:]]}")
             return
         result.ttft_s.append(first - sent)
         result.total_s.append(time.perf_counter() - sent)
@@ -209,10 +209,30 @@ async def _big_body(url: str, pid: int, megabytes: int, result: Round) -> None:
         result.big_body_rss_mb = (_kb(pid, "VmHWM") - before) / 1024
 
 
+async def _hostile(spec: dict) -> None:
+    """The hostile clients, in a process of their own (`--hostile`): so their own CPU use does not slow the
+    measuring clients, only what they do to the app does. They start at once and flood until a line on stdin."""
+    result = Round("hostile", 0)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def stop_on_stdin() -> None:
+        await loop.run_in_executor(None, sys.stdin.readline)
+        stop.set()
+
+    watcher = asyncio.create_task(stop_on_stdin())
+    print("started", flush=True)
+    await asyncio.gather(_flood(spec["url"], stop, result, spec["flood_limit"]),
+                         _big_body(spec["url"], spec["pid"], spec["body_mb"], result))
+    await watcher
+    print(json.dumps({"flood_statuses": result.flood_statuses, "flood_seconds": result.flood_seconds,
+                      "big_body": result.big_body, "big_body_rss_mb": result.big_body_rss_mb}), flush=True)
+
+
 async def _round(url: str, pid: int, label: str, clients: int, *, hostile: bool, flood_limit: int,
                  body_mb: int) -> Round:
     result = Round(label, clients, big_body_mb=body_mb if hostile else 0)
-    start, stop = asyncio.Event(), asyncio.Event()
+    start = asyncio.Event()
     ready: list[str] = []
     readers = [asyncio.create_task(_one_client(url, f"127.0.1.{n + 1}", ready, start, result))
                for n in range(clients)]
@@ -220,20 +240,35 @@ async def _round(url: str, pid: int, label: str, clients: int, *, hostile: bool,
         if len(ready) == clients:
             break
         await asyncio.sleep(0.05)
-    others = []
+    others = None
     if hostile:
-        others = [asyncio.create_task(_flood(url, stop, result, flood_limit)),
-                  asyncio.create_task(_big_body(url, pid, body_mb, result))]
+        spec = {"url": url, "pid": pid, "flood_limit": flood_limit, "body_mb": body_mb}
+        others = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "benchmarks.web_app_load", "--hostile", json.dumps(spec), cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        await asyncio.wait_for(others.stdout.readline(), STARTUP_TIMEOUT)
         await asyncio.sleep(0.2)  # the flood and the upload are under way when the clients ask
     start.set()
     await asyncio.wait(readers, timeout=TIMEOUT + 10)
-    stop.set()
-    if others:
-        await asyncio.wait(others, timeout=TIMEOUT)
-    for task in [*readers, *others]:
+    for task in readers:
         if not task.done():
             task.cancel()
             result.hangs += 1
+    if others is not None:
+        try:
+            others.stdin.write(b"stop\n")
+            await others.stdin.drain()
+            others.stdin.close()
+            report = json.loads((await asyncio.wait_for(others.stdout.read(), TIMEOUT)).splitlines()[-1])
+            report["flood_statuses"] = {int(k): v for k, v in report["flood_statuses"].items()}
+            for name, value in report.items():
+                setattr(result, name, value)
+            await asyncio.wait_for(others.wait(), 15)
+        except (TimeoutError, IndexError, ValueError):
+            result.hangs += 1
+            if others.returncode is None:
+                others.kill()
+                await others.wait()
     return result
 
 
@@ -314,5 +349,7 @@ def render(rounds: list[Round]) -> str:
 
 
 if __name__ == "__main__":  # python -m benchmarks.web_app_load [--quick]
-    quick = "--quick" in sys.argv
-    print(render(measure(**QUICK) if quick else measure()))
+    if sys.argv[1:2] == ["--hostile"]:
+        asyncio.run(_hostile(json.loads(sys.argv[2])))
+    else:
+        print(render(measure(**QUICK) if "--quick" in sys.argv else measure()))

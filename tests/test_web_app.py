@@ -392,7 +392,7 @@ async def test_an_oversized_body_is_refused_while_reading_with_memory_bounded(se
 
 
 async def test_one_client_flooding_sessions_cannot_evict_another_clients_session(serve):
-    app, client = serve()  # the default limits
+    app, client = serve(requests_per_second=10_000, request_burst=10_000)  # the session limits, not the rate
     mine = await new_session(client)
     assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
 
@@ -400,7 +400,7 @@ async def test_one_client_flooding_sessions_cannot_evict_another_clients_session
     statuses = Counter()
     for _ in range(1100):
         statuses[(await flooder.post("/api/sessions")).status_code] += 1
-    assert statuses[201] > 0 and set(statuses) <= {201, 429}, statuses
+    assert statuses == {201: 1100}, "each new session replaced one of the flooder's own"
 
     # My session survived the flood, with its history.
     assert answer_of(await ask(client, mine, "Now multiply that by 3")) == "20 × 3 is 60."
@@ -522,7 +522,7 @@ async def test_a_client_over_its_request_rate_gets_429_while_others_are_served(s
     flooder = serve.client_from("127.0.0.2")
     responses = await asyncio.gather(*(flooder.post("/api/sessions") for _ in range(100)))
     refused = [r for r in responses if r.status_code == 429]
-    assert refused, "a client making 100 requests at once is slowed down"
+    assert 60 <= len(refused) <= 70, f"a burst of 30 (and a little refill), then refusals: {len(refused)}"
     assert all(int(r.headers["retry-after"]) >= 1 and "slow down" in r.json()["detail"] for r in refused)
     assert {r.status_code for r in responses} <= {201, 429}
     # Another client is not affected.

@@ -35,7 +35,7 @@ from starlette.types import Receive, Scope, Send
 from ..backend import model_settings
 from ..streaming_executor import StreamingAgentExecutor
 from . import events, security
-from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_RATE, BodySizeLimit, RateLimit
+from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def create_app(
     allowed_hosts: list[str] | tuple[str, ...] = (),
     requests_per_second: float = DEFAULT_RATE,
     request_burst: int = DEFAULT_BURST,
+    rate_penalty_seconds: float = DEFAULT_PENALTY,
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -97,7 +98,7 @@ def create_app(
     # The last added runs first: the client's request rate, then the host, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(allowed_hosts))
-    app.add_middleware(RateLimit, rate=requests_per_second, burst=request_burst)
+    app.add_middleware(RateLimit, rate=requests_per_second, burst=request_burst, penalty_seconds=rate_penalty_seconds)
     return app
 
 

@@ -18,6 +18,7 @@ sending (as most do, before they read) would never see the 413.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from typing import Callable
@@ -70,6 +71,7 @@ class BodySizeLimit:
 
 DEFAULT_RATE = 10.0  # requests per second per client, sustained
 DEFAULT_BURST = 30  # requests a client may make at once; a person's browser never comes close
+DEFAULT_PENALTY = 1.0  # seconds a request over the limit waits for its 429
 
 
 class RateLimit:
@@ -77,19 +79,22 @@ class RateLimit:
 
     A token bucket per address: it holds up to `burst` tokens, refills at `rate`
     a second, and every request takes one. A client with an empty bucket gets a
-    429 with `Retry-After`, answered here, before any routing or parsing, so a
-    flood costs the server as little as possible and the other clients' streams
-    go on. (Behind a reverse proxy every client has the proxy's address: run
-    uvicorn with `--proxy-headers` so the address is the real client's.)
+    429 with `Retry-After`, answered here, before any routing or parsing, and
+    only after `penalty_seconds`: a client that ignores `Retry-After` and keeps
+    knocking is slowed to one request per connection per penalty, so its flood
+    costs the server almost nothing and the other clients' streams go on.
+    (Behind a reverse proxy every client has the proxy's address: run uvicorn
+    with `--proxy-headers` so the address is the real client's.)
     """
 
     MAX_CLIENTS = 10_000  # buckets kept; full, idle ones are dropped first
 
     def __init__(self, app: ASGIApp, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be positive and burst at least 1")
+                 penalty_seconds: float = DEFAULT_PENALTY, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1 or penalty_seconds < 0:
+            raise ValueError("rate must be positive, burst at least 1, penalty_seconds not negative")
         self.app, self.rate, self.burst, self.clock = app, rate, burst, clock
+        self.penalty_seconds = penalty_seconds
         self._buckets: dict[str, tuple[float, float]] = {}  # address -> (tokens, when last counted)
 
     def _take(self, client: str) -> float:
@@ -118,7 +123,8 @@ class RateLimit:
         client = scope["client"][0] if scope.get("client") else "unknown"
         wait = self._take(client)
         if wait:
-            retry = str(max(1, math.ceil(wait)))
+            await asyncio.sleep(self.penalty_seconds)  # a flood waits for its refusals: it cannot go faster
+            retry = str(max(1, math.ceil(wait - self.penalty_seconds)))
             response = JSONResponse({"detail": "Too many requests from your address: slow down."},
                                     status_code=429, headers={"Retry-After": retry})
             await response(scope, receive, send)
