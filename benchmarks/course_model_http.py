@@ -53,13 +53,15 @@ class HttpFigures:
     big_s: float  # how long one 60 KB question took meanwhile
 
 
-# Measured with this module on the hand-written http.server version (commit 43eee70), 2-core machine.
+# Measured with this module on the hand-written http.server version and the brain of that time
+# (commit 43eee70), two runs on the shared 2-core machine (load average about 5): the range of both.
 BEFORE = {
-    "server_tokens_per_s": None,
-    "in_kernel_tokens_per_s": None,
-    "own_process_tokens_per_s": None,
-    "small_while_big_ms": None,
-    "big_s": None,
+    "server_tokens_per_s": "56,922–65,931",
+    "in_kernel_tokens_per_s": "1,684–2,676",
+    "own_process_tokens_per_s": "1,917–3,008",
+    "ratio": "0.88–0.89",
+    "small_while_big_ms": "40 / 26,869 – 9,386 / 27,985",
+    "big_s": "14.3–23.4",
 }
 
 
@@ -175,9 +177,8 @@ def measure(*, quick: bool = False) -> HttpFigures:
     return HttpFigures(rate, inside, outside, alone, during, worst, big)
 
 
-def _before(key: str, unit: str = "") -> str:
-    value = BEFORE.get(key)
-    return f"{value:,.0f}{unit}" if isinstance(value, (int, float)) else "n/a"
+def _before(key: str) -> str:
+    return BEFORE.get(key, "n/a")
 
 
 def render(figures: HttpFigures) -> str:
@@ -196,18 +197,13 @@ def render(figures: HttpFigures) -> str:
         f"| {_before('in_kernel_tokens_per_s')} |",
         f"| `ChatOpenAI.astream`, same server in its own process (tokens/s) | "
         f"{figures.own_process_tokens_per_s:,.0f} | {_before('own_process_tokens_per_s')} |",
-        f"| in-process / own process | {ratio:.2f} | {_in_kernel_ratio_before()} |",
+        f"| in-process / own process | {ratio:.2f} | {_before('ratio')} |",
         f"| \"What is NLP?\" alone (ms) | {figures.small_alone_ms:.1f} | |",
         f"| \"What is NLP?\" while two 60 KB questions are served (median / max ms) | "
         f"{figures.small_while_big_ms:.1f} / {figures.small_while_big_max_ms:.1f} | "
         f"{_before('small_while_big_ms')} |",
         f"| one 60 KB question meanwhile (s) | {figures.big_s:.2f} | {_before('big_s')} |",
     ])
-
-
-def _in_kernel_ratio_before() -> str:
-    inside, outside = BEFORE.get("in_kernel_tokens_per_s"), BEFORE.get("own_process_tokens_per_s")
-    return f"{inside / outside:.2f}" if inside and outside else "n/a"
 
 
 if __name__ == "__main__":

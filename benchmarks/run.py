@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
     __package__ = "benchmarks"
 
 from benchmarks import chapters as chapter_suite  # noqa: E402
-from benchmarks import concurrency, report, web_app_load  # noqa: E402
+from benchmarks import concurrency, course_model_http, report, web_app_load  # noqa: E402
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
 from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
 from benchmarks.timeline import write_timeline  # noqa: E402
@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                                 settings.paced_stream_tokens),
     ]
 
+    _step("course model HTTP: one stream alone, in-process vs own process, small request beside 60 KB ones ...")
+    model_http = course_model_http.measure(quick=args.quick)
+
     _step("web app under load: SSE clients, alone and beside a session flood and a huge body ...")
     web_app = web_app_load.measure(**(web_app_load.QUICK if args.quick else {}))
 
@@ -128,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown = report.render(settings=setting_lines, rows=streaming.rows, concurrency=load, chapters=chapters,
                              found=found, elapsed_s=time.perf_counter() - started)
     markdown += "\n" + web_app_load.render(web_app)
+    markdown += "\n\n" + course_model_http.render(model_http)
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(markdown)

@@ -386,3 +386,18 @@ def test_a_60kb_question_does_not_stall_another_client(server):
     assert small_answer.status == 200 and small_answer.body.rstrip().endswith(b"data: [DONE]")
     assert small_answer.elapsed < 1.5, f"the small request took {small_answer.elapsed:.2f} s"
     assert "elapsed" in big_done, "the 60 KB requests finished too"
+
+
+def test_http_benchmark_runs_and_reports_every_figure():
+    """Structure only (timings belong to `make bench`): every figure is measured and rendered."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks import course_model_http
+
+    figures = course_model_http.measure(quick=True)
+    assert figures.server_tokens_per_s > 0 and figures.in_kernel_tokens_per_s > 0
+    assert figures.own_process_tokens_per_s > 0 and figures.small_while_big_ms > 0
+    text = course_model_http.render(figures)
+    assert "in-process / own process" in text and "60 KB" in text

@@ -7,9 +7,7 @@ and timeouts, and every error (404, 405, 413, ...) as OpenAI's JSON, never text.
 
 The brain and the building of a completion are CPU work: they run in a thread pool,
 so a heavy request never stalls the event loop that writes other clients' streams.
-At zero delay a stream is written in batches of events (the first on its own, so the
-first token is not delayed): a write per event made the server, running inside the
-learner's kernel, compete with its own client for the interpreter lock.
+`sse_writer` writes a stream: paced, or in batches at zero delay.
 Used by `server.py`; the course model is taught in chapter 01.
 """
 
@@ -22,19 +20,19 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence
 
 from . import brain
-from .completion import CREATED, build_completion, completion_object, stream_chunks
+from .completion import CREATED, Completion, build_completion, completion_object, stream_chunks
 from .errors import ApiError, payload, server_error
 from .faults import HEADER as FAULT_HEADER
 from .faults import Fault, parse_fault, raise_status, rewrite_calls
 from .limits import Limits
 from .request import MODEL_NAME, parse_chat_request
+from .sse_writer import StreamCut, encoded, write_events
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 StreamObserver = Callable[[Sequence[bool]], None]  # told, before each write, which events are tokens
 
-BATCH_EVENTS = 64  # events per write at zero delay, after the first
 CHAT = "/v1/chat/completions"
 MODELS = "/v1/models"
 _ROUTES = {CHAT: ("POST",), MODELS: ("GET", "HEAD"), f"{MODELS}/{MODEL_NAME}": ("GET", "HEAD")}
@@ -49,11 +47,11 @@ class _Drop(Exception):
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request's answer, ready to write: one JSON body, or SSE events with pacing instructions."""
+    """A request's answer, ready to write: one JSON body, or a completion to stream and how."""
 
     body: bytes | None = None
-    events: tuple[bytes, ...] = ()
-    is_token: tuple[bool, ...] = ()
+    completion: Completion | None = None
+    include_usage: bool = False
     delay: float = 0.0
     drop_after: int | None = None
 
@@ -148,7 +146,7 @@ class CourseModelApp:
             await self._stream(prepared, receive, send, observe)
 
     def _prepare(self, raw: bytes, fault_header: bytes | None) -> Prepared:
-        """All the CPU work of one request, in a worker thread: parse, think, encode."""
+        """The CPU work of one request, in a worker thread: parse, think, plan the completion."""
         fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
         request = parse_chat_request(raw)
         if fault and not fault.applies_to(request.messages):
@@ -162,60 +160,28 @@ class CourseModelApp:
             completion = rewrite_calls(fault, completion)
         if not request.stream:
             return Prepared(body=json.dumps(completion_object(completion), separators=(",", ":")).encode("utf-8"))
-        events, is_token = [], []
-        for chunk, token in stream_chunks(completion, request.include_usage):
-            events.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode("utf-8") + b"\n\n")
-            is_token.append(token)
-        events.append(b"data: [DONE]\n\n")
-        is_token.append(False)
         return Prepared(
-            events=tuple(events), is_token=tuple(is_token),
+            completion=completion, include_usage=request.include_usage,
             delay=_fault_delay(fault, self.delay),
             drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
         )
 
     async def _stream(self, prepared: Prepared, receive: Receive, send: Send,
                       observe: StreamObserver | None = None) -> None:
-        """Write the events: paced one token per `delay`, or in batches at zero delay."""
+        """Write the events (see `sse_writer`), stopping early if the client hangs up."""
+        assert prepared.completion is not None
         gone = asyncio.Event()
         listener = asyncio.ensure_future(_wait_for_disconnect(receive, gone))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"Content-Type", b"text/event-stream; charset=utf-8"), (b"Cache-Control", b"no-cache")]})
-            loop = asyncio.get_running_loop()
-            events, is_token, delay = prepared.events, prepared.is_token, prepared.delay
-            sent_tokens, start, next_at = 0, 0, loop.time()
-            while start < len(events) and not gone.is_set():
-                if delay:
-                    end = start + 1  # one event per write; a token waits for its moment on the schedule
-                    if is_token[start]:
-                        # Keep to a schedule of one token per `delay`, rather than sleeping a full
-                        # `delay` after each token's own work, so busy streams keep their pace.
-                        next_at = max(next_at + delay, loop.time())
-                        await asyncio.sleep(next_at - loop.time())
-                else:
-                    end = 1 if start == 0 else min(len(events), start + BATCH_EVENTS)
-                if prepared.drop_after is not None:
-                    allowed = prepared.drop_after - sent_tokens
-                    for i in range(start, end):
-                        if is_token[i]:
-                            if allowed == 0:
-                                end = i
-                                break
-                            allowed -= 1
-                    if end == start:
-                        raise _Drop()
-                if observe is not None:
-                    observe(is_token[start:end])
-                sent_tokens += sum(is_token[start:end])
-                more = end < len(events)
-                try:
-                    async with asyncio.timeout(self.limits.write_timeout):  # a client that stopped reading
-                        await send({"type": "http.response.body", "body": b"".join(events[start:end]),
-                                    "more_body": more})
-                except TimeoutError:
-                    raise _Drop() from None
-                start = end
+            await write_events(
+                send, encoded(stream_chunks(prepared.completion, prepared.include_usage)),
+                delay=prepared.delay, write_timeout=self.limits.write_timeout, stop=gone,
+                drop_after=prepared.drop_after, observe=observe,
+            )
+        except StreamCut:
+            raise _Drop() from None
         finally:
             listener.cancel()
 
