@@ -167,3 +167,30 @@ def test_the_page_works_under_its_content_security_policy_and_cannot_be_framed(w
     assert not [text for text in console if "Content Security Policy" in text], console
     assert framed_question == 0, "the app rendered inside another page's frame"
     assert any("frame-ancestors" in text or "X-Frame-Options" in text for text in framing_console), framing_console
+
+
+@pytest.mark.parametrize("question", [
+    "What is " + " + ".join(["12"] * 194) + " + 1000?",  # a sum of 983 characters
+    "What is " + "9" * 400 + " + 1?",  # a 400-digit number
+], ids=["983-character-sum", "400-digit-number"])
+def test_a_hostile_question_ends_with_a_readable_answer_or_error(web_app, question):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 900, "height": 640})
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        page.goto(web_app)
+        page.fill("#question", question)
+        page.click("#send")
+        turn = page.locator(".turn").last
+        page.wait_for_timeout(50)
+        wait_until_answered(page, turn)  # bounded: it ends
+        answer = turn.locator(".answer").inner_text().strip()
+        error = turn.locator(".error").inner_text().strip()
+        steps = turn.locator(".step").all_inner_texts()
+        hidden = hidden_under_the_bar(page, turn.locator(".answer" if answer else ".error"))
+        browser.close()
+    assert answer or error, "the turn ended with nothing to read"
+    assert not any("validation error for" in text or "pydantic.dev" in text for text in [answer, error, *steps])
+    assert hidden == 0

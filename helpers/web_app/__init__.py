@@ -4,7 +4,9 @@
 
 - `app.py`: `create_app()`, the endpoints, and the generator that streams a run;
 - `events.py`: the events the app sends, and how they are read off an agent run;
-- `sessions.py`: one conversation (and chat history) per session, bounded;
+- `sessions.py`: one conversation (and chat history) per session, bounded per client and by idleness;
+- `limits.py`: what one client cannot get around: body size, requests per second;
+- `security.py`: the host names the app answers, and the page's Content-Security-Policy;
 - `server.py`: `BackgroundServer`, to run the app from a notebook or a test;
 - `static/index.html`: the page, plain HTML and JavaScript with no build step.
 """
