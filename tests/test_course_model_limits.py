@@ -61,3 +61,29 @@ def test_counting_tokens_again_gives_the_same_count():
     assert count_tokens(text) == count_tokens(text) == len(tokenize(text))
     long_text = text * 20  # beyond the cache's size limit: counted afresh, same rule
     assert count_tokens(long_text) == len(tokenize(long_text))
+
+
+ABSURD_SCHEMAS = {
+    "a billion items": {"type": "object", "properties": {"a": {"type": "array", "minItems": 10**9,
+                                                               "items": {"type": "string"}}}, "required": ["a"]},
+    "a 100 MB string": {"type": "object", "properties": {"s": {"type": "string", "minLength": 10**8}},
+                        "required": ["s"]},
+    "a reference to itself": {"type": "object", "properties": {"a": {"$ref": "#/$defs/Loop"}}, "required": ["a"],
+                              "$defs": {"Loop": {"$ref": "#/$defs/Loop"}}},
+    "a binary tree": {"type": "object", "properties": {"t": {"$ref": "#/$defs/T"}}, "required": ["t"],
+                      "$defs": {"T": {"type": "object", "properties": {"l": {"$ref": "#/$defs/T"},
+                                                                        "r": {"$ref": "#/$defs/T"}},
+                                      "required": ["l", "r"]}}},
+}
+
+
+@pytest.mark.parametrize("schema", ABSURD_SCHEMAS.values(), ids=list(ABSURD_SCHEMAS))
+def test_absurd_schemas_get_a_bounded_answer(schema):
+    tool = {"type": "function", "function": {"name": "fill_in", "parameters": schema}}
+    json_schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+    start = time.perf_counter()
+    forced = respond([{"role": "user", "content": "Fill it in."}], [tool], "required")
+    structured = respond([{"role": "user", "content": "Fill it in."}], response_format=json_schema)
+    assert time.perf_counter() - start < 2.0
+    assert forced.tool_calls[0].name == "fill_in"
+    assert structured.text is not None and len(structured.text) < 100_000

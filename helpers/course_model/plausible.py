@@ -40,6 +40,10 @@ _BY_NAME: tuple[tuple[frozenset[str], str], ...] = (
 _FORMATS = {"email": "alex@example.com", "uri": "https://example.com", "url": "https://example.com",
             "date": "2026-01-01", "date-time": "2026-01-01T09:00:00Z", "time": "09:00:00",
             "uuid": "00000000-0000-4000-8000-000000000000", "ipv4": "127.0.0.1", "hostname": "example.com"}
+# A schema may demand absurd sizes ("minItems": 10**9); the model writes at most these, like a real
+# model running out of tokens, rather than exhausting memory.
+MAX_ITEMS = 100
+MAX_STRING_CHARS = 10_000
 
 
 def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
@@ -70,8 +74,10 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
             if field in schemas.required(schema)
         }
     if kind == "array":
-        count = max(1, int(schema.get("minItems", 1) or 1))
-        count = min(count, int(schema.get("maxItems", count)))
+        low, high = schema.get("minItems"), schema.get("maxItems")
+        count = low if isinstance(low, int) and low > 0 else (1 if depth < 3 else 0)  # deep down, lists stay empty
+        count = min(count, high) if isinstance(high, int) and high >= 0 else count
+        count = min(count, MAX_ITEMS)
         return [plausible_value(name, schema.get("items", {}), root, prose, depth + 1) for _ in range(count)]
     if kind in ("integer", "number"):
         return _number(schema, kind)
@@ -104,6 +110,7 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
 def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> str:
     fmt = schema.get("format")
     value = _FORMATS.get(fmt) if isinstance(fmt, str) else None
+    low, high = schema.get("minLength"), schema.get("maxLength")
     if value is None:
         words = set(schemas.words_of(name))
         value = next((example for names, example in _BY_NAME if words & names), None)
@@ -111,9 +118,8 @@ def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> s
         value = next(prose, None)
     if value is None:
         value = " ".join(schemas.words_of(name)).capitalize() or "Example"
-    low, high = schema.get("minLength"), schema.get("maxLength")
     if isinstance(low, int) and len(value) < low:
-        value = value + "." * (low - len(value))
+        value = value + "." * (min(low, MAX_STRING_CHARS) - len(value))
     if isinstance(high, int) and len(value) > high:
         value = value[:high]
     return value

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-MAX_DEPTH = 12  # nesting the filler follows; deeper (or recursive) schemas get minimal values
+MAX_DEPTH = 8  # nesting the filler follows; deeper (or recursive) schemas get minimal values
 
 _TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
 
