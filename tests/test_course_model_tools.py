@@ -277,3 +277,34 @@ def test_arithmetic_chains(make_llm, question, expected):
 
     result = AgentExecutor(make_llm(), COURSE_TOOLS, max_iterations=8).invoke(question)
     assert result.finished and result.answer.endswith(f" is {expected}."), result.answer
+
+
+# --- the course's own executors, with a learner's tools ------------------------------------------
+
+
+def test_the_course_executor_runs_a_learners_tool_and_ends_with_final_answer(make_llm):
+    from helpers.agent_executor import AgentExecutor
+    from helpers.tools import final_answer_tool
+
+    result = AgentExecutor(make_llm(), [get_weather, lookup_capital, final_answer_tool]).invoke(
+        "What's the weather in Paris and in Oslo?")
+    assert result.finished
+    assert "18 degrees celsius and sunny in Paris" in result.answer and "in Oslo" in result.answer
+    assert result.tools_used == ["get_weather"]
+
+
+async def test_the_streaming_executor_runs_a_learners_tool(make_llm):
+    from helpers.streaming_executor import StreamingAgentExecutor
+    from helpers.tools import final_answer_tool
+
+    result = await StreamingAgentExecutor(make_llm(), [lookup_capital, final_answer_tool]).ainvoke(
+        "What is the capital of Japan?")
+    assert result.finished and "Tokyo" in result.answer and result.tools_used == ["lookup_capital"]
+
+
+def test_the_course_executor_asks_for_a_missing_argument_through_final_answer(make_llm):
+    from helpers.agent_executor import AgentExecutor
+    from helpers.tools import final_answer_tool
+
+    result = AgentExecutor(make_llm(), [lookup_capital, final_answer_tool]).invoke("What is the capital?")
+    assert result.finished and "country" in result.answer and result.tools_used == []
