@@ -106,7 +106,7 @@ def respond(
     try:
         expr = parse_question(turn.question)
     except TooComplex as limit:
-        return turn.finish(limit.explanation)
+        return turn.finish(limit.explanation, calculated=True)  # an arithmetic answer, like any other
     if expr is None:
         return _use_tools(turn)
     if uses_previous(expr):

@@ -25,7 +25,7 @@ from typing import Any, Iterator
 from .arguments import fill
 from .conversation import ToolExchange
 from .reply import ToolCall
-from .tool_choosing import OfferedTool, best_tool, clauses, named_in
+from .tool_choosing import OfferedTool, best_tool, clauses
 from .tool_results import result_phrase
 
 MAX_PARALLEL_CALLS = 8  # calls one question may fan out to
@@ -125,6 +125,3 @@ def missing_argument_question(tool_name: str, parameter: str) -> str:
 def tool_named(tools: list[OfferedTool], name: str | None) -> OfferedTool | None:
     return next((tool for tool in tools if tool.name == name), None)
 
-
-__all__ = ["ToolPlan", "plan_tool_calls", "forced_call", "pending", "answered", "answer_from_results",
-           "missing_argument_question", "tool_named", "named_in"]
