@@ -522,7 +522,8 @@ async def test_a_client_over_its_request_rate_gets_429_while_others_are_served(s
     flooder = serve.client_from("127.0.0.2")
     responses = await asyncio.gather(*(flooder.post("/api/sessions") for _ in range(100)))
     refused = [r for r in responses if r.status_code == 429]
-    assert 60 <= len(refused) <= 70, f"a burst of 30 (and a little refill), then refusals: {len(refused)}"
+    # A burst of 30 passes (plus what refills at 10/s while the 100 are served), the rest is refused.
+    assert 30 <= 100 - len(refused) <= 50, f"{100 - len(refused)} of 100 requests at once were let through"
     assert all(int(r.headers["retry-after"]) >= 1 and "slow down" in r.json()["detail"] for r in refused)
     assert {r.status_code for r in responses} <= {201, 429}
     # Another client is not affected.
