@@ -12,7 +12,7 @@ Each module is taught in a chapter and reused by the chapters after it:
 - `streaming_executor` the async streaming executor, `AgentRun`, and `as_runnable()` for events — chapters 03, 04
 - `render`             `StreamRenderer`: readable text from a raw stream — chapter 03
 - `chat_widget`        `ChatWidget`: chat with the streaming agent in the notebook (ipywidgets) — chapter 03
-- `answer_reader`      `FieldReader`: one string field out of streamed JSON, read once — chapters 03, 05
+- `answer_reader`      `FieldReader`: one string field out of streamed JSON, read once — chapters 03, 05, 07
 - `show`               `show_source`: chapters show helpers instead of pasting them — every chapter
 - `web_app`            the FastAPI app that streams the agent as Server-Sent Events — chapter 05
 - `langchain_agent`    the same agent built with LangChain's `create_agent`, its stream rendered — chapter 06
