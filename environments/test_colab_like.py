@@ -9,9 +9,10 @@ cell meets. So this check:
 1. builds a fresh venv on Python 3.13 (found with pyenv or on PATH; if there is
    none it fails and says how to get one, it never falls back to another Python);
 2. installs, pinned to Colab's versions, the packages the course touches and all
-   they pull in: the roots are the course's own dependencies that Colab has, the
-   notebook stack, and nbval/pytest to execute the chapters; every other package
-   the resolver brings in is pinned by the same list (environments/colab/README.md);
+   they pull in: the roots are the packages of the course's dependency tree that
+   Colab has, the notebook stack, Colab's pip, and nbval/pytest to execute the
+   chapters; every package the resolver brings in is pinned by the same list
+   (environments/colab/README.md);
 3. runs the set-up cell's own `%pip install` line, taken from the stamped cell
    with only the GitHub URL swapped for a `git+file://` URL of a clean clone;
 4. reports which preinstalled packages that upgraded (fewer is better) and checks
@@ -112,6 +113,14 @@ def setup_cell_command(clone: Path) -> list[str]:
     return shlex.split(lines[0].replace(github, f"git+file://{clone}").removeprefix("%"))
 
 
+def dependency_tree(python: Path, requirement: str, tmp_path: Path) -> list[str]:
+    """Every package `requirement` resolves to on its own (names only), from pip's dry-run report."""
+    report = tmp_path / "course-tree.json"
+    run([str(python), "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed",
+         "--report", str(report), requirement])
+    return sorted(canonical(item["metadata"]["name"]) for item in json.loads(report.read_text())["install"])
+
+
 def test_find_python_313_never_falls_back(monkeypatch, tmp_path):
     """With no 3.13 anywhere, the check fails with directions instead of using another Python."""
     monkeypatch.setenv("PATH", str(tmp_path))  # no pyenv, no python3.13
@@ -129,8 +138,8 @@ def test_colab_like_environment_runs_every_chapter(clone, tmp_path):
     constraints.write_text("".join(f"{name}=={version}\n" for name, version in sorted(pins.items())))
 
     # 1. Colab's preinstalled packages that the course touches, at Colab's versions, and all they pull in.
-    dependencies = tomllib.loads((clone / "pyproject.toml").read_text())["project"]["dependencies"]
-    course = [canonical(re.match(r"[A-Za-z0-9_.-]+", spec)[0]) for spec in dependencies]
+    command = setup_cell_command(clone)
+    course = dependency_tree(python, command[-1], tmp_path)
     roots = sorted({name for name in course + NOTEBOOK_STACK + PACKAGING if name in pins}) + TEST_TOOLS
     run([str(python), "-m", "pip", "install", "--quiet", "-c", str(constraints), *roots])
     preinstalled = frozen(python)
@@ -138,7 +147,6 @@ def test_colab_like_environment_runs_every_chapter(clone, tmp_path):
     assert off_colab == {}, f"not Colab's versions: {off_colab}"
 
     # 2. The set-up cell's own command, as Colab runs it.
-    command = setup_cell_command(clone)
     run([str(python), "-m", *command])
     after = frozen(python)
     upgraded = {name: (v, after[name]) for name, v in preinstalled.items()
