@@ -193,7 +193,13 @@ CASES: list[tuple[str, list[tuple[str, dict[str, Any]]], str]] = [
      "Eurostar"),
     ("What is the status of order 12345?", [("check_order_status", {"order_id": "12345"})], "Thursday"),
     ("What is the status of order 99999?", [("check_order_status", {"order_id": "99999"})], "does not exist"),
+    ("How hot is it in Cairo?", [("get_weather", {"city": "Cairo", "unit": "celsius"})], "sunny in Cairo"),
+    ("What does 'ephemeral' mean?", [("define_word", {"word": "ephemeral"})], "happy way"),
+    ("Create an admin user named Bob aged 41", [("create_user", {"name": "Bob", "age": 41, "admin": True})],
+     "admin: true"),
     # independent calls in one question go out together
+    ("What is the weather in Paris, London and Rome?",
+     [("get_weather", {"city": city, "unit": "celsius"}) for city in ("Paris", "London", "Rome")], "London"),
     ("What's the weather in Paris and in Oslo?",
      [("get_weather", {"city": "Paris", "unit": "celsius"}), ("get_weather", {"city": "Oslo", "unit": "celsius"})],
      "Oslo"),

@@ -304,11 +304,14 @@ def _mentions_word(lower_text: str, word: str) -> bool:
 
 
 def _boolean(pool: _Pool, words: set[str]) -> bool | None:
-    """True or False from "on"/"off", "enable"/"disable", "yes"/"no"; the first such word wins."""
+    """True or False from "on"/"off", "enable"/"disable", "yes"/"no" (the first such word wins), else
+    True when the question uses the parameter's own name ("an admin user" → `admin`), else None."""
     found = re.search(r"\b(" + "|".join(_TRUE_WORDS + _FALSE_WORDS) + r")\b", pool.lower)
-    if found is None:
-        return None
-    return found.group(1) in _TRUE_WORDS
+    if found is not None:
+        return found.group(1) in _TRUE_WORDS
+    if any(len(word) > 2 and _mentions_word(pool.lower, word) for word in words):
+        return True
+    return None
 
 
 def _convert(mention: Mention, schema: dict[str, Any], kind: str) -> Any:

@@ -73,7 +73,9 @@ def find_mentions(text: str) -> list[Mention]:
             if piece.lower() in WEEKDAYS:
                 end_name()
                 found.append(Mention(WEEKDAY, piece.capitalize(), match.start(), match.end()))
-            elif piece[0].isupper() and _joins(text, name, match.start(), piece):
+            elif piece[0].isupper():
+                if not _joins(text, name, match.start(), piece):
+                    end_name()  # "Paris, London": two names
                 name.append((piece, match.start(), match.end()))
             else:
                 end_name()

@@ -44,6 +44,8 @@ _STOP_WORDS = frozenset(
 # Words with the same meaning, mapped to one canonical word.
 _SYNONYMS: dict[str, str] = {
     "forecast": "weather", "temperature": "weather", "rain": "weather", "raining": "weather", "sunny": "weather",
+    "hot": "weather", "cold": "weather", "warm": "weather", "windy": "weather", "snow": "weather",
+    "snowing": "weather", "cloudy": "weather", "humid": "weather", "mean": "define",
     "people": "population", "inhabitant": "population", "resident": "population", "live": "population",
     "dice": "die", "docs": "doc", "documentation": "doc", "manual": "doc",
     "folder": "file", "directory": "file", "lamp": "light", "switch": "toggle", "turn": "toggle",

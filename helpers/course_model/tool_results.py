@@ -99,6 +99,8 @@ def _phrase(value: Any, depth: int) -> str:
         return ", ".join(f"{key}: {_phrase(item, depth + 1)}" for key, item in value.items())
     if isinstance(value, list):
         return ", ".join(_phrase(item, depth + 1) for item in value) or "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the JSON said it
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if value is None:
