@@ -529,3 +529,22 @@ async def test_a_client_over_its_request_rate_gets_429_while_others_are_served(s
     # Another client is not affected.
     assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
     assert (await client.post("/api/sessions")).status_code == 201
+
+
+async def test_a_conversation_that_is_answering_is_never_evicted():
+    from helpers.web_app.sessions import SessionLimit
+
+    now = [0.0]
+    store = SessionStore(max_sessions=10, max_per_client=2, idle_seconds=60, clock=lambda: now[0])
+    answering = [store.create(executor=None, client="a") for _ in range(2)]
+    for session_id in answering:
+        await store.get(session_id).lock.acquire()  # both are streaming an answer
+    with pytest.raises(SessionLimit) as refused:
+        store.create(executor=None, client="a")
+    assert refused.value.status == 429 and refused.value.retry_after > 0
+    now[0] = 3600.0  # an hour later, still answering: not expired either
+    store.create(executor=None, client="b")
+    assert all(store.get(session_id) is not None for session_id in answering)
+    store.get(answering[0]).lock.release()
+    store.create(executor=None, client="a")  # now one is free: it goes, the answering one stays
+    assert store.get(answering[0]) is None and store.get(answering[1]) is not None
