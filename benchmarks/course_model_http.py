@@ -51,17 +51,20 @@ class HttpFigures:
     small_while_big_ms: float  # median of the small requests sent while 60 KB ones were served
     small_while_big_max_ms: float
     big_s: float  # how long one 60 KB question took meanwhile
+    keep_alive_ms: float  # a small non-streamed request on a kept-alive connection (http.client)
 
 
 # Measured with this module on the hand-written http.server version and the brain of that time
-# (commit 43eee70), two runs on the shared 2-core machine (load average about 5): the range of both.
+# (commit 43eee70), two runs interleaved with two of the new server on the shared 2-core machine
+# (load average 5-8, so single figures swing by 2x): the range of both runs.
 BEFORE = {
-    "server_tokens_per_s": "56,922–65,931",
-    "in_kernel_tokens_per_s": "1,684–2,676",
-    "own_process_tokens_per_s": "1,917–3,008",
-    "ratio": "0.88–0.89",
-    "small_while_big_ms": "40 / 26,869 – 9,386 / 27,985",
-    "big_s": "14.3–23.4",
+    "server_tokens_per_s": "29,769–85,421",
+    "in_kernel_tokens_per_s": "1,354–1,864",
+    "own_process_tokens_per_s": "1,404–1,635",
+    "ratio": "0.96–1.14",
+    "keep_alive_ms": "0.2–0.3",
+    "small_while_big_ms": "27 / 26,138 – 5,707 / 31,705",
+    "big_s": "17.3–22.4",
 }
 
 
@@ -167,14 +170,32 @@ def small_while_big(port: int, repeats: int) -> tuple[float, float, float, float
     return alone, statistics.median(during), max(during), statistics.median(big_times) if big_times else 0.0
 
 
+def keep_alive_round_trip(port: int, repeats: int) -> float:
+    """Median ms of a small completion on one kept-alive connection, as SDK clients reuse theirs."""
+    import http.client
+
+    body = json.dumps({"model": MODEL_NAME, "messages": [{"role": "user", "content": "What is 10 + 10?"}]})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    times = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        connection.request("POST", "/v1/chat/completions", body=body.encode(),
+                           headers={"Content-Type": "application/json"})
+        connection.getresponse().read()
+        times.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return statistics.median(times[1:])
+
+
 def measure(*, quick: bool = False) -> HttpFigures:
     repeats, tokens = (3, 300) if quick else (10, 1000)
     with CourseModelServer(delay=0).start() as server:
         port = server.port
         rate = server_alone(port, repeats, tokens)
+        keep_alive = keep_alive_round_trip(port, repeats * 2)
         alone, during, worst, big = small_while_big(port, repeats)
         inside, outside = in_kernel_vs_own_process(server.base_url, max(3, repeats // 2), tokens)
-    return HttpFigures(rate, inside, outside, alone, during, worst, big)
+    return HttpFigures(rate, inside, outside, alone, during, worst, big, keep_alive)
 
 
 def _before(key: str) -> str:
@@ -198,6 +219,8 @@ def render(figures: HttpFigures) -> str:
         f"| `ChatOpenAI.astream`, same server in its own process (tokens/s) | "
         f"{figures.own_process_tokens_per_s:,.0f} | {_before('own_process_tokens_per_s')} |",
         f"| in-process / own process | {ratio:.2f} | {_before('ratio')} |",
+        f"| small request on a kept-alive connection (ms) | {figures.keep_alive_ms:.1f} "
+        f"| {_before('keep_alive_ms')} |",
         f"| \"What is NLP?\" alone (ms) | {figures.small_alone_ms:.1f} | |",
         f"| \"What is NLP?\" while two 60 KB questions are served (median / max ms) | "
         f"{figures.small_while_big_ms:.1f} / {figures.small_while_big_max_ms:.1f} | "

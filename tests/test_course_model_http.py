@@ -160,6 +160,10 @@ CASES = [
     Case("URL of 20 KB", request("GET", "/v1/models?q=" + "a" * 20_000), 414, method="GET"),
     Case("one header of 20 KB", request("GET", "/v1/models", extra="X-Big: " + "b" * 20_000 + "\r\n"), 431,
          method="GET"),
+    Case("URL of 100 KB (past the parser's buffer)", request("GET", "/v1/models?q=" + "a" * 100_000), 414,
+         method="GET"),
+    Case("one header of 100 KB (past the parser's buffer)",
+         request("GET", "/v1/models", extra="X-Big: " + "b" * 100_000 + "\r\n"), 431, method="GET"),
     Case("200 headers of 200 bytes", request("GET", "/v1/models", extra="".join(
         f"X-H{i}: {'c' * 200}\r\n" for i in range(200))), 431, method="GET"),
     Case("HTTP/1.0 stream gets no chunked encoding", post(STREAM_NLP, version="HTTP/1.0"), 200,
@@ -401,3 +405,72 @@ def test_http_benchmark_runs_and_reports_every_figure():
     assert figures.own_process_tokens_per_s > 0 and figures.small_while_big_ms > 0
     text = course_model_http.render(figures)
     assert "in-process / own process" in text and "60 KB" in text
+
+
+# --- every field of a valid request, given the wrong type, is a 4xx (never a 5xx) -------------
+
+ADD_AND_FINAL = [ADD_TOOL, {"type": "function", "function": {
+    "name": "final_answer", "description": "Give the final answer.",
+    "parameters": {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}}}]
+RICH_REQUESTS = [
+    {"model": MODEL_NAME, "stream": True, "stream_options": {"include_usage": True}, "max_tokens": 50, "stop": ["x"],
+     "tools": ADD_AND_FINAL, "tool_choice": "auto", "parallel_tool_calls": True,
+     "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is 10 + 10?"}]},
+    {"model": MODEL_NAME, "tools": ADD_AND_FINAL, "tool_choice": {"type": "function", "function": {"name": "final_answer"}},
+     "messages": [{"role": "user", "content": "What is 10 + 10?"}, tool_call_message('{"x": 10, "y": 10}'),
+                  {"role": "tool", "tool_call_id": "call_1", "content": "20"}]},
+    {"model": MODEL_NAME, "messages": [{"role": "user", "content": [{"type": "text", "text": "Alice is 30"}]}],
+     "response_format": {"type": "json_schema", "json_schema": {"name": "Person", "strict": True, "schema": {
+         "type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+         "required": ["name", "age"], "additionalProperties": False}}}},
+]
+WRONG_VALUES = [None, True, -1, 1.5, "x", [], ["x"], {}, {"name": "add"}]
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from _paths(child, prefix + (key,))
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def test_wrong_types_anywhere_in_a_request_never_give_a_5xx(server):
+    connection = http.client.HTTPConnection(*address(server), timeout=30)
+    failures, sent = [], 0
+    for base in RICH_REQUESTS:
+        for path in list(_paths(base))[1:]:
+            for wrong in WRONG_VALUES:
+                body = json.dumps(_replaced(base, path, wrong)).encode()
+                connection.request("POST", "/v1/chat/completions", body=body,
+                                   headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                data = response.read()
+                sent += 1
+                if response.status >= 500 or (response.status >= 400 and "error" not in json.loads(data)):
+                    failures.append((path, wrong, response.status, data[:200]))
+    connection.close()
+    assert sent > 500
+    assert not failures, failures[:10]
+
+
+def test_kept_alive_connections_answer_without_a_delayed_ack_stall(server):
+    """Each small write must leave at once (TCP_NODELAY): without it, a response's headers and body go in
+    two writes and the second waits ~40 ms for the client's delayed ACK, on every request an SDK sends."""
+    connection = http.client.HTTPConnection(*address(server), timeout=10)
+    times = []
+    for _ in range(11):
+        started = time.perf_counter()
+        connection.request("POST", "/v1/chat/completions", body=json.dumps(GOOD).encode(),
+                           headers={"Content-Type": "application/json"})
+        connection.getresponse().read()
+        times.append(time.perf_counter() - started)
+    connection.close()
+    assert sorted(times)[5] < 0.03, f"median {sorted(times)[5] * 1000:.0f} ms per request"

@@ -22,7 +22,7 @@ class Limits:
     body_timeout: float = 10.0  # seconds to receive a whole body (408)
     body_idle_timeout: float = 2.0  # seconds without a byte while a body is incomplete (408): a short body
     write_timeout: float = 30.0  # seconds a client may leave a response unread before it is cut off
-    workers: int = 4  # threads that run the brain, so one heavy request never blocks the event loop
+    workers: int = 16  # threads that run the brain, so heavy requests never block the event loop or each other
 
 
 # The protocol's own buffer for an unfinished request line and headers: beyond the app's limits,

@@ -71,7 +71,9 @@ class CourseModelServer:
         self.delay = delay_from_env() if delay is None else delay
         self.limits = limits or Limits()
         # Bind now, so the port is known (and a busy port is an OSError) before the server starts.
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without
+        # it every small write (a response's headers, then its body; one token) waits ~40 ms for an ACK.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self._socket.bind(("127.0.0.1", port))
