@@ -109,17 +109,29 @@ CHAT_CHAPTER = ROOT / "chapters" / "03-queue-streamed-agent.ipynb"
 LONG_QUESTION = "Write a long essay about streaming"  # the course model's long answer: time to press Stop
 
 
-def wait_until_every_cell_ran(page, code_cells: int) -> list[str]:
-    """Wait (bounded by the page's timeout) until every code cell shows its execution count."""
+def accept_kernel_dialog(page) -> None:
+    """JupyterLab sometimes asks which kernel to start for a notebook; take the one it proposes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+    try:
+        select.wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        return  # no dialog: the kernel started by itself
+    select.click()
+
+
+def wait_until_every_cell_ran(page, code_cells: int) -> None:
+    """Wait (bounded) until every code cell shows its execution count, in order."""
     expected = [f"[{n}]:" for n in range(1, code_cells + 1)]
-    page.wait_for_function(
-        """expected => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-            return prompts.length === expected.length && prompts.every((p, i) => p.innerText.trim() === expected[i]);
-        }""",
-        arg=expected,
-    )
-    return expected
+    prompts: list[str] = []
+    for _ in range(RUN_TIMEOUT_MS // 250):
+        prompts = [prompt.strip() for prompt in page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+        if prompts == expected:
+            return
+        page.wait_for_timeout(250)
+    page.screenshot(path=str(SCREENSHOTS / "jupyterlab-chat-widget.png"))
+    pytest.fail(f"the cells did not all run: prompts {prompts}")
 
 
 def test_chapter_03s_chat_widget_streams_an_answer_and_stops_in_jupyterlab(jupyterlab):
@@ -135,7 +147,9 @@ def test_chapter_03s_chat_widget_streams_an_answer_and_stops_in_jupyterlab(jupyt
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(RUN_TIMEOUT_MS)
         page.goto(f"{base}/lab/tree/{CHAT_CHAPTER.name}?token={token}")
+        accept_kernel_dialog(page)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
+        click_menu(page, "Edit", "Clear Outputs of All Cells")  # so the widget we use is this run's
         click_menu(page, "Run", "Run All Cells")
         wait_until_every_cell_ran(page, code_cells)
 
@@ -162,7 +176,14 @@ def test_chapter_03s_chat_widget_streams_an_answer_and_stops_in_jupyterlab(jupyt
         # Second question: a long answer; press Stop while it streams.
         chat.locator("input[type='text']").fill(LONG_QUESTION)
         send.click()
-        page.wait_for_function("el => el.innerText.split('Agent:').length > 2", arg=transcript.element_handle())
+        for _ in range(1500):  # bounded: until the second answer has begun to stream
+            if len(transcript.inner_text().split("Agent:")) > 2:
+                break
+            page.wait_for_timeout(20)
+        else:
+            page.screenshot(path=str(SCREENSHOTS / "jupyterlab-chat-widget.png"))
+            pytest.fail(f"the second answer did not start streaming: {transcript.inner_text()[-500:]!r}")
+        assert stop.is_enabled(), f"the run ended before Stop: {transcript.inner_text()[-300:]!r}"
         stop.click()
         chat.get_by_text("Stopped.").wait_for()
         stopped_at = transcript.inner_text()

@@ -8,6 +8,11 @@ and redraws the transcript as each piece arrives, the same `StreamRenderer` text
 as chapter 03's live view. Stop cancels that task: leaving `async with` cancels
 the agent run and waits for it to wind down, so nothing keeps calling the model.
 
+The task always runs on the loop the widget was made on, the kernel's main loop:
+ipykernel 7 may call a widget's callback on another thread (a subshell) with a
+loop of its own, and the model's HTTP client belongs to the main loop, so the
+callback hands the work over with `call_soon_threadsafe`.
+
 A failure (the model is down, the run timed out) ends the turn with the error
 shown in the transcript, and the widget is ready for the next question. One
 widget is one conversation: it keeps one executor, whose `chat_history` carries
@@ -50,6 +55,7 @@ class ChatWidget(widgets.VBox):
         self.timeout = timeout
         self.turns: list[Turn] = []
         self.task: asyncio.Task | None = None  # the turn being answered, if any
+        self._loop = _event_loop()  # the kernel's main loop: a cell makes the widget
         self.question_box = widgets.Text(placeholder="Ask the agent, e.g. What is (2 + 3) * (4 + 5)?")
         self.question_box.layout.width = "60%"  # ipywidgets 7 and 8 both accept layout attributes
         self.send_button = widgets.Button(description="Send", button_style="primary")
@@ -63,7 +69,8 @@ class ChatWidget(widgets.VBox):
 
     @property
     def running(self) -> bool:
-        return self.task is not None and not self.task.done()
+        """A turn is being answered (or about to start: Send is disabled until it ends)."""
+        return self.send_button.disabled
 
     def _on_send(self, _button: widgets.Button | None = None) -> None:
         """Send's callback: schedule the answer as a task and return at once."""
@@ -73,13 +80,27 @@ class ChatWidget(widgets.VBox):
         self.question_box.value = ""
         self.turns.append(Turn(question))
         self._set_busy(True)
-        self.task = _event_loop().create_task(self._answer(self.turns[-1]))
+        self._on_loop(self._start, self.turns[-1])
+
+    def _start(self, turn: Turn) -> None:
+        self.task = self._loop.create_task(self._answer(turn))
 
     def _on_stop(self, _button: widgets.Button | None = None) -> None:
         """Stop's callback: cancel the turn's task; `_answer` records that it stopped."""
-        if self.running:
+        if self.running and self.task is not None:
             self.stop_button.disabled = True
-            self.task.cancel()
+            self._on_loop(self.task.cancel)
+
+    def _on_loop(self, function, *args) -> None:
+        """Call `function` on the widget's loop: now if we are on it, else as soon as that loop can."""
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if current is self._loop:
+            function(*args)
+        else:
+            self._loop.call_soon_threadsafe(function, *args)
 
     async def _answer(self, turn: Turn) -> None:
         """Consume the agent's stream and redraw the transcript as each piece arrives."""

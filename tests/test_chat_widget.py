@@ -34,7 +34,7 @@ async def until(condition, what: str) -> None:
 
 
 async def finished(chat: ChatWidget) -> None:
-    await until(lambda: not chat.running, "the turn to end")
+    await until(lambda: not chat.running and chat.task is not None and chat.task.done(), "the turn to end")
 
 
 def watch(chat: ChatWidget) -> list[str]:
@@ -135,3 +135,19 @@ async def test_the_transcript_escapes_what_it_shows(make_llm):
     await finished(chat)
     assert "<script>" not in chat.transcript.value
     assert "&lt;script&gt;" in chat.transcript.value
+
+
+async def test_a_click_handled_on_another_thread_runs_the_turn_on_the_widgets_loop(make_llm):
+    """ipykernel 7 may run a widget's callback on a subshell: another thread, with its own event loop."""
+    chat = ChatWidget(StreamingAgentExecutor(make_llm()))
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)  # the model's HTTP client now belongs to this loop
+
+    async def click_on_a_subshell():
+        ask(chat, "Now multiply that by 3")
+        await asyncio.sleep(0.5)  # that loop lives on for a while, as a subshell's does
+
+    await asyncio.to_thread(asyncio.run, click_on_a_subshell())
+    await finished(chat)
+    assert chat.task.get_loop() is asyncio.get_running_loop()
+    assert answers(chat) == ["10 + 10 is 20.", "20 × 3 is 60."], chat.transcript.value
