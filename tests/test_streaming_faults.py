@@ -150,11 +150,14 @@ def tool_errors(run) -> list[str]:
 
 async def test_a_tool_that_raises_goes_back_to_the_model(make_llm):
     tools = [failing_tool("add", RuntimeError("the adder is broken")), *MATH_TOOLS[1:], final_answer_tool]
-    executor = StreamingAgentExecutor(make_llm(), tools, max_iterations=3)
+    executor = StreamingAgentExecutor(make_llm(), tools, max_iterations=5)
     run, items = await run_case(executor, "What is 10 + 10?")
-    assert tool_errors(run) == ["Error: add failed: the adder is broken"] * 3
-    # The course model asks again for a step that should have worked, so max_iterations ends the run.
-    assert run.result.finished is False and items.count(STEP_END) == 3
+    # The course model asks once more for a step that should have worked (a tool may fail by chance); when it
+    # fails again, it stops and says so through final_answer instead of asking until max_iterations.
+    assert tool_errors(run) == ["Error: add failed: the adder is broken"] * 2
+    assert tool_names(items) == ["add", "add", "final_answer"]
+    assert run.result.finished and run.result.answer == (
+        "The add step failed twice (Error: add failed: the adder is broken), so I have no answer to 10 + 10.")
 
 
 async def test_an_unknown_tool_goes_back_to_the_model_which_recovers(make_llm):

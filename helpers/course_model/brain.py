@@ -21,8 +21,8 @@ How the answer is given follows the request, exactly as OpenAI defines it:
   when that tool is offered and tools were used, which is how the course's
   agents end their loop;
 - `"required"`: always at least one call: the work's calls, then
-  `final_answer` when offered, else a tool named like an answer form (LangChain's
-  `ToolStrategy`), else the best-fitting tool again;
+  `final_answer` when offered, else the answer form LangChain's `ToolStrategy`
+  appended (`tool_choosing.answer_forms`), else the best-fitting tool again;
 - a named function: always a call to that function, with schema-valid
   arguments taken from the question (plausible values for what it lacks).
 
@@ -30,8 +30,16 @@ Impossible arithmetic (division by zero, a result too large for the tools,
 a non-real power) still goes through the tools: the step that must fail is
 requested, the tool's error comes back, and the model then answers honestly
 ("10 / 0 is undefined: you can't divide by zero."), which is what a learner
-should see an agent do. An error from a step that *should* work is ignored and
-the step is asked for again; the client bounds the iterations.
+should see an agent do. A step that *should* work and fails is asked for once
+more (a tool can fail once by chance); if it fails again, the model stops and
+says so, quoting the error, instead of asking until the client's step limit.
+
+A person in the loop (LangChain's `HumanInTheLoopMiddleware`, `reviews.py`)
+is obeyed: a declined call is never asked for again, and the model stops with
+an honest answer ("You declined the multiply step ..."); an edited call's
+result is used, and the answer says it comes from the edit (`setbacks.py`).
+An error from a learner's own tool is quoted in the answer, not retried: it is
+that tool's answer for those arguments.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import answers
+from . import answers, setbacks
 from .arithmetic import TooComplex, parse_question
 from .conversation import (
     ToolExchange,
@@ -54,7 +62,7 @@ from .expression import ArithmeticProblem, Expr, evaluate, format_number, render
 from .planning import NoToolFor, plan, progress
 from .reply import Reply, ToolCall
 from .structured import JsonFormat, json_answer, json_format
-from .tool_choosing import AUTO_THRESHOLD, OfferedTool, best_tool, offered_tools
+from .tool_choosing import AUTO_THRESHOLD, OfferedTool, answer_forms, best_tool, offered_tools
 from .tool_use import (
     answer_from_results,
     answered,
@@ -131,9 +139,15 @@ class _Turn:
     context: list[str] = field(default_factory=list)
 
     @property
+    def forms(self) -> list[OfferedTool]:
+        """The tools to fill with the answer (LangChain's `ToolStrategy`), see `tool_choosing.answer_forms`."""
+        return answer_forms(self.offered, self.choice.mode)
+
+    @property
     def actions(self) -> list[OfferedTool]:
-        """The offered tools that do work: all but `final_answer`."""
-        return [tool for tool in self.offered if tool.name != FINAL_ANSWER]
+        """The offered tools that do work: all but `final_answer` and the answer forms."""
+        forms = {tool.name for tool in self.forms}
+        return [tool for tool in self.offered if tool.name != FINAL_ANSWER and tool.name not in forms]
 
     def calls(self, calls: list[ToolCall]) -> Reply:
         """Ask for `calls`: all at once when parallel calls are allowed, else the first."""
@@ -169,10 +183,11 @@ class _Turn:
     def _answer_tool(self) -> OfferedTool:
         """The tool a forced call goes to once the work is done: an answer form not yet filled, else the best fit."""
         called = {exchange.name for exchange in self.exchanges}
-        forms = [tool for tool in self.actions if tool.looks_like_an_answer_form and tool.name not in called]
+        forms = [tool for tool in self.forms if tool.name not in called]
         if forms:
             return forms[0]
-        candidates = self.actions or self.offered
+        declined = {exchange.name for exchange in self.exchanges if exchange.declined}
+        candidates = [tool for tool in self.actions if tool.name not in declined] or self.actions or self.offered
         return best_tool(self.question, candidates, threshold=0) or candidates[0]
 
 
@@ -200,8 +215,9 @@ def _use_tools(turn: _Turn) -> Reply:
     if todo:
         return turn.calls(todo)
     done = answered(tool_plan, turn.exchanges)
-    facts = "\n".join(exchange.result or "" for exchange in done)
-    return turn.finish(answer_from_results(done), used=list(dict.fromkeys(e.name for e in done)), facts=facts)
+    facts = "\n".join(exchange.result or "" for exchange in done if not exchange.declined)
+    ran = [e.ran_as[0] if e.ran_as else e.name for e in done if not e.declined]
+    return turn.finish(answer_from_results(done), used=list(dict.fromkeys(ran)), facts=facts)
 
 
 # -- arithmetic -------------------------------------------------------------------------------
@@ -218,10 +234,23 @@ def _calculate(expr: Expr, turn: _Turn) -> Reply:
         return turn.finish(honest, calculated=True)  # beyond the tools: answer it ourselves
 
     done = progress(steps, turn.exchanges)
+    if done.declined:  # a person said no: never ask again (setbacks.py)
+        step, exchange = steps[done.declined_steps[0]], done.declined[0]
+        reason = exchange.review.reason if exchange.review else ""
+        text = setbacks.declined_step(step.tool.name, step.tool.operation, done.operands(step), expr, reason)
+        return turn.finish(text, calculated=True, used=done.tools_used)
     if done.finished:
+        if done.edited:
+            text = setbacks.edited_result(done.edited, format_number(done.answer))
+            return turn.finish(text, calculated=True, used=done.tools_used)
         return turn.finish(_sentence(expr, done.answer), calculated=True, used=done.tools_used)
     if done.failed and not tools_can_do_it:
         return turn.finish(honest, calculated=True, used=done.tools_used)  # the failure we expected
+    given_up = done.given_up()
+    if given_up is not None:  # it should have worked, and was asked for again: stop now
+        step, error = given_up
+        text = setbacks.failed_step(step.tool.name, error, expr, len(done.errors[step.index]))
+        return turn.finish(text, calculated=True, used=done.tools_used)
     ready = done.ready()
     if turn.choice.mode == "function":
         ready = [(step, arguments) for step, arguments in ready if step.tool.name == turn.choice.name]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .expression import Value
+from .reviews import Review, read_review
 from .toolbox import FINAL_ANSWER
 
 # A number as text shows it: "-3", "1,234.5", "20", "1e+20".
@@ -23,11 +24,26 @@ _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 @dataclass(frozen=True)
 class ToolExchange:
-    """One tool call the model made, and the result the client sent back (None if none came)."""
+    """One tool call the model made, and the result the client sent back (None if none came).
+
+    `review` says what a person in the loop did to the call (`reviews.py`): declined it, or ran
+    another call in its place, whose result `result` then is.
+    """
 
     name: str
     arguments: dict[str, Any]
     result: str | None
+    review: Review | None = None
+
+    @property
+    def declined(self) -> bool:
+        return self.review is not None and self.review.declined
+
+    @property
+    def ran_as(self) -> tuple[str, dict[str, Any]] | None:
+        """The call a reviewer ran instead of this one, when it differs from it."""
+        ran_as = self.review.ran_as if self.review is not None else None
+        return ran_as if ran_as is not None and ran_as != (self.name, self.arguments) else None
 
 
 def content_text(content: Any) -> str:
@@ -89,13 +105,10 @@ def tool_exchanges(after_question: list[dict[str, Any]]) -> list[ToolExchange]:
             function = call.get("function") if isinstance(call, dict) else None
             if not isinstance(function, dict):
                 continue
-            exchanges.append(
-                ToolExchange(
-                    name=str(function.get("name", "")),
-                    arguments=_arguments(function.get("arguments")),
-                    result=results.get(call.get("id")),
-                )
-            )
+            result = results.get(call.get("id"))
+            review, result = read_review(result) if result is not None else (None, None)
+            exchanges.append(ToolExchange(str(function.get("name", "")), _arguments(function.get("arguments")),
+                                          result, review))
     return exchanges
 
 

@@ -14,7 +14,7 @@ tool that computes something odd visibly changes the answer.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .conversation import ToolExchange
@@ -24,6 +24,7 @@ from .toolbox import MathTool, Toolbox
 
 _RELATIVE_TOLERANCE = 1e-9
 _ABSOLUTE_TOLERANCE = 1e-12
+MAX_ATTEMPTS = 2  # calls of one step that may fail before the model stops asking for it
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,10 @@ class Progress:
     results: dict[int, float]  # step index → the value its tool returned
     ran: tuple[int, ...] = ()  # step indices in the order their calls came back, errors included
     failed: frozenset[int] = frozenset()  # steps whose tool answered with an error and that are not done
+    errors: dict[int, list[str]] = field(default_factory=dict)  # step index → its failed results, in order
+    declined: tuple[ToolExchange, ...] = ()  # calls a person declined (`reviews.py`), by step in `declined_steps`
+    declined_steps: tuple[int, ...] = ()
+    edited: tuple[ToolExchange, ...] = ()  # calls a person replaced before they ran
 
     @property
     def finished(self) -> bool:
@@ -107,6 +112,18 @@ class Progress:
     def answer(self) -> float:
         """The value of the whole expression, as the tools computed it (only once `finished`)."""
         return self.results[self.steps[-1].index]
+
+    def given_up(self) -> tuple[Step, str] | None:
+        """The first step that failed `MAX_ATTEMPTS` times, with its last error: asking again would not help."""
+        for index, errors in self.errors.items():
+            if index in self.failed and len(errors) >= MAX_ATTEMPTS:
+                return self.steps[index], errors[-1]
+        return None
+
+    def operands(self, step: Step) -> tuple[Value, Value] | None:
+        """The step's two operands in the expression's order (`left <op> right`), once known."""
+        left, right = self._value(step.left), self._value(step.right)
+        return None if left is None or right is None else (left, right)
 
     def ready(self) -> list[tuple[Step, dict[str, Value]]]:
         """Steps not yet done whose operands are known, in plan order, with their call arguments."""
@@ -137,26 +154,35 @@ def progress(steps: tuple[Step, ...], exchanges: list[ToolExchange]) -> Progress
     known). A result that reports a number completes the step, whatever its
     shape ("20.0", "The add tool returned 20", `{"result": 20}`, see
     `tool_results.py`); an error or a result without a number marks it as
-    failed, which only matters when the brain expects that step to fail (see
-    `brain.py`). Calls that match no step (a tool we never asked for, malformed
-    arguments) are ignored, so the next turn simply asks for the right step again.
+    failed, and its error is kept (the brain asks for a failed step again once,
+    see `brain.py`). A call a person declined is kept apart: it did not run.
+    Calls that match no step (a tool we never asked for, malformed arguments)
+    are ignored, so the next turn simply asks for the right step again.
     """
     results: dict[int, float] = {}
     ran: list[int] = []
-    failed: set[int] = set()
+    errors: dict[int, list[str]] = {}
+    declined: list[tuple[int, ToolExchange]] = []
+    edited: list[ToolExchange] = []
     for exchange in exchanges:
         if exchange.result is None:
             continue  # asked, but not answered (yet)
         step = _step_called(Progress(steps, results), exchange)
         if step is None:
             continue
+        if exchange.declined:
+            declined.append((step.index, exchange))
+            continue
         ran.append(step.index)
+        if exchange.ran_as is not None:
+            edited.append(exchange)
         value = number_in_result(exchange.result)
         if value is None:
-            failed.add(step.index)
+            errors.setdefault(step.index, []).append(exchange.result)
         else:
             results[step.index] = value
-    return Progress(steps, results, tuple(ran), frozenset(failed - results.keys()))
+    return Progress(steps, results, tuple(ran), frozenset(errors.keys() - results.keys()), errors,
+                    tuple(e for _, e in declined), tuple(i for i, _ in declined), tuple(edited))
 
 
 def _step_called(current: Progress, exchange: ToolExchange) -> Step | None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .schemas import words_of
+from .toolbox import FINAL_ANSWER
 
 AUTO_THRESHOLD = 2
 MAX_CLAUSES = 16  # things one question may ask for; the rest of a longer list is not split off
@@ -41,6 +42,14 @@ _STOP_WORDS = frozenset(
     value some any all current given tell show find make let want need like know just now also one""".split()
 )
 
+# What a tool's name starts with when it does something ("GetWeather"), or ends with ("WeatherTool").
+_ACTION_VERBS = frozenset(
+    """get set fetch find search look lookup list create make send add update delete remove check compute calculate
+    convert translate book call run read write open close start stop play show query load save post put toggle roll
+    count define reverse generate do go buy sell order cancel schedule resolve validate parse""".split()
+)
+_ACTION_NOUNS = frozenset("tool tools function func action api command cmd service lookup search finder fetcher "
+                          "client helper getter checker calculator converter".split())
 # Words with the same meaning, mapped to one canonical word.
 _SYNONYMS: dict[str, str] = {
     "forecast": "weather", "temperature": "weather", "rain": "weather", "raining": "weather", "sunny": "weather",
@@ -71,15 +80,40 @@ class OfferedTool:
     description: str
     parameters: dict[str, Any]
 
-    @property
-    def looks_like_an_answer_form(self) -> bool:
-        """A tool named like a type ("WeatherReport"): a form to fill with the answer, not an action to run.
 
-        LangChain's `ToolStrategy` and `with_structured_output(method="function_calling")`
-        offer the answer's schema as such a tool; a careful model does the work first
-        and fills the form last.
-        """
-        return bool(re.fullmatch(r"[A-Z][A-Za-z0-9]*", self.name)) and any(c.islower() for c in self.name)
+def answer_forms(tools: list[OfferedTool], mode: str) -> list[OfferedTool]:
+    """The offered tools that are forms to fill with the answer, not actions to run: LangChain's `ToolStrategy`.
+
+    `create_agent(response_format=ToolStrategy(Forecast))` offers the answer's
+    schema as a tool named like the type (`Forecast`, or `response_format_1a2b`
+    for an untitled JSON schema), appended **after** the agent's own tools, and
+    binds them all with `tool_choice="any"` (OpenAI's "required"). A careful
+    model does the work first and fills the form last. So a form is one of the
+    tools at the end of the list whose names are type names, in a request that
+    forces a call and offers no `final_answer`. A learner's tool named
+    `GetWeather` or `WeatherTool` reads as an action (a verb first, or "Tool"
+    last) and stays one, and under "auto" every tool is an action.
+    (`with_structured_output(method="function_calling")` names its tool in
+    `tool_choice`, so it needs no guessing.)
+    """
+    if mode != "required" or any(tool.name == FINAL_ANSWER for tool in tools):
+        return []
+    forms: list[OfferedTool] = []
+    for tool in reversed(tools):
+        if not _is_type_name(tool.name):
+            break
+        forms.insert(0, tool)
+    return forms
+
+
+def _is_type_name(name: str) -> bool:
+    """A class name or schema title ("WeatherReport", "Person"), or ToolStrategy's made-up "response_format_1a2b"."""
+    if re.fullmatch(r"response_format_[0-9a-f]{4}", name):
+        return True
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name) or not any(c.islower() for c in name):
+        return False
+    words = words_of(name)
+    return words[0] not in _ACTION_VERBS and words[-1] not in _ACTION_NOUNS
 
 
 def offered_tools(tools: list[dict[str, Any]] | None) -> list[OfferedTool]:

@@ -9,6 +9,9 @@ plan is recomputed from the question every turn, so the server keeps no state:
   else one per turn;
 - once every planned call has its result, the model answers with the results,
   whatever their shape (`tool_results.py`);
+- a call a person declined is not asked for again, and is reported as declined;
+  an error from a learner's tool is quoted, not retried (it is the tool's answer
+  for those arguments: "order 99999 does not exist");
 - a required argument the question does not give is asked for in text, unless
   a call is forced (`tool_choice` "required" or a named function), when a
   plausible stand-in is used instead (`plausible.py`).
@@ -22,6 +25,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from . import setbacks
 from .arguments import fill
 from .conversation import ToolExchange
 from .reply import ToolCall
@@ -40,8 +44,8 @@ class ToolPlan:
 
 
 def plan_tool_calls(question: str, tools: list[OfferedTool], *, threshold: int) -> ToolPlan:
-    """The calls that answer `question` with the offered tools (none when no tool fits)."""
-    actions = [tool for tool in tools if not tool.looks_like_an_answer_form] or tools
+    """The calls that answer `question` with the offered action tools (none when no tool fits)."""
+    actions = tools
     parts = clauses(question)
     if len(parts) > 1:
         chosen = [(part, best_tool(part, actions, threshold=threshold)) for part in parts]
@@ -104,16 +108,24 @@ def answered(plan: ToolPlan, exchanges: list[ToolExchange]) -> list[ToolExchange
 
 
 def answer_from_results(exchanges: list[ToolExchange]) -> str:
-    """An answer that quotes each tool's result: "get_weather for Paris returned: 18 degrees and sunny."."""
-    sentences = []
+    """An answer that quotes each tool's result: "get_weather for Paris returned: 18 degrees and sunny.".
+
+    A call a person declined is said to be declined, not quoted as a result; a
+    call a person edited is named by the arguments that really ran (`setbacks.py`).
+    """
+    sentences = [setbacks.declined_call(exchange) for exchange in exchanges if exchange.declined]
     for exchange in exchanges:
-        label = ", ".join(str(v) for v in exchange.arguments.values() if isinstance(v, (str, int, float))
-                          and not isinstance(v, bool))
-        where = f" for {label}" if label else ""
+        if exchange.declined:
+            continue
+        name, arguments = exchange.ran_as or (exchange.name, exchange.arguments)
+        named = setbacks.label(arguments)
+        where = f" for {named}" if named else ""
+        if exchange.ran_as is not None:
+            where += setbacks.edit_note(exchange)
         phrase = result_phrase(exchange.result or "").strip() or "nothing"
         if phrase[-1] not in ".!?…":
             phrase += "."
-        sentences.append(f"{exchange.name}{where} returned: {phrase}")
+        sentences.append(f"{name}{where} returned: {phrase}")
     return " ".join(sentences)
 
 
