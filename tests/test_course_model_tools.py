@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import ToolException, tool
+from pydantic import BaseModel
 
 
 @tool
@@ -82,9 +83,9 @@ def get_time(timezone: str) -> str:
 
 
 @tool
-def roll_dice(sides: int = 6) -> int:
+def roll_dice(sides: int = 6, count: int = 1) -> int:
     """Roll a die with the given number of sides."""
-    return sides - 1
+    return sum(sides - 1 - throw for throw in range(count))
 
 
 @tool
@@ -177,8 +178,8 @@ CASES: list[tuple[str, list[tuple[str, dict[str, Any]]], str]] = [
     ("Send an email to alice@example.com with the subject 'Lunch'",
      [("send_email", {"to": "alice@example.com", "subject": "Lunch"})], "queued"),
     ("What time is it in Tokyo?", [("get_time", {"timezone": "Tokyo"})], "09:41"),
-    ("Roll a die with 20 sides", [("roll_dice", {"sides": 20})], "19"),
-    ("Roll a die", [("roll_dice", {"sides": 6})], "5"),
+    ("Roll a die with 20 sides", [("roll_dice", {"sides": 20, "count": 1})], "19"),
+    ("Roll a die", [("roll_dice", {"sides": 6, "count": 1})], "5"),
     ("How many people live in Berlin?", [("get_population", {"city": "Berlin"})], "3850809"),
     ("Book a table at Luigi's for 4 people at 19:00",
      [("book_table", {"restaurant": "Luigi's", "people": 4, "time": "19:00"})], "ABC123"),
@@ -197,6 +198,24 @@ CASES: list[tuple[str, list[tuple[str, dict[str, Any]]], str]] = [
     ("What does 'ephemeral' mean?", [("define_word", {"word": "ephemeral"})], "happy way"),
     ("Create an admin user named Bob aged 41", [("create_user", {"name": "Bob", "age": 41, "admin": True})],
      "admin: true"),
+    # currency names become ISO codes for a parameter that is a currency (issue 11 follow-up)
+    ("What's 100 euros in dollars?", [("convert_currency", {"amount": 100, "from_currency": "EUR",
+                                                           "to_currency": "USD"})], "92"),
+    ("How many dollars is 50 pounds?", [("convert_currency", {"amount": 50, "from_currency": "GBP",
+                                                             "to_currency": "USD"})], "46"),
+    ("Convert €20 into Japanese yen", [("convert_currency", {"amount": 20, "from_currency": "EUR",
+                                                            "to_currency": "JPY"})], "18.4"),
+    # free text without quotes: what the clause says besides the tool's verb and the other arguments
+    ("Translate hello into Spanish", [("translate", {"text": "hello", "target_language": "Spanish"})], "hello"),
+    ("Reverse the word stressed", [("reverse_string", {"text": "stressed"})], "desserts"),
+    ("Look up streaming callbacks in the docs", [("search_docs", {"query": "streaming callbacks"})],
+     "Streaming guide"),
+    ("What does ephemeral mean?", [("define_word", {"word": "ephemeral"})], "happy way"),
+    # numbers written as words
+    ("Roll two dice with twenty sides", [("roll_dice", {"sides": 20, "count": 2})], "37"),
+    ("Set the volume to seven", [("set_volume", {"level": 7})], "Volume set to 7"),
+    ("Get the latest three news headlines about Python", [("get_news", {"topic": "Python", "limit": 3})],
+     "Python headline 3"),
     # independent calls in one question go out together
     ("What is the weather in Paris, London and Rome?",
      [("get_weather", {"city": city, "unit": "celsius"}) for city in ("Paris", "London", "Rome")], "London"),
@@ -314,3 +333,84 @@ def test_the_course_executor_asks_for_a_missing_argument_through_final_answer(ma
 
     result = AgentExecutor(make_llm(), [lookup_capital, final_answer_tool]).invoke("What is the capital?")
     assert result.finished and "country" in result.answer and result.tools_used == []
+
+
+# --- currencies in a schema that says codes, or names ----------------------------------------
+
+
+@tool
+def exchange_rate(base: Literal["USD", "EUR", "GBP", "JPY"], quote: Literal["USD", "EUR", "GBP", "JPY"]) -> float:
+    """Get the exchange rate between two currencies."""
+    return 0.86
+
+
+@tool
+def price_in(amount: float, currency: Literal["dollar", "euro", "pound"]) -> str:
+    """Say a price in a currency, spelled out."""
+    return f"{amount} {currency}s"
+
+
+@pytest.mark.parametrize(("question", "tools", "call"), [
+    ("What is the exchange rate from euros to pounds?", [exchange_rate, lookup_capital],
+     ("exchange_rate", {"base": "EUR", "quote": "GBP"})),
+    ("Say 12 GBP as a price in words", [price_in, lookup_capital], ("price_in", {"amount": 12, "currency": "pound"})),
+])
+def test_currency_names_follow_what_the_schema_asks_for(make_llm, question, tools, call):
+    first = make_llm().bind_tools(tools).invoke(question)
+    assert [(c["name"], c["args"]) for c in first.tool_calls] == [call]
+
+
+def test_a_currency_table_never_touches_a_parameter_that_is_not_a_currency(make_llm):
+    first = make_llm().bind_tools([lookup_capital]).invoke("What is the capital of the country that uses the euro?")
+    assert not first.tool_calls or first.tool_calls[0]["args"].get("country") != "EUR"
+
+
+# --- a learner's tool named like a type is still a tool ----------------------------------------
+
+
+@tool
+def GetWeather(city: str) -> str:  # noqa: N802 - a learner's naming, on purpose
+    """Get the current weather in a city."""
+    return f"Cloudy in {city}."
+
+
+@tool
+def GetCapital(country: str) -> str:  # noqa: N802
+    """Get the capital city of a country."""
+    return "Lisbon"
+
+
+class WeatherTool(BaseModel):
+    """Look up the current weather in a city."""
+
+    city: str
+
+
+@pytest.mark.parametrize("weather", [GetWeather, WeatherTool], ids=["GetWeather", "WeatherTool"])
+@pytest.mark.parametrize("choice", ["auto", "any"])
+def test_a_learners_tool_named_like_a_type_is_called_for_its_job(make_llm, weather, choice):
+    from helpers.tools import final_answer_tool
+
+    tools = [lookup_capital, weather, get_stock_price, *([final_answer_tool] if choice == "any" else [])]
+    first = make_llm().bind_tools(tools, tool_choice=choice).invoke("What is the weather in Lisbon?")
+    name = weather.name if hasattr(weather, "name") else weather.__name__
+    assert [(c["name"], c["args"]) for c in first.tool_calls] == [(name, {"city": "Lisbon"})]
+
+
+class Forecast(BaseModel):
+    """The weather, as the agent reports it."""
+
+    city: str
+    summary: str
+
+
+def test_tool_strategy_beside_a_learners_type_named_tool_does_the_work_first(make_llm):
+    from langchain.agents import create_agent
+    from langchain.agents.structured_output import ToolStrategy
+
+    agent = create_agent(make_llm(), tools=[GetCapital, get_stock_price, GetWeather],
+                         response_format=ToolStrategy(Forecast))
+    state = agent.invoke({"messages": [HumanMessage("What is the weather in Lisbon?")]}, {"recursion_limit": 12})
+    calls = [(c["name"], c["args"]) for m in state["messages"] for c in getattr(m, "tool_calls", [])]
+    assert calls[0] == ("GetWeather", {"city": "Lisbon"}) and calls[-1][0] == "Forecast", calls
+    assert state["structured_response"].city == "Lisbon"

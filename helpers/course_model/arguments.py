@@ -7,11 +7,17 @@ The rule, deterministic and simple enough to predict:
    "from London" → `origin`, "into French" → `target_language`, "20 sides"
    → `sides` (a number just before the name).
 2. **Then by kind, in order.** Each remaining parameter takes the first unused
-   value of the kind it wants: numbers for `integer`/`number`, an e-mail for
+   value of the kind it wants: numbers (digits or words: "two dice") for `integer`/`number`, an e-mail for
    `email`/`to`, a time for `time`, weekdays for `days`, a quoted text or a
    capitalised name for other strings, the words after "about"/"for" for free
    text (`query`, `topic`, `text`), the enum values the question mentions, "on"
    or "off" for booleans, and every matching value for an array.
+   A parameter that is a currency takes the currencies the question names, as
+   ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`): the one
+   after a number or "from" is the source, the one after "to"/"into"/"in" the
+   target. A tool call's free-text parameter with no quote and no "about …"
+   takes the rest of the clause ("Translate hello into Spanish" → "hello";
+   `free_text.py`).
 3. **Defaults** fill optional parameters the question leaves out.
 4. A required parameter the question does not give is **missing**: the caller
    asks for it in text, or, when a value must be given (a forced tool call, a
@@ -27,7 +33,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from . import schemas
+from . import currencies, schemas
+from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
+from .free_text import REMAINDER_WORDS, remainder
 from .mentions import EMAIL, NAME, NUMBER, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, find_mentions, subject
 from .plausible import plausible_value
 
@@ -37,11 +45,6 @@ _TIME_WORDS = frozenset({"time", "hour", "when", "at", "clock"})
 _DATE_WORDS = frozenset({"date", "day", "birthday", "deadline"})
 _ID_WORDS = frozenset({"id", "number", "code", "zip", "postcode", "pin", "phone"})
 _URL_WORDS = frozenset({"url", "link", "website", "uri", "href"})
-_FREE_TEXT_WORDS = frozenset(
-    {"query", "q", "text", "prompt", "message", "content", "topic", "question", "search", "keywords", "body",
-     "subject", "input", "sentence", "phrase", "term", "description", "instructions", "summary", "note",
-     "comment", "reason", "details", "body"}
-)
 # Cue words that introduce a parameter's value: "from London" → origin, "into French" → target language.
 _CUES: dict[str, tuple[str, ...]] = {
     "from": ("from",), "origin": ("from",), "source": ("from",), "start": ("from",),
@@ -71,10 +74,15 @@ class _Pool:
     linear in the question's length, however many values it states.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None) -> None:
         self.text = text
         self.lower = text.lower()
+        self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
         self.mentions = find_mentions(text)
+        if currencies_wanted:  # "USD" or "Japanese yen" is then a currency, not a name
+            money = currencies.find_currencies(text)
+            self.mentions = sorted([m for m in self.mentions if not any(_overlap(m, c) for c in money)] + money,
+                                   key=lambda mention: mention.start)
         self.starts = [mention.start for mention in self.mentions]
         self.ends = [mention.end for mention in self.mentions]
         self.used: set[int] = set()
@@ -119,17 +127,43 @@ class _Pool:
         return None
 
 
+def _overlap(one: Mention, other: Mention) -> bool:
+    return one.start < other.end and other.start < one.end
+
+
 def _short_gap(gap: str) -> bool:
     """At most a word like "the", "is" or "of" between a cue and its value, and no sentence break."""
     return len(gap) < 12 and bool(re.fullmatch(r"\s*(?:(?:the|a|an|is|of|to|=|:|as)\s*)?", gap.lower()))
 
 
 def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = None,
-         invent: bool = False, prose: Iterator[str] | None = None) -> Filled:
-    """Values for the object `schema` taken from `text`; with `invent`, plausible ones for what is missing."""
+         invent: bool = False, prose: Iterator[str] | None = None, tool_name: str | None = None) -> Filled:
+    """Values for the object `schema` taken from `text`; with `invent`, plausible ones for what is missing.
+
+    `tool_name` is given for a call to that tool: a free-text argument may then be the rest of the clause.
+    """
     root = root if root is not None else schema
-    pool = _Pool(text)
+    pool = _Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name)
     return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
+
+
+_MAX_SCHEMA_NODES = 1_000  # looked at to find a currency parameter; a self-referencing schema is not a maze
+
+
+def _wants_currency(schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Whether any parameter of `schema`, nested ones included, is a currency (breadth first, bounded)."""
+    queue: list[Any] = [schema]
+    for node in queue:
+        if len(queue) > _MAX_SCHEMA_NODES:
+            return False
+        resolved = schemas.resolve(node, root)
+        for name, sub in schemas.properties(resolved).items():
+            if currencies.is_currency_parameter(name, schemas.resolve(sub, root)):
+                return True
+            queue.append(sub)
+        if isinstance(resolved.get("items"), dict):
+            queue.append(resolved["items"])
+    return False
 
 
 def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
@@ -152,6 +186,14 @@ def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], inve
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
         if found is not None:
             values[name] = found
+    # 2b. a tool call's free text without quotes: the rest of the clause
+    if pool.tool_name is not None:
+        for name in order:
+            if name not in values and _takes_remainder(name, resolved[name]):
+                taken = [(m.start, m.end) for index, m in enumerate(pool.mentions) if index in pool.used]
+                found = remainder(pool.text, taken, pool.tool_name)
+                if found is not None:
+                    values[name] = found
     # 3. defaults, then what is missing
     missing: list[str] = []
     for name in properties:
@@ -185,7 +227,49 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: _Pool) -> tu
     return None
 
 
+def _takes_remainder(name: str, schema: dict[str, Any]) -> bool:
+    return (schemas.type_of(schema) == "string" and "enum" not in schema
+            and bool(set(schemas.words_of(name)) & REMAINDER_WORDS))
+
+
+# Where a currency parameter's value stands: the target after "to", the source after "from" or a number.
+_TARGET_WORDS = frozenset({"to", "target", "dest", "destination", "quote", "into", "output", "out"})
+_SOURCE_WORDS = frozenset({"from", "source", "base", "origin", "input", "original"})
+
+
+def _keyed_currency(name: str, schema: dict[str, Any], pool: _Pool) -> Any:
+    words = set(schemas.words_of(name))
+    if words & _TARGET_WORDS:
+        cues = ("to", "into", "in")
+    elif words & _SOURCE_WORDS:
+        cues = ("from",)
+        for index, mention in enumerate(pool.mentions):  # "50 pounds", "€20": the amount's own currency
+            if mention.kind == currencies.CURRENCY and index not in pool.used and _next_to_number(pool, index):
+                pool.used.add(index)
+                return currencies.as_value(str(mention.value), schema)
+    else:
+        return None
+    for cue in cues:
+        mention = pool.after(cue)
+        if mention is None:
+            continue
+        if mention.kind == currencies.CURRENCY:
+            return currencies.as_value(str(mention.value), schema)
+        pool.used.discard(pool.mentions.index(mention))
+    return None
+
+
+def _next_to_number(pool: _Pool, index: int) -> bool:
+    """Whether the mention at `index` touches a number: "50 pounds" or "€20"."""
+    mention = pool.mentions[index]
+    neighbours = [pool.mentions[i] for i in (index - 1, index + 1) if 0 <= i < len(pool.mentions)]
+    return any(other.kind == NUMBER and pool.text[min(other.end, mention.end):max(other.start, mention.start)].strip()
+               == "" for other in neighbours)
+
+
 def _keyed(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any]) -> Any:
+    if currencies.is_currency_parameter(name, schema):
+        return _keyed_currency(name, schema, pool)
     kind = schemas.type_of(schema)
     if kind in ("object", "array", "boolean"):
         return None
@@ -211,6 +295,9 @@ def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any
              prose: Iterator[str] | None, depth: int) -> Any:
     kind = schemas.type_of(schema)
     words = set(schemas.words_of(name))
+    if currencies.is_currency_parameter(name, schema):
+        mention = pool.take(lambda m: m.kind == currencies.CURRENCY)
+        return currencies.as_value(str(mention.value), schema) if mention else None
     enum = schema.get("enum")
     if isinstance(enum, list) and enum:
         return _mentioned_enum(enum, pool)

@@ -118,7 +118,7 @@ _LONGEST_PHRASE = max(len(phrase) for phrase in _PHRASES)
 _UNITS = "zero one two three four five six seven eight nine".split()
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_NUMBER_WORDS: dict[str, int] = {
+NUMBER_WORDS: dict[str, int] = {
     **{word: value for value, word in enumerate(_UNITS)},
     **{word: value + 10 for value, word in enumerate(_TEENS)},
     **{word: (value + 2) * 10 for value, word in enumerate(_TENS)},
@@ -253,23 +253,23 @@ def _read_words(words: list[str]) -> list[Token]:
                 i += length
                 break
         else:
-            value, i = _read_number_words(words, i)
+            value, i = read_number_words(words, i)
             tokens.append(Token(NUM, value))
     return tokens
 
 
-def _read_number_words(words: list[str], start: int) -> tuple[int, int]:
+def read_number_words(words: list[str], start: int) -> tuple[int, int]:
     """Read "twenty one", "three hundred", "two thousand five" from `start`; return (value, next index).
 
     Only well-formed sequences join: "five six" is two numbers (and so not a
     question we understand), "twenty one" is one. "and" inside numbers
     ("one hundred and five") is not supported: it would clash with "the sum of
-    … and …".
+    … and …". Also used by `mentions.py` for numbers in tool arguments ("roll two dice").
     """
     total, group, last = 0, 0, None
     i = start
-    while i < len(words) and words[i] in _NUMBER_WORDS:
-        value = _NUMBER_WORDS[words[i]]
+    while i < len(words) and words[i] in NUMBER_WORDS:
+        value = NUMBER_WORDS[words[i]]
         if value == 0:
             kind, allowed = "zero", last is None
         elif value < 10:

@@ -8,6 +8,9 @@ then hands them to the parameters of a tool or the fields of a schema.
 
 A *name* is a run of capitalised words ("San Francisco, CA", "Alice", "USD"),
 minus the capitalised words that only start a sentence ("What", "Please").
+A *number* is written in digits ("20", "1,234.5") or in words ("two",
+"twenty-one", "three hundred"), read as `arithmetic.py` reads them; "one" as a
+pronoun ("the one in Oslo", "one of them") is not a number.
 Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
 """
 
@@ -16,10 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .arithmetic import NUMBER_WORDS, read_number_words
+
 QUOTED, EMAIL, URL, TIME, DATE, NUMBER, WEEKDAY, NAME = "quoted", "email", "url", "time", "date", "number", "weekday", "name"
 MAX_NUMBER_DIGITS = 300  # a longer run of digits is not a value anyone means
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Words before "one" that make it a pronoun ("the one in Oslo"), not a number.
+_PRONOUN_ONE_BEFORE = frozenset("the which this that each every any another no some".split())
 
 # Capitalised words that start sentences and commands, not names.
 _NOT_NAMES = frozenset(
@@ -59,6 +67,8 @@ def find_mentions(text: str) -> list[Mention]:
     """Every value stated in `text`, in order of appearance."""
     found: list[Mention] = []
     name: list[tuple[str, int, int]] = []  # the capitalised words of the name being read
+    spelled: list[tuple[str, int, int]] = []  # the number words being read ("twenty", "one")
+    previous = ""  # the word before the current one, lower-case
 
     def end_name() -> None:
         while name and name[0][0].lower() in _NOT_NAMES:
@@ -67,8 +77,30 @@ def find_mentions(text: str) -> list[Mention]:
             found.append(Mention(NAME, text[name[0][1] : name[-1][2]].rstrip(".").strip(), name[0][1], name[-1][2]))
         name.clear()
 
+    def end_number(following: str) -> None:
+        words = [word for word, _, _ in spelled]
+        if words == ["one"] and (following == "of" or before_number in _PRONOUN_ONE_BEFORE):
+            words = []  # "the one in Oslo", "one of them"
+        at = 0
+        while at < len(words):
+            value, end = read_number_words(words, at)
+            found.append(Mention(NUMBER, value, spelled[at][1], spelled[end - 1][2]))
+            at = end
+        spelled.clear()
+
+    before_number = ""
     for match in _PATTERNS.finditer(text):
         kind, piece = match.lastgroup, match.group()
+        lower = piece.lower().rstrip(".")
+        if kind == "word" and all(part in NUMBER_WORDS for part in lower.split("-")):
+            end_name()
+            if not spelled:
+                before_number = previous
+            spelled.extend((part, match.start(), match.end()) for part in lower.split("-"))
+            previous = lower
+            continue
+        end_number(lower)
+        previous = lower
         if kind == "word":
             if piece.lower() in WEEKDAYS:
                 end_name()
@@ -91,6 +123,7 @@ def find_mentions(text: str) -> list[Mention]:
         else:
             found.append(Mention(kind or "", piece, match.start(), match.end()))
     end_name()
+    end_number("")
     return found
 
 

@@ -13,7 +13,9 @@ The rule:
 3. Under `tool_choice="auto"` a tool is called only when it scores at least 2
    (one name word, or two description words); otherwise the model answers in
    text. When a call is required, the best-scoring tool is called whatever its
-   score (ties go to the tool offered first).
+   score. Ties go to the tool whose name the question uses first ("Reverse the
+   word stressed" is `reverse_string`, not `define_word`), then to the tool
+   offered first.
 
 A question may ask for several things ("the capital of Kenya and the weather in
 Oslo"): it is cut into clauses at "and", ";" and "then", and when two clauses
@@ -34,6 +36,7 @@ from .toolbox import FINAL_ANSWER
 AUTO_THRESHOLD = 2
 MAX_CLAUSES = 16  # things one question may ask for; the rest of a longer list is not split off
 _NAME_WEIGHT = 3
+_MAX_TIE_CHARS = 2_000  # of a question read to break a tie
 
 _STOP_WORDS = frozenset(
     """a an the is are was were be been am do does did what whats what's how who where when why which get gets got
@@ -62,6 +65,8 @@ _SYNONYMS: dict[str, str] = {
     "clock": "time", "ticker": "stock", "share": "stock", "route": "direction", "travel": "direction",
     "headline": "news", "article": "news", "meaning": "define", "definition": "define",
     "account": "user", "capitals": "capital", "quote": "price", "cost": "price", "exchange": "convert",
+    "money": "currency", "dollar": "currency", "euro": "currency", "pound": "currency", "yen": "currency",
+    "franc": "currency", "yuan": "currency", "rupee": "currency", "peso": "currency", "buck": "currency",
 }
 # Phrases that name a need without its usual word: "how many" is counting, "get from A to B" is directions.
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -175,11 +180,21 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
     if named is not None:
         return named
     words = question_words(text)
-    scored = [(score(tool, words), -index, tool) for index, tool in enumerate(tools)]
+    scored = [(score(tool, words), index, tool) for index, tool in enumerate(tools)]
     if not scored:
         return None
-    best_score, _, best = max(scored, key=lambda entry: entry[:2])
-    return best if best_score >= threshold else None
+    best_score = max(entry[0] for entry in scored)
+    tied = [(index, tool) for points, index, tool in scored if points == best_score]
+    if len(tied) > 1:
+        said = [stem(word) for word in re.findall(r"[a-z][a-z'-]*", text.lower()[:_MAX_TIE_CHARS])]
+        tied.sort(key=lambda entry: (_first_use(entry[1], said), entry[0]))
+    return tied[0][1] if best_score >= threshold else None
+
+
+def _first_use(tool: OfferedTool, said: list[str]) -> int:
+    """Where the question first uses a word of the tool's name (len(said) if it never does)."""
+    name_words = {stem(word) for word in words_of(tool.name)} - _STOP_WORDS
+    return next((at for at, word in enumerate(said) if word in name_words), len(said))
 
 
 def clauses(text: str) -> list[str]:

@@ -73,7 +73,7 @@ def forced_call(tool: OfferedTool, text: str, prose: Iterator[str] | None = None
 
 
 def _calls_for(tool: OfferedTool, text: str, *, invent: bool) -> ToolPlan:
-    filled = fill(tool.parameters, text, invent=invent)
+    filled = fill(tool.parameters, text, invent=invent, tool_name=tool.name)
     if filled.missing:
         return ToolPlan(missing=(tool.name, filled.missing[0]))
     if filled.spread is None:

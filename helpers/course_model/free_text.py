@@ -1,0 +1,64 @@
+"""Free text without quotes: "Translate hello into Spanish" → `text="hello"`.
+
+A `query`, `text` or `word` parameter takes a quoted text first ("Translate
+'good morning' …"), then the words after "about" or "for" ("Search the docs
+for streaming callbacks"). When the question has neither, the value is **what
+the clause says besides the call itself**: the clause without
+
+1. the values the other arguments took, each with the cue word before it
+   ("into Spanish"),
+2. the words of the tool's name, synonyms included ("translate"; "mean" for
+   `define_word`),
+3. the opening of a request ("please", "can you", "what does", "look up",
+   "the word") and the small words left dangling at either end ("in the").
+
+"Reverse the word stressed" → "stressed"; "Look up streaming callbacks in the
+docs" → "streaming callbacks"; "What does ephemeral mean?" → "ephemeral".
+Nothing left means nothing given: the model asks for it. The rule applies to
+tool calls only; structured answers keep their made-up values.
+
+Used by the course model behind chapter 02 (tools).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .schemas import words_of
+from .tool_choosing import stem
+
+# Parameters that take free text; a `word` takes the remainder too, but never "about …" text.
+FREE_TEXT_WORDS = frozenset(
+    {"query", "q", "text", "prompt", "message", "content", "topic", "question", "search", "keywords", "body",
+     "subject", "input", "sentence", "phrase", "term", "description", "instructions", "summary", "note",
+     "comment", "reason", "details"}
+)
+REMAINDER_WORDS = FREE_TEXT_WORDS | {"word"}
+_CUE = re.compile(r"(?:\b(?:in|into|to|from|for|at|on|of|with|by|named|called|titled|as)\s+)?$", re.IGNORECASE)
+_OPENING = frozenset(
+    """please can could would will you i want wanted to like i'd id me the a an of in on for about into with look up find
+    show tell give get what what's whats does do did is are how which word words text string phrase sentence term
+    this that my some let's lets us quick""".split()
+)
+_DANGLING = frozenset("the a an in on of for to into from with at by please mean means is are me".split())
+_WORD = re.compile(r"[\w][\w'’-]*")
+MAX_WORDS = 60  # of free text taken this way; a longer remainder is not one value
+
+
+def remainder(text: str, taken: list[tuple[int, int]], tool_name: str) -> str | None:
+    """What `text` says besides the spans other arguments `taken` and the tool's own words (see the module)."""
+    kept, at = [], 0
+    for start, end in sorted(taken):
+        if start < at:
+            continue
+        before = text[at:start]
+        kept.append(before[: _CUE.search(before).start()])  # type: ignore[union-attr]  # "$" always matches
+        at = end
+    kept.append(text[at:])
+    tool_words = {stem(word) for word in words_of(tool_name)}
+    words = [word for word in _WORD.findall(" ".join(kept)) if stem(word.lower()) not in tool_words]
+    while words and words[0].lower() in _OPENING:
+        words.pop(0)
+    while words and words[-1].lower() in _DANGLING:
+        words.pop()
+    return " ".join(words[:MAX_WORDS]) or None
