@@ -140,3 +140,43 @@ def test_a_tool_that_keeps_failing_is_retried_once_then_the_model_answers_honest
     assert result.finished, result.answer
     assert result.answer.startswith("The add step failed twice"), result.answer
     assert "the adder is broken" in result.answer
+
+
+# --- the brain alone: other agents' refusals, and a tool's own news --------------------------
+
+
+def _exchange(question: str, call: dict, result: str, tools: list[dict]) -> list[dict]:
+    return [{"role": "user", "content": question},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": call["name"], "arguments": call["args"]}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": result}]
+
+
+def _function(name: str, description: str, properties: dict) -> dict:
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": {
+        "type": "object", "properties": properties, "required": list(properties)}}}
+
+
+ADD = _function("add", "Add 'x' and 'y'.", {"x": {"type": "number"}, "y": {"type": "number"}})
+FINAL = _function("final_answer", "Give the final answer.", {"answer": {"type": "string"},
+                                                              "tools_used": {"type": "array"}})
+TICKET = _function("get_ticket", "Get the status of a ticket.", {"ticket_id": {"type": "string"}})
+
+
+def test_another_agents_refusal_is_obeyed_too():
+    from helpers.course_model.brain import respond
+
+    messages = _exchange("What is 2 + 3?", {"name": "add", "args": '{"x": 2, "y": 3}'},
+                         "The user declined this action.", [ADD, FINAL])
+    reply = respond(messages, [ADD, FINAL], "required")
+    assert [call.name for call in reply.tool_calls] == ["final_answer"], reply
+    assert reply.tool_calls[0].arguments["answer"] == "You declined the add step (2 + 3), so I stopped: I have no answer to 2 + 3."
+
+
+def test_a_tools_own_news_about_a_rejection_is_a_result_not_a_refusal():
+    from helpers.course_model.brain import respond
+
+    messages = _exchange("What is the status of ticket 'T-7'?", {"name": "get_ticket", "args": '{"ticket_id": "T-7"}'},
+                         "The reviewer rejected the pull request.", [TICKET])
+    reply = respond(messages, [TICKET], "auto")
+    assert reply.text == "get_ticket for T-7 returned: The reviewer rejected the pull request."

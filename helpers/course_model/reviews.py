@@ -17,7 +17,8 @@ A careful model never asks again for a call a person declined, and it uses an
 edited call's result while saying it comes from the person's change. Other
 agents word a refusal their own way ("The user declined this action"), so a
 result that starts by saying a person rejected, declined or denied the call
-counts too. Used by the course model behind chapter 06 (a person in the loop).
+(or action, request, step) counts too; "The reviewer rejected the pull
+request", a tool's own news, does not. Used by the course model behind chapter 06 (a person in the loop).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 _LANGCHAIN_REASON = re.compile(r"User rejected the tool call for `[^`\n]*` with reason: (?P<reason>.*)", re.DOTALL)
-_REFUSAL = re.compile(
+_REFUSAL = re.compile(  # "User rejected the tool call for …", "The user declined this action."
     r"(?:the\s+)?(?:user|human|person|reviewer|operator)\s+(?:has\s+)?(?:rejected|declined|denied|refused|did\s+not"
-    r"\s+approve)\b",
+    r"\s+approve)\s+(?:the|this|your)\s+(?:tool\s+call|call|action|request|step|operation)\b",
     re.IGNORECASE,
 )
 _EXECUTED = re.compile(r"Executed instead: (?P<name>[^\s]+) with arguments ")
