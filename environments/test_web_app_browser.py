@@ -1,13 +1,14 @@
 """Chapter 05's web app as a person uses it: type a question in a real browser, watch tool steps and the answer stream in.
 
-The app runs as a learner would start it (`python -m helpers.web_app`) on a free
-loopback port, on the course model paced at 20 ms per token, so the stream can be
-watched. Debian's Chromium, driven by Playwright, types the question; the test
+The app runs as a learner would start it (`python -m helpers.web_app`, and with
+`--agent langchain` for chapter 06's `create_agent` agent) on a free loopback port,
+on the course model paced at 20 ms per token, so the stream can be watched. Debian's Chromium, driven by Playwright, types the question; the test
 fails if the page shows an error, and saves a screenshot under build/ for CI.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -19,19 +20,37 @@ ANSWER_TIMEOUT_MS = 60_000  # for the whole answer to arrive in the browser
 QUESTION = "What is (2 + 3) * (4 + 5)?"
 
 
-@pytest.fixture
-def web_app(tmp_path):
-    """`python -m helpers.web_app` on a free port; yields its URL."""
+AGENTS = {"executor": "chapter 03's StreamingAgentExecutor", "langchain": "chapter 06's create_agent agent"}
+
+
+def serve(tmp_path, agent: str = "executor"):
+    """`python -m helpers.web_app --agent AGENT` on a free port; yields its URL."""
     port = free_port()
     env = course_model_env()
     env["COURSE_MODEL_DELAY"] = "0.02"  # paced as learners see it
     url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "helpers.web_app", "--port", str(port)]
-    with background_server(command, url, tmp_path / "web-app.log", env, cwd=ROOT, startup_timeout=STARTUP_TIMEOUT):
+    command = [sys.executable, "-m", "helpers.web_app", "--port", str(port), "--agent", agent]
+    log = tmp_path / f"web-app-{agent}.log"
+    with background_server(command, url, log, env, cwd=ROOT, startup_timeout=STARTUP_TIMEOUT):
         yield url
+    serve.log = log.read_text()
 
 
-def test_a_question_streams_into_the_page(web_app):
+@pytest.fixture
+def web_app(tmp_path):
+    """Chapter 03's executor behind the app; yields its URL."""
+    yield from serve(tmp_path)
+
+
+@pytest.fixture(params=list(AGENTS))
+def either_app(request, tmp_path):
+    """The app serving each agent in turn; yields (agent, URL)."""
+    for url in serve(tmp_path, request.param):
+        yield request.param, url
+
+
+def test_a_question_streams_into_the_page(either_app):
+    agent, web_app = either_app
     from playwright.sync_api import sync_playwright  # environments/requirements.txt
 
     assert CHROMIUM.exists(), "install Debian's chromium (.ci/run does)"
@@ -41,6 +60,7 @@ def test_a_question_streams_into_the_page(web_app):
         page = browser.new_page(viewport={"width": 900, "height": 640})
         page.set_default_timeout(ANSWER_TIMEOUT_MS)
         page.goto(web_app)
+        answering = page.locator("#answering").inner_text()
         page.fill("#question", QUESTION)
         page.click("#send")
 
@@ -61,9 +81,10 @@ def test_a_question_streams_into_the_page(web_app):
         meta = turn.locator(".meta").inner_text()
         errors = [text for text in page.locator(".error").all_inner_texts() if text.strip()]
         sent_again = page.locator("#send").is_enabled()
-        page.screenshot(path=str(SCREENSHOTS / "web-app.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"web-app-{agent}.png"))
         browser.close()
 
+    assert answering == f"Answered by {AGENTS[agent]} on course-model", answering
     assert errors == [], f"the page showed an error: {errors}"
     assert [step.split()[0] for step in steps] == ["add", "add", "multiply"], steps
     assert all("→" in step for step in steps), f"every tool step shows its result: {steps}"
@@ -194,3 +215,36 @@ def test_a_hostile_question_ends_with_a_readable_answer_or_error(web_app, questi
     assert answer or error, "the turn ended with nothing to read"
     assert not any("validation error for" in text or "pydantic.dev" in text for text in [answer, error, *steps])
     assert hidden == 0
+
+
+@pytest.mark.parametrize(("status", "detail"), [
+    (429, "Too many conversations from your address are still answering: wait for one to finish."),
+    (503, "The server has too many conversations open right now: try again in a few minutes."),
+])
+def test_a_refused_conversation_shows_the_servers_own_message(web_app, status, detail):
+    """The app refuses a new session with 429 or 503 and a `detail` (as `SessionStore` words it); the page shows it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 900, "height": 640})
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        # The app's own refusal, as it sends it; forcing a real one would take a full store or 20 busy sessions.
+        page.route("**/api/sessions", lambda route: route.fulfill(
+            status=status, content_type="application/json", headers={"Retry-After": "5"},
+            body=json.dumps({"detail": detail})))
+        page.goto(web_app)
+        page.fill("#question", "What is 10 + 10?")
+        page.click("#send")
+        turn = page.locator(".turn").last
+        wait_until_answered(page, turn)
+        error = turn.locator(".error").inner_text().strip()
+        browser.close()
+    assert error == detail, f"the page showed {error!r}"
+
+
+def test_the_app_says_at_start_up_which_agent_and_model_answer(tmp_path):
+    for agent, label in AGENTS.items():
+        for url in serve(tmp_path, agent):
+            pass
+        assert f"Serving {label} with model 'course-model' (course model): open http://127.0.0.1:" in serve.log, serve.log

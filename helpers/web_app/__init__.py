@@ -1,9 +1,12 @@
-"""A streaming chat web app for the course's agent: FastAPI, Server-Sent Events and one HTML page. Chapter 05.
+"""A streaming chat web app for the course's agents: FastAPI, Server-Sent Events and one HTML page. Chapter 05.
 
-    python -m helpers.web_app --port 8000      # then open http://127.0.0.1:8000/
+    python -m helpers.web_app --port 8000                    # then open http://127.0.0.1:8000/
+    python -m helpers.web_app --port 8000 --agent langchain  # chapter 06's create_agent agent answers
 
 - `app.py`: `create_app()`, the endpoints, and the generator that streams a run;
-- `events.py`: the events the app sends, and how they are read off an agent run;
+- `agents.py`: the two agents it can serve (chapter 03's executor, chapter 06's `create_agent`
+  agent), each a `Conversation` that streams a question as the app's events;
+- `events.py`: the events the app sends, and how they are read off each agent's stream;
 - `sessions.py`: one conversation (and chat history) per session, bounded per client and by idleness;
 - `limits.py`: what one client cannot get around: body size, requests per second;
 - `security.py`: the host names the app answers, and the page's Content-Security-Policy;

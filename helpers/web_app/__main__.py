@@ -2,7 +2,9 @@
 
 The page is then at http://127.0.0.1:8000/. The model is chosen as in every
 chapter (see `helpers.backend`): the offline course model unless a key or a
-server is set in the environment.
+server is set in the environment. `--agent langchain` serves chapter 06's
+`create_agent` agent instead of chapter 03's executor, with the same events.
+The start-up line says which agent, which model and where.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 
 import uvicorn
 
+from ..backend import model_settings
+from .agents import AGENTS
 from .app import create_app
 
 
@@ -22,12 +26,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                         help="also accept requests for this host name (127.0.0.1, localhost and --host always are); "
                              "repeat for several")
+    parser.add_argument("--agent", choices=list(AGENTS), default="executor",
+                        help="who answers: chapter 03's executor or chapter 06's create_agent agent "
+                             "(default: %(default)s); the page and its events are the same")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
     # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
     served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
-    app = create_app(allowed_hosts=[*served_on, *args.allowed_host])
+    app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host])
+    settings = model_settings()  # what the app's model will be built from (see `default_model`)
+    print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
+          f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=5)
 
 

@@ -1,4 +1,7 @@
-"""The web app: chapter 03's streaming agent behind a Server-Sent Events endpoint. Taught in chapter 05.
+"""The web app: a streaming agent behind a Server-Sent Events endpoint. Taught in chapter 05.
+
+It serves chapter 03's executor (`agent="executor"`, the default) or chapter 06's
+`create_agent` agent (`agent="langchain"`) with the same events (see `agents.py`).
 
     GET  /               the chat page (static/index.html)
     POST /api/sessions   start a conversation          -> 201 {"session_id": "..."}
@@ -16,6 +19,7 @@ has started, a failure arrives as an `error` event, followed by `done`.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from collections import Counter
 from contextlib import aclosing, asynccontextmanager
@@ -33,8 +37,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Receive, Scope, Send
 
 from ..backend import model_settings
-from ..streaming_executor import StreamingAgentExecutor
 from . import events, security
+from .agents import AGENTS, conversation_factory
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
 
@@ -57,9 +61,15 @@ def default_model(http_client: httpx.AsyncClient) -> BaseChatModel:
     )
 
 
+def model_name(llm: BaseChatModel) -> str:
+    """The name of the model that answers, as the provider knows it (`gpt-4o-mini`, `course-model`, ...)."""
+    return str(getattr(llm, "model_name", None) or getattr(llm, "model", None) or type(llm).__name__)
+
+
 def create_app(
     make_model: ModelFactory = default_model,
     *,
+    agent: str = "executor",
     max_sessions: int = 1000,
     max_sessions_per_client: int = 20,
     session_idle_seconds: float = 30 * 60,
@@ -76,21 +86,28 @@ def create_app(
     Network connections belong to the event loop that opened them, and a server
     started from a notebook or a test runs its own loop in its own thread; so the
     app opens its own HTTP client in that loop, hands it to the model, and closes
-    it when the server stops. `allowed_hosts` adds host names to 127.0.0.1 and
-    localhost, for an app served under another name.
+    it when the server stops. `agent` picks who answers: "executor" (chapter 03) or
+    "langchain" (chapter 06's `create_agent`); the events are the same. `allowed_hosts`
+    adds host names to 127.0.0.1 and localhost, for an app served under another name.
     """
+    if agent not in AGENTS:
+        raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient() as http_client:
             app.state.llm = make_model(http_client)
-            # Sessions live as long as the server: their executors use this model and its client.
+            app.state.model_name = model_name(app.state.llm)
+            app.state.new_conversation = conversation_factory(agent, app.state.llm)
+            # Sessions live as long as the server: their conversations use this model and its client.
             app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns,
                                               max_per_client=max_sessions_per_client,
                                               idle_seconds=session_idle_seconds)
             yield
 
     app = FastAPI(title="Streaming agent (chapter 05)", lifespan=lifespan)
+    app.state.agent = agent  # which agent answers: "executor" or "langchain"
+    app.state.model_name = None  # which model: known once the server has started and built it
     app.state.max_message_chars = max_message_chars
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
@@ -112,17 +129,21 @@ class ChatRequest(BaseModel):
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def page() -> HTMLResponse:
-    html = PAGE.read_text(encoding="utf-8")
-    return HTMLResponse(html, headers=security.page_headers(html))
+async def page(request: Request) -> HTMLResponse:
+    # Which agent and model answer, written into the page as text (outside its script and style,
+    # so the Content-Security-Policy hashes do not change).
+    state = request.app.state
+    answering = f"{AGENTS[state.agent]} on {state.model_name}"
+    text = PAGE.read_text(encoding="utf-8").replace("{{answering}}", html.escape(answering, quote=False))
+    return HTMLResponse(text, headers=security.page_headers(text))
 
 
 @router.post("/api/sessions", status_code=201)
 async def new_session(request: Request) -> dict[str, str]:
-    executor = StreamingAgentExecutor(request.app.state.llm)  # its own chat history
+    conversation = request.app.state.new_conversation()  # its own chat history
     client = request.client.host if request.client else "unknown"  # behind a proxy: see chapter 05
     try:
-        return {"session_id": request.app.state.sessions.create(executor, client)}
+        return {"session_id": request.app.state.sessions.create(conversation, client)}
     except SessionLimit as limit:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
 
@@ -141,18 +162,16 @@ async def stream_run(session: Session, question: str, runs: Counter, max_turns: 
     """The response body: the agent's run as events, as they happen, then `done`.
 
     When the browser goes away, Starlette stops reading this generator (see
-    `EventStreamResponse`): the cancellation reaches `astream_events`, which
-    cancels the agent's run, and the executor records no half-finished turn.
+    `EventStreamResponse`): the cancellation reaches the agent's stream, which
+    cancels the run, and the conversation records no half-finished turn.
     """
     async with session.lock:
         outcome = "failed"
-        translator = events.EventTranslator()
-        agent_events = session.executor.as_runnable().astream_events({"input": question}, version="v2")
+        run_events = session.conversation.events(question)
         try:
-            async with aclosing(agent_events):
-                async for event in agent_events:
-                    for item in translator.feed(event):
-                        yield item.encode()
+            async with aclosing(run_events):
+                async for item in run_events:
+                    yield item.encode()
             outcome = "answered"
         except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
             outcome = "cancelled"

@@ -16,7 +16,17 @@ For one question the app sends, in this order:
     error        the run failed (instead of `answer`): a message fit to show a user
     done         the stream is over; always the last event
 
-`EventTranslator` turns LangChain's `astream_events` of the agent (chapter 04) into these.
+Two translators read them off the two agents the app can serve:
+
+- `EventTranslator`: LangChain's `astream_events` of chapter 03's executor (chapter 04);
+- `GraphTranslator`: the `create_agent` graph of chapter 06, streamed with
+  `stream_mode=["messages", "updates"]` and `version="v2"`: the `messages` parts give
+  the tokens and tool-call fragments as they form, the `updates` parts the tools'
+  results (with their call ids) and the accepted final answer.
+
+Both read `final_answer`'s `answer` out of its streaming JSON arguments with one
+`FieldReader` per call, so each character is read once (re-parsing the whole
+accumulated JSON on every fragment is quadratic in the answer's length).
 """
 
 from __future__ import annotations
@@ -26,10 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
-from langchain_core.messages import AIMessageChunk, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
+from ..answer_reader import FieldReader
 from ..queue_handler import FINAL_ANSWER_TOOL
-from ..render import partial_answer
 from ..streaming_executor import AgentTimeout
 from ..tool_calls import describe_failure
 
@@ -116,16 +126,14 @@ class EventTranslator:
     """
 
     def __init__(self) -> None:
-        self._forming: dict[Any, dict[str, Any]] = {}  # this model call's tool calls, by index
-        self._answer_shown = ""
+        self._calls = ToolCallStream()
 
     def feed(self, event: dict[str, Any]) -> list[Event]:
         kind, data = event["event"], event["data"]
         if kind == "on_chat_model_start":
-            self._forming = {}
-            self._answer_shown = ""  # a refused final answer is asked again: stream the new one from its start
+            self._calls.new_model_call()  # a refused final answer is asked again: stream the new one from its start
         elif kind == "on_chat_model_stream":
-            return self._chunk(data["chunk"])
+            return self._calls.feed(data["chunk"])
         elif kind in ("on_tool_end", "on_tool_error") and event["name"] != FINAL_ANSWER_TOOL:
             call_id = event.get("metadata", {}).get("tool_call_id")
             if "error" in data:  # the sentence the model reads too, not pydantic's multi-line report
@@ -136,26 +144,114 @@ class EventTranslator:
             return [answer(output["answer"], output["tools_used"], output["finished"])]
         return []
 
-    def _chunk(self, chunk: AIMessageChunk) -> list[Event]:
+
+
+class ToolCallStream:
+    """One model call's streamed chunks as events: tool calls as they form, and the answer's tokens.
+
+    The first fragment of a call carries its `id` and `name`, the later ones only its
+    `index` and a piece of the arguments, so calls are remembered by index until the
+    next model call starts. `final_answer`'s arguments are not shown as a call: its
+    `answer` field is read out of the partial JSON, one `FieldReader` per call, and
+    sent as `token`s.
+    """
+
+    def __init__(self) -> None:
+        self._forming: dict[Any, dict[str, Any]] = {}  # this model call's tool calls, by index
+
+    def new_model_call(self) -> None:
+        self._forming = {}
+
+    def feed(self, chunk: AIMessageChunk) -> list[Event]:
         events = [token(chunk.text)] if chunk.text else []  # a model that answers in plain text
         for piece in chunk.tool_call_chunks:
-            call = self._forming.setdefault(piece.get("index"), {"id": None, "name": None, "args": ""})
+            call = self._forming.get(piece.get("index"))
+            if call is None:
+                call = self._forming[piece.get("index")] = {"id": None, "name": None, "reader": None}
             call["id"] = piece.get("id") or call["id"]
             call["name"] = piece.get("name") or call["name"]
-            call["args"] += piece.get("args") or ""
+            arguments = piece.get("args") or ""
             if call["name"] == FINAL_ANSWER_TOOL:
-                events += self._answer_tokens(call["args"])
-            elif piece.get("name") or piece.get("args"):
-                events.append(tool_call(call["id"], call["name"], piece.get("args") or ""))
+                reader = call["reader"] = call["reader"] or FieldReader("answer")
+                if text := reader.feed(arguments):
+                    events.append(token(text))
+            elif piece.get("name") or arguments:
+                events.append(tool_call(call["id"], call["name"], arguments))
         return events
 
-    def _answer_tokens(self, arguments: str) -> list[Event]:
-        """The new part of `final_answer`'s `answer`, read out of its partial JSON arguments."""
-        text = partial_answer(arguments)
-        if not isinstance(text, str) or not text.startswith(self._answer_shown) or text == self._answer_shown:
+
+class GraphTranslator:
+    """Turns one run of a `create_agent` graph, streamed with `stream_mode=["messages", "updates"]`
+    and `version="v2"`, into the app's events (all but `answer`, `error` and `done`).
+
+    Each part is a dict with a `type` (the mode) and its `data`:
+
+    - `messages`: `(chunk, metadata)`; the `model` node's chunks stream the tool calls and
+      the answer as chapter 03's do, and a new message id means a new model call;
+    - `updates`: `{node: update}` once a node has run. The `tools` node's update holds each
+      tool's `ToolMessage`, with the `tool_call_id` of the call it answers (its `tool_result`),
+      and, for an accepted `final_answer`, the answer itself, kept in `self.result`.
+    """
+
+    def __init__(self, model_node: str = "model", tools_node: str = "tools") -> None:
+        self.model_node, self.tools_node = model_node, tools_node
+        self.result: dict[str, Any] | None = None  # {"answer", "tools_used"} once an answer is accepted
+        self.tools_used: list[str] = []  # tools that ran without an error, in order, final_answer aside
+        self._calls = ToolCallStream()
+        self._message_id: str | None = None
+
+    def feed(self, part: dict[str, Any]) -> list[Event]:
+        if part["type"] == "messages":
+            chunk, metadata = part["data"]
+            if not isinstance(chunk, AIMessageChunk) or metadata.get("langgraph_node") != self.model_node:
+                return []  # tool results come whole, and are read from `updates`
+            if chunk.id != self._message_id:
+                self._message_id = chunk.id
+                self._calls.new_model_call()
+            return self._calls.feed(chunk)
+        if part["type"] == "updates":
+            events: list[Event] = []
+            for node, update in part["data"].items():
+                for message in _messages_in(update):
+                    if node == self.tools_node and isinstance(message, ToolMessage):
+                        events += self._tool_message(message)
+                    elif node == self.model_node and isinstance(message, AIMessage):
+                        self._model_reply(message)
+            return events
+        return []
+
+    def _tool_message(self, message: ToolMessage) -> list[Event]:
+        name = message.name or ""
+        if message.status == "error":
+            return [] if name == FINAL_ANSWER_TOOL else [tool_result(message.tool_call_id, name, error=message.text)]
+        if name == FINAL_ANSWER_TOOL:
+            output = _json_or_text(message.text)
+            if isinstance(output, dict) and isinstance(output.get("answer"), str):
+                self.result = {"answer": output["answer"], "tools_used": list(output.get("tools_used") or [])}
             return []
-        piece, self._answer_shown = text[len(self._answer_shown):], text
-        return [token(piece)]
+        if name not in self.tools_used:
+            self.tools_used.append(name)
+        output = message.artifact if message.artifact is not None else _json_or_text(message.text)
+        return [tool_result(message.tool_call_id, name, output=_jsonable(output))]
+
+    def _model_reply(self, message: AIMessage) -> None:
+        """A reply with no tool call is the answer (some servers ignore `tool_choice`), as in chapter 03."""
+        if not message.tool_calls and not message.invalid_tool_calls and message.text.strip():
+            self.result = {"answer": message.text, "tools_used": list(self.tools_used)}
+
+
+def _messages_in(update: Any) -> list[Any]:
+    """The messages in one node's update: a dict, or (for several `Command`s) a list of dicts."""
+    updates = update if isinstance(update, list) else [update]
+    return [message for item in updates if isinstance(item, dict) for message in item.get("messages") or []]
+
+
+def _json_or_text(text: str) -> Any:
+    """A tool's result as the model read it: JSON when it is JSON (20.0, {...}), else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _jsonable(output: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Conversations for the web app: one agent executor, so one chat history, per session. Taught in chapter 05.
+"""Conversations for the web app: one agent conversation, so one chat history, per session. Taught in chapter 05.
 
 A session id is a random token the server hands out (`POST /api/sessions`);
 every question in the same conversation sends it back. The store is bounded, so
@@ -25,7 +25,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..streaming_executor import StreamingAgentExecutor
+from langchain_core.messages import BaseMessage
+
+from .agents import Conversation
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what `new_session_id` makes, with room to spare
 
@@ -44,9 +46,9 @@ class SessionLimit(Exception):
 
 @dataclass
 class Session:
-    """One conversation: its executor (which keeps the chat history), its client, and a lock."""
+    """One conversation: the agent's side of it (which keeps the chat history), its client, and a lock."""
 
-    executor: StreamingAgentExecutor
+    conversation: Conversation
     client: str = "unknown"
     last_used: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one run at a time per conversation
@@ -55,9 +57,14 @@ class Session:
     def busy(self) -> bool:
         return self.lock.locked()
 
+    @property
+    def chat_history(self) -> list[BaseMessage]:
+        """The turns so far, one `HumanMessage` and one `AIMessage` each, whichever agent answers."""
+        return self.conversation.chat_history
+
     def trim_history(self, max_turns: int) -> None:
         """Keep the last `max_turns` turns (a turn is a question and its answer)."""
-        del self.executor.chat_history[: -2 * max_turns]
+        del self.conversation.chat_history[: -2 * max_turns]
 
 
 class SessionStore:
@@ -82,7 +89,7 @@ class SessionStore:
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
         self._by_client: dict[str, OrderedDict[str, None]] = {}  # the same order, per client
 
-    def create(self, executor: StreamingAgentExecutor, client: str = "unknown") -> str:
+    def create(self, conversation: Conversation, client: str = "unknown") -> str:
         """Store a new conversation for `client` and return its id; raise `SessionLimit` if there is no room."""
         self._expire_idle()
         mine = self._by_client.get(client, OrderedDict())
@@ -96,7 +103,7 @@ class SessionStore:
             raise SessionLimit(503, "The server has too many conversations open right now: "
                                     "try again in a few minutes.", retry_after=60)
         session_id = new_session_id()
-        self._sessions[session_id] = Session(executor, client, self._clock())
+        self._sessions[session_id] = Session(conversation, client, self._clock())
         self._by_client.setdefault(client, OrderedDict())[session_id] = None
         return session_id
 

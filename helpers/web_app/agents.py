@@ -1,0 +1,202 @@
+"""The agents the web app can serve, each behind the same small interface. Taught in chapter 05.
+
+The app serves either of the course's agents with the same events, sessions and limits:
+
+- `"executor"`: chapter 03's `StreamingAgentExecutor`, streamed through `astream_events`
+  (chapter 04) and read by `events.EventTranslator`;
+- `"langchain"`: chapter 06's `create_agent` agent (`helpers.langchain_agent`), streamed
+  with `stream_mode=["messages", "updates"]` and read by `events.GraphTranslator`.
+
+Each session holds one `Conversation`: its chat history (one `HumanMessage` and one
+`AIMessage` per turn, the same for both agents) and `events(question)`, which streams
+one run as the app's events and records the turn once the answer is in. A run that
+fails or is cancelled records nothing. The app itself (`app.py`) never needs to know
+which agent answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing, asynccontextmanager
+from typing import Any, AsyncIterator, Callable, Protocol
+
+from langchain.agents.middleware import AgentMiddleware, ToolErrorMiddleware
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
+from langgraph.types import Command
+
+from ..langchain_agent import build_langchain_agent
+from ..queue_handler import FINAL_ANSWER_TOOL
+from ..streaming_executor import DEFAULT_TIMEOUT, AgentTimeout, StreamingAgentExecutor, _wind_down
+from ..tool_calls import describe_failure
+from . import events
+from .events import Event, EventTranslator, GraphTranslator
+
+AGENTS = {  # the name `create_app(agent=...)` and `--agent` take -> what the page says answers
+    "executor": "chapter 03's StreamingAgentExecutor",
+    "langchain": "chapter 06's create_agent agent",
+}
+MAX_STEPS = 5  # model calls per question, as chapter 03's executor allows (`max_iterations`)
+
+
+class Conversation(Protocol):
+    """One session's side of an agent: its history, and a way to stream a question."""
+
+    chat_history: list[BaseMessage]
+
+    def events(self, question: str) -> AsyncIterator[Event]:
+        """The run's events as they happen, ending with `answer`; raises if the run fails."""
+
+
+def conversation_factory(agent: str, llm: BaseChatModel) -> Callable[[], Conversation]:
+    """What makes a new session's `Conversation` for `agent`, on the app's model."""
+    if agent == "executor":
+        return lambda: ExecutorConversation(llm)
+    if agent == "langchain":
+        graph = langchain_agent_for_the_web(llm)  # built once: a graph keeps no state between runs
+        return lambda: LangChainConversation(graph)
+    raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
+
+
+class ExecutorConversation:
+    """Chapter 03's executor: its `chat_history` is the session's, `astream_events` its stream."""
+
+    def __init__(self, llm: BaseChatModel) -> None:
+        self.executor = StreamingAgentExecutor(llm, max_iterations=MAX_STEPS)
+
+    @property
+    def chat_history(self) -> list[BaseMessage]:
+        return self.executor.chat_history
+
+    async def events(self, question: str) -> AsyncIterator[Event]:
+        # If this generator is closed (the client left), `aclosing` closes the event stream,
+        # which cancels the run; the executor records no half-finished turn.
+        translator = EventTranslator()
+        agent_events = self.executor.as_runnable().astream_events({"input": question}, version="v2")
+        async with aclosing(agent_events):
+            async for event in agent_events:
+                for item in translator.feed(event):
+                    yield item
+
+
+class LangChainConversation:
+    """Chapter 06's `create_agent` graph, with the same history, step limit and timeout as the executor.
+
+    The graph keeps nothing between runs (no checkpointer), so each run gets the
+    conversation so far as its `messages`, and the turn is recorded here once the
+    answer is in, exactly as the executor records it.
+    """
+
+    def __init__(self, graph: Any, *, max_steps: int = MAX_STEPS, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.graph, self.max_steps, self.timeout = graph, max_steps, timeout
+        self.chat_history: list[BaseMessage] = []
+
+    async def events(self, question: str) -> AsyncIterator[Event]:
+        translator = GraphTranslator()
+        inputs = {"messages": [*self.chat_history, HumanMessage(question)]}
+        # A step of chapter 03's executor is two graph steps here: the model, then the tools.
+        config = {"recursion_limit": 2 * self.max_steps}
+        parts = self.graph.astream(inputs, config, stream_mode=["messages", "updates"], version="v2")
+        finished = True
+        try:
+            async with read_in_a_task(parts, self.timeout) as stream:
+                async for part in stream:
+                    for item in translator.feed(part):
+                        yield item
+        except GraphRecursionError:  # out of steps: say so, as the executor does
+            finished = False
+        if not finished:
+            steps = f"{self.max_steps} step{'s' if self.max_steps != 1 else ''}"
+            result = {"answer": f"I could not reach a final answer within {steps}.", "tools_used": translator.tools_used}
+        elif translator.result is None:
+            raise RuntimeError("the agent's run ended without an answer")
+        else:
+            result = translator.result
+        self.chat_history.extend([HumanMessage(question), AIMessage(result["answer"])])
+        yield events.answer(result["answer"], result["tools_used"], finished)
+
+
+_END = object()
+
+
+@asynccontextmanager
+async def read_in_a_task(parts: AsyncIterator[Any], timeout: float) -> AsyncIterator[AsyncIterator[Any]]:
+    """Read `parts` in a task of its own; stopping early cancels that task, and so the run.
+
+    Closing a LangGraph stream while it waits at a `yield` (the client left while the
+    app was sending an event) does not cancel the nodes it is running: the model call
+    in progress would go on, for nobody. Cancelling the task that reads the stream
+    raises `CancelledError` where the graph awaits its nodes, and it cancels them.
+    The task also bounds the whole run by `timeout` (an `AgentTimeout`, as the executor's).
+    """
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async with aclosing(parts):
+                async for part in parts:
+                    queue.put_nowait(part)
+            queue.put_nowait(_END)
+        except Exception as error:  # the run failed: the reader raises it
+            queue.put_nowait(error)
+
+    async def read() -> AsyncIterator[Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                # The deadline bounds only the wait for the next part, never our caller's
+                # work between two parts (a timeout around a `yield` would cancel the caller).
+                async with asyncio.timeout_at(deadline):
+                    item = await queue.get()
+            except TimeoutError:
+                raise AgentTimeout(f"the agent run took longer than {timeout} s and was stopped") from None
+            if item is _END:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+
+    task = asyncio.create_task(pump())
+    try:
+        yield read()
+    finally:
+        task.cancel()
+        await _wind_down(task)
+
+
+def langchain_agent_for_the_web(llm: BaseChatModel) -> Any:
+    """Chapter 06's agent, with the two tool rules chapter 03's executor follows.
+
+    - A tool that raises goes back to the model as an error `ToolMessage` with the same
+      sentence the executor writes (`ToolErrorMiddleware`); `create_agent`'s tool node on
+      its own passes argument errors back but lets every other exception end the run.
+    - A refused `final_answer` (a blank answer) goes back to the model, which tries again:
+      `return_direct` would otherwise end the run on the refusal (`RetryRefusedAnswer`).
+    """
+    def readable(error: Exception, request: Any) -> str:
+        return describe_failure(request.tool_call["name"], error)
+
+    return build_langchain_agent(llm, middleware=[RetryRefusedAnswer(), ToolErrorMiddleware(readable)])
+
+
+class RetryRefusedAnswer(AgentMiddleware):
+    """A `final_answer` that failed sends the run back to the model instead of ending it."""
+
+    async def awrap_tool_call(self, request: Any, handler: Any) -> Any:
+        result = await handler(request)
+        if request.tool_call["name"] == FINAL_ANSWER_TOOL and isinstance(result, ToolMessage) \
+                and result.status == "error":
+            return Command(update={"messages": [result]}, goto="model")
+        return result
+
+    def wrap_tool_call(self, request: Any, handler: Any) -> Any:
+        result = handler(request)
+        if request.tool_call["name"] == FINAL_ANSWER_TOOL and isinstance(result, ToolMessage) \
+                and result.status == "error":
+            return Command(update={"messages": [result]}, goto="model")
+        return result
+
+
+__all__ = ["AGENTS", "Conversation", "ExecutorConversation", "LangChainConversation", "conversation_factory"]
