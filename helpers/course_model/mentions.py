@@ -69,6 +69,7 @@ def find_mentions(text: str) -> list[Mention]:
     name: list[tuple[str, int, int]] = []  # the capitalised words of the name being read
     spelled: list[tuple[str, int, int]] = []  # the number words being read ("twenty", "one")
     previous = ""  # the word before the current one, lower-case
+    before_number = ""  # the word before the number words being read
 
     def end_name() -> None:
         while name and name[0][0].lower() in _NOT_NAMES:
@@ -88,7 +89,6 @@ def find_mentions(text: str) -> list[Mention]:
             at = end
         spelled.clear()
 
-    before_number = ""
     for match in _PATTERNS.finditer(text):
         kind, piece = match.lastgroup, match.group()
         lower = piece.lower().rstrip(".")
