@@ -170,7 +170,8 @@ def test_another_agents_refusal_is_obeyed_too():
                          "The user declined this action.", [ADD, FINAL])
     reply = respond(messages, [ADD, FINAL], "required")
     assert [call.name for call in reply.tool_calls] == ["final_answer"], reply
-    assert reply.tool_calls[0].arguments["answer"] == "You declined the add step (2 + 3), so I stopped: I have no answer to 2 + 3."
+    assert reply.tool_calls[0].arguments["answer"] == (
+        "You declined the add step (2 + 3), so I stopped: I have no answer to 2 + 3.")
 
 
 def test_a_tools_own_news_about_a_rejection_is_a_result_not_a_refusal():

@@ -36,8 +36,8 @@ FREE_TEXT_WORDS = frozenset(
 REMAINDER_WORDS = FREE_TEXT_WORDS | {"word"}
 _CUE = re.compile(r"(?:\b(?:in|into|to|from|for|at|on|of|with|by|named|called|titled|as)\s+)?$", re.IGNORECASE)
 _OPENING = frozenset(
-    """please can could would will you i want wanted to like i'd id me the a an of in on for about into with look up find
-    show tell give get what what's whats does do did is are how which word words text string phrase sentence term
+    """please can could would will you i want wanted to like i'd id me the a an of in on for about into with look
+    up find show tell give get what what's whats does do did is are how which word words text string phrase sentence term
     this that my some let's lets us quick""".split()
 )
 _DANGLING = frozenset("the a an in on of for to into from with at by please mean means is are me".split())
