@@ -634,3 +634,18 @@ def test_the_answer_is_read_once_not_re_parsed_on_every_fragment(monkeypatch):
     assert "".join(tokens) == "".join(words)
     total = sum(len(fragment) for fragment in fragments)
     assert sum(fed) == total, f"read {sum(fed):,} characters for {total:,} characters of arguments"
+
+
+@both_agents
+async def test_a_run_that_runs_out_of_steps_ends_with_an_unfinished_answer(agent, serve):
+    """A model that never calls final_answer (it asks for a tool that does not exist): five model calls, then a stop."""
+    watcher = ModelWatcher()
+    app, client = serve(agent=agent, fault="tool=no_such_tool", callbacks=[watcher])
+    session = await new_session(client)
+    events = await ask(client, session, "What is 10 + 10?")
+    assert events[-2:] == [("answer", {"answer": "I could not reach a final answer within 5 steps.", "tools_used": [],
+                                       "finished": False}), ("done", {})]
+    assert watcher.starts == 5, f"{watcher.starts} model calls"
+    assert dict(app.state.runs) == {"answered": 1}
+    assert [message.content for message in app.state.sessions.get(session).chat_history] == [
+        "What is 10 + 10?", "I could not reach a final answer within 5 steps."]

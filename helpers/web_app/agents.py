@@ -28,7 +28,7 @@ from langgraph.types import Command
 
 from ..langchain_agent import build_langchain_agent
 from ..queue_handler import FINAL_ANSWER_TOOL
-from ..streaming_executor import DEFAULT_TIMEOUT, AgentTimeout, StreamingAgentExecutor, _wind_down
+from ..streaming_executor import DEFAULT_TIMEOUT, AgentTimeout, StreamingAgentExecutor
 from ..tool_calls import describe_failure
 from . import events
 from .events import Event, EventTranslator, GraphTranslator
@@ -38,6 +38,7 @@ AGENTS = {  # the name `create_app(agent=...)` and `--agent` take -> what the pa
     "langchain": "chapter 06's create_agent agent",
 }
 MAX_STEPS = 5  # model calls per question, as chapter 03's executor allows (`max_iterations`)
+WIND_DOWN_SECONDS = 5.0  # how long a cancelled run may take to finish its clean-up
 
 
 class Conversation(Protocol):
@@ -162,8 +163,8 @@ async def read_in_a_task(parts: AsyncIterator[Any], timeout: float) -> AsyncIter
     try:
         yield read()
     finally:
-        task.cancel()
-        await _wind_down(task)
+        task.cancel()  # a no-op if the run is over; else it stops the graph and its nodes
+        await asyncio.wait({task}, timeout=WIND_DOWN_SECONDS)  # bounded; raises nothing
 
 
 def langchain_agent_for_the_web(llm: BaseChatModel) -> Any:
