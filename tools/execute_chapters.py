@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from stamp_chapters import KERNELSPEC  # this folder: `python tools/execute_chapters.py` puts it on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 60  # seconds; a cell that takes longer is a bug, not a slow machine
 
@@ -28,6 +30,16 @@ def course_model_env() -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL", "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"):
         os.environ.pop(name, None)
     os.environ["COURSE_MODEL_DELAY"] = "0"
+
+
+def check_kernelspec() -> None:
+    """Stop if the installed `python3` kernel is not the one `KERNELSPEC` describes (JupyterLab would rewrite it)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(KERNELSPEC["name"])
+    installed = {"display_name": spec.display_name, "language": spec.language, "name": KERNELSPEC["name"]}
+    if installed != KERNELSPEC:
+        raise SystemExit(f"the python3 kernel here is {installed}; update KERNELSPEC in tools/stamp_chapters.py")
 
 
 def execute(path: Path) -> float:
@@ -43,6 +55,7 @@ def execute(path: Path) -> float:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     notebook.metadata.pop("widgets", None)  # widget state is per-session noise
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)  # what JupyterLab writes: opening it changes nothing
     nbformat.write(notebook, path)
     return elapsed
 
@@ -52,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="chapters to execute (default: all)")
     args = parser.parse_args(argv)
     course_model_env()
+    check_kernelspec()
     paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
     for path in paths:
         print(f"executing {path.relative_to(ROOT) if path.is_absolute() else path} ...", end=" ", flush=True)

@@ -5,6 +5,8 @@ in pyproject.toml. This script writes everything derived from it:
 
 - a badges cell (tagged `course-badges`) at the top of each chapter, pointing at that chapter;
 - the set-up cell (tagged `course-setup`) that installs the package in Colab and names the backend;
+- the notebook's `kernelspec`, exactly as JupyterLab writes it for the course's kernel (`KERNELSPEC`),
+  so that opening a chapter does not mark it modified;
 - the chapter table between `<!-- chapters:start -->` and `<!-- chapters:end -->` in README.md,
   the `git clone` command between `<!-- clone:start -->` and `<!-- clone:end -->`,
   and the CI badge between `<!-- ci:start -->` and `<!-- ci:end -->`.
@@ -33,6 +35,10 @@ SETUP_TAG = "course-setup"
 README_START, README_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
 CLONE_START, CLONE_END = "<!-- clone:start -->", "<!-- clone:end -->"
 CI_START, CI_END = "<!-- ci:start -->", "<!-- ci:end -->"
+# ipykernel's own `python3` kernelspec (`jupyter kernelspec list --json` in .venv). JupyterLab writes
+# {name, display_name, language} of the running kernel into every notebook it opens; a chapter that
+# says "Python 3" instead of "Python 3 (ipykernel)" is marked modified before the learner types a key.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def project() -> tuple[str, str]:
@@ -98,6 +104,8 @@ def stamp_notebook(path: Path, slug: str, distribution: str) -> str:
             cells.insert(position if tag == BADGES_TAG else _after_intro(cells), _cell(cell_type, source, tag))
         elif "".join(cells[index]["source"]) != source:
             cells[index]["source"] = source
+    if notebook.setdefault("metadata", {}).get("kernelspec") != KERNELSPEC:
+        notebook["metadata"]["kernelspec"] = dict(KERNELSPEC)
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
