@@ -649,3 +649,24 @@ async def test_a_run_that_runs_out_of_steps_ends_with_an_unfinished_answer(agent
     assert dict(app.state.runs) == {"answered": 1}
     assert [message.content for message in app.state.sessions.get(session).chat_history] == [
         "What is 10 + 10?", "I could not reach a final answer within 5 steps."]
+
+
+async def test_a_create_agent_run_that_takes_too_long_is_stopped_as_the_executors_is(make_llm):
+    """The executor stops a run after its timeout (`AgentTimeout`); the create_agent conversation must too."""
+    from helpers.streaming_executor import AgentTimeout
+    from helpers.web_app.agents import LangChainConversation, langchain_agent_for_the_web
+    from helpers.web_app.events import failure
+
+    watcher = ModelWatcher()
+    graph = langchain_agent_for_the_web(make_llm(fault="delay=0.05", callbacks=[watcher]))  # 50 ms per token
+    conversation = LangChainConversation(graph, timeout=0.3)
+    received = []
+    with pytest.raises(AgentTimeout) as stopped:
+        async with asyncio.timeout(WAIT):
+            async for event in conversation.events("What is 10 + 10?"):
+                received.append(event.type)
+    assert failure(stopped.value).data == {"message": "The agent took too long and was stopped."}
+    assert "tool_call" in received and "answer" not in received
+    await asyncio.sleep(1.0)  # longer than the rest of the paced model call would take
+    assert (watcher.starts, watcher.ends) == (1, 0), "the model call in progress was cancelled"
+    assert conversation.chat_history == [], "a stopped run records no turn"
