@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import aclosing
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import add_ai_message_chunks
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
-from langchain_core.runnables.config import merge_configs
+from langchain_core.prompts import BasePromptTemplate
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig, RunnableLambda, RunnableSequence
+from langchain_core.runnables.config import (
+    ensure_config,
+    get_async_callback_manager_for_config,
+    merge_configs,
+    patch_config,
+    set_config_context,
+)
+from langchain_core.runnables.utils import coro_with_context
+from langchain_core.tracers._streaming import _StreamingCallbackHandler
 
 from .agent_executor import AgentExecutorBase, AgentResult, as_ai_message
 from .queue_handler import QueueCallbackHandler, StreamCancelled
@@ -124,7 +134,7 @@ class StreamingAgentExecutor(AgentExecutorBase):
         return self._remember(question, self._out_of_steps(scratchpad))
 
     async def _stream_step(
-        self, inputs: dict, handler: QueueCallbackHandler | None, config: RunnableConfig | None = None
+        self, inputs: dict, handler: QueueCallbackHandler | None = None, config: RunnableConfig | None = None
     ) -> AIMessageChunk:
         """Stream one agent step and merge its chunks, in order, into one message.
 
@@ -133,15 +143,13 @@ class StreamingAgentExecutor(AgentExecutorBase):
         square of a long `final_answer` (see the README's Performance section).
         """
         step_config = merge_configs(config, {"callbacks": [handler]}) if handler is not None else config
-        chunks: list[AIMessageChunk] = []
-        # `aclosing` ends the stream at once if this step is cancelled, instead of leaving
-        # the generator for the garbage collector to close later in a task of its own.
-        async with aclosing(self.agent.astream(inputs, config=step_config)) as stream:
-            async for chunk in stream:
-                chunks.append(chunk)
-        if not chunks:
+        if (parts := _prompt_and_model(self.agent)) is not None:
+            message = await _stream_prompt_then_model(self.agent, *parts, inputs, step_config)
+        else:
+            message = _merged(await _collect(self.agent.astream(inputs, config=step_config)))
+        if message is None:
             raise RuntimeError("the model streamed nothing for this step")
-        return add_ai_message_chunks(chunks[0], *chunks[1:])
+        return message
 
     @staticmethod
     def _close(handler: QueueCallbackHandler | None, error: BaseException | None = None) -> None:
@@ -236,3 +244,73 @@ class AgentRun:
         if not task.done() and not self.handler.closed:  # still running: stop it (closed means it is ending)
             task.cancel()
         await _wind_down(task)
+
+
+# -- one step, streamed without a task per chunk ------------------------------------------------------
+#
+# `agent.astream(...)` on a `RunnableSequence` awaits every chunk in a new asyncio Task (LangChain does
+# that to carry its context into each step): about 40 µs per token, more than everything else we add.
+# For the shape `build_agent` makes, prompt(s) then a chat model, we run the same child runs ourselves:
+# an "agent" chain run, the prompt with tag `seq:step:1`, the model streamed with `seq:step:2`, and the
+# agent's own `on_chain_stream` events. `astream_events`, tracers and handlers see the same tree as
+# before (chapter 04 prints it); the tokens just reach the handler sooner. Any other agent runnable
+# is streamed with its own `astream`.
+
+
+def _prompt_and_model(agent: Runnable) -> tuple[list[Runnable], Runnable] | None:
+    """`(prompts, model)` when `agent` is prompt(s) | chat model (tools bound or not); else None."""
+    if not isinstance(agent, RunnableSequence):
+        return None
+    *prompts, model = agent.steps
+    inner = model
+    while isinstance(inner, RunnableBinding):
+        inner = inner.bound
+    if not isinstance(inner, BaseChatModel) or not all(isinstance(step, BasePromptTemplate) for step in prompts):
+        return None
+    return prompts, model
+
+
+async def _stream_prompt_then_model(
+    agent: Runnable, prompts: list[Runnable], model: Runnable, inputs: dict, config: RunnableConfig | None
+) -> AIMessageChunk | None:
+    """What `agent.astream(inputs, config)` streams, merged, with the same runs and events, minus a Task per chunk.
+
+    Like LangChain, the step runs in a context that holds its child config (so the bound model
+    sees the "agent" run as its parent), but in one Task for the whole step.
+    """
+    config = ensure_config(config)
+    callbacks = get_async_callback_manager_for_config(config)
+    run = await callbacks.on_chain_start(
+        None, {"input": ""}, name=config.get("run_name") or agent.get_name(), run_id=config.pop("run_id", None)
+    )
+    child = patch_config(config, callbacks=run.get_child())
+
+    async def stream() -> list[AIMessageChunk]:
+        value: Any = inputs
+        for index, prompt in enumerate(prompts, start=1):
+            value = await prompt.ainvoke(value, patch_config(child, callbacks=run.get_child(f"seq:step:{index}")))
+        chunks = model.astream(value, patch_config(child, callbacks=run.get_child(f"seq:step:{len(prompts) + 1}")))
+        tap = next((h for h in run.handlers if isinstance(h, _StreamingCallbackHandler)), None)
+        if tap is not None:  # astream_events / astream_log: the agent's own on_chain_stream events
+            chunks = tap.tap_output_aiter(run.run_id, chunks)
+        return await _collect(chunks)
+
+    try:
+        with set_config_context(child) as context:
+            message = _merged(await coro_with_context(stream(), context))
+    except BaseException as error:
+        await run.on_chain_error(error, inputs=inputs)
+        raise
+    await run.on_chain_end(message, inputs=inputs)
+    return message
+
+
+async def _collect(stream: AsyncIterator[AIMessageChunk]) -> list[AIMessageChunk]:
+    """Every chunk of `stream`; `aclosing` ends it at once if we are cancelled (not later, by the GC)."""
+    async with aclosing(stream):
+        return [chunk async for chunk in stream]
+
+
+def _merged(chunks: list[AIMessageChunk]) -> AIMessageChunk | None:
+    """The chunks merged in one addition (adding them one by one re-parses tool-call JSON each time)."""
+    return add_ai_message_chunks(chunks[0], *chunks[1:]) if chunks else None
