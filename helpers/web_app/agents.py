@@ -160,10 +160,12 @@ async def read_in_a_task(parts: AsyncIterator[Any], timeout: float) -> AsyncIter
             yield item
 
     task = asyncio.create_task(pump())
+    reader = read()
     try:
-        yield read()
+        yield reader
     finally:
         task.cancel()  # a no-op if the run is over; else it stops the graph and its nodes
+        await reader.aclose()
         await asyncio.wait({task}, timeout=WIND_DOWN_SECONDS)  # bounded; raises nothing
 
 
@@ -186,18 +188,17 @@ class RetryRefusedAnswer(AgentMiddleware):
     """A `final_answer` that failed sends the run back to the model instead of ending it."""
 
     async def awrap_tool_call(self, request: Any, handler: Any) -> Any:
-        result = await handler(request)
-        if request.tool_call["name"] == FINAL_ANSWER_TOOL and isinstance(result, ToolMessage) \
-                and result.status == "error":
-            return Command(update={"messages": [result]}, goto="model")
-        return result
+        return self._back_to_the_model_if_refused(request, await handler(request))
 
-    def wrap_tool_call(self, request: Any, handler: Any) -> Any:
-        result = handler(request)
-        if request.tool_call["name"] == FINAL_ANSWER_TOOL and isinstance(result, ToolMessage) \
-                and result.status == "error":
-            return Command(update={"messages": [result]}, goto="model")
-        return result
+    def wrap_tool_call(self, request: Any, handler: Any) -> Any:  # the same, for `invoke`
+        return self._back_to_the_model_if_refused(request, handler(request))
+
+    @staticmethod
+    def _back_to_the_model_if_refused(request: Any, result: Any) -> Any:
+        refused = (request.tool_call["name"] == FINAL_ANSWER_TOOL and isinstance(result, ToolMessage)
+                   and result.status == "error")
+        # The error goes into the conversation, and `goto` runs the model again: it reads why, and answers anew.
+        return Command(update={"messages": [result]}, goto="model") if refused else result
 
 
 __all__ = ["AGENTS", "Conversation", "ExecutorConversation", "LangChainConversation", "conversation_factory"]
