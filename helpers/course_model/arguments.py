@@ -36,14 +36,20 @@ from typing import Any, Callable, Iterator
 from . import currencies, schemas
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
-from .mentions import EMAIL, NAME, NUMBER, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, find_mentions, subject
-from .plausible import plausible_value
+from .lists import Enumeration, find_lists
+from .mentions import EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, find_mentions, subject
+from .outcome import Outcome, outcome_value
+from .plausible import MAX_ITEMS, plausible_value
 
 # Parameter words that say which kind of value a string parameter wants.
 _EMAIL_WORDS = frozenset({"email", "mail", "to", "recipient", "address"})
 _TIME_WORDS = frozenset({"time", "hour", "when", "at", "clock"})
 _DATE_WORDS = frozenset({"date", "day", "birthday", "deadline"})
 _ID_WORDS = frozenset({"id", "number", "code", "zip", "postcode", "pin", "phone"})
+_PHONE_WORDS = frozenset({"phone", "telephone", "tel", "mobile", "cell", "fax"})
+# Free-text fields a structured answer fills with the answer's own sentences, never with "about …" words.
+_PROSE_WORDS = frozenset({"summary", "description", "explanation", "details", "reason", "comment", "note",
+                          "notes", "overview", "body", "content", "message"})
 _URL_WORDS = frozenset({"url", "link", "website", "uri", "href"})
 # Cue words that introduce a parameter's value: "from London" → origin, "into French" → target language.
 _CUES: dict[str, tuple[str, ...]] = {
@@ -74,10 +80,14 @@ class _Pool:
     linear in the question's length, however many values it states.
     """
 
-    def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None) -> None:
+    def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None,
+                 outcome: Outcome | None = None) -> None:
         self.text = text
         self.lower = text.lower()
         self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
+        self.currencies_wanted = currencies_wanted
+        self.outcome = outcome  # a finished calculation's value and expression, for `result`-like fields
+        self._lists: list[Enumeration] | None = None
         self.mentions = find_mentions(text)
         if currencies_wanted:  # "USD" or "Japanese yen" is then a currency, not a name
             money = currencies.find_currencies(text)
@@ -86,6 +96,22 @@ class _Pool:
         self.starts = [mention.start for mention in self.mentions]
         self.ends = [mention.end for mention in self.mentions]
         self.used: set[int] = set()
+
+    def part(self, text: str) -> _Pool:
+        """A pool for one part of the text (one item of a list), read the same way."""
+        return _Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
+
+    def take_list(self, accept: Callable[[Enumeration], bool]) -> Enumeration | None:
+        """The first list (`lists.py`) none of whose values is used yet; its values are then used."""
+        if self._lists is None:
+            self._lists = find_lists(self.text)
+        for index, found in enumerate(self._lists):
+            inside = range(bisect_left(self.starts, found.start), bisect_left(self.starts, found.end))
+            if found.start >= 0 and accept(found) and not any(i in self.used for i in inside):
+                self.used.update(inside)
+                self._lists[index] = Enumeration(found.segments, found.items, -1, -1)  # taken
+                return found
+        return None
 
     def take(self, accept: Callable[[Mention], bool]) -> Mention | None:
         for index, mention in enumerate(self.mentions):
@@ -137,13 +163,15 @@ def _short_gap(gap: str) -> bool:
 
 
 def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = None,
-         invent: bool = False, prose: Iterator[str] | None = None, tool_name: str | None = None) -> Filled:
+         invent: bool = False, prose: Iterator[str] | None = None, tool_name: str | None = None,
+         outcome: Outcome | None = None) -> Filled:
     """Values for the object `schema` taken from `text`; with `invent`, plausible ones for what is missing.
 
     `tool_name` is given for a call to that tool: a free-text argument may then be the rest of the clause.
+    `outcome` is a finished calculation: its value fills `result`-like fields, its expression `expression`.
     """
     root = root if root is not None else schema
-    pool = _Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name)
+    pool = _Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name, outcome=outcome)
     return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
 
 
@@ -274,6 +302,10 @@ def _keyed(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any])
     if kind in ("object", "array", "boolean"):
         return None
     words = schemas.words_of(name)
+    if pool.outcome is not None:
+        found = outcome_value(pool.outcome, words, schema, kind)
+        if found is not None and (kind == "string" or _within(found, schema)):
+            return _as_type(found, kind)
     cues = [cue for word in words for cue in _CUES.get(word, ())]
     for word in words:
         if len(word) > 2 and word not in ("from", "to"):
@@ -319,18 +351,19 @@ def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any
     if kind == "boolean":
         return _boolean(pool, words)
     if kind == "array":
-        return _array(name, schema, pool, root)
+        return _array(name, schema, pool, root, invent, prose, depth)
     if kind == "object":
         if depth >= schemas.MAX_DEPTH:
             return None
         inner = _fill_object(schema, pool, root, invent, prose, depth + 1)
         return inner.values if (inner.values or invent) and not inner.missing else None
     if kind == "string":
-        return _string(words, schema, pool)
+        return _string(words, schema, pool, prefer_prose=prose is not None and pool.tool_name is None)
     return None
 
 
-def _string(words: set[str], schema: dict[str, Any], pool: _Pool) -> str | None:
+def _string(words: set[str], schema: dict[str, Any], pool: _Pool, prefer_prose: bool = False) -> str | None:
+    """A string value by the parameter's words; with `prefer_prose`, a summary-like field is left to the prose."""
     fmt = schema.get("format")
     if fmt == "email" or words & _EMAIL_WORDS:
         mention = pool.take(lambda m: m.kind == EMAIL)
@@ -348,6 +381,10 @@ def _string(words: set[str], schema: dict[str, Any], pool: _Pool) -> str | None:
         mention = pool.take(lambda m: m.kind in (DATE, WEEKDAY))
         if mention:
             return str(mention.value)
+    if words & _PHONE_WORDS:
+        mention = pool.take(lambda m: m.kind == PHONE)
+        if mention:
+            return str(mention.value)
     if words & _ID_WORDS:
         mention = pool.take(lambda m: m.kind in (NUMBER, QUOTED))
         if mention:
@@ -356,28 +393,73 @@ def _string(words: set[str], schema: dict[str, Any], pool: _Pool) -> str | None:
         mention = pool.take(lambda m: m.kind == QUOTED)
         if mention:
             return str(mention.value)
+        if prefer_prose and words & _PROSE_WORDS:
+            return None  # a summary is a sentence of the answer (plausible.py), not the words after "for"
         return subject(pool.text)  # never a name: free text is what the question is about
     mention = pool.take(lambda m: m.kind == QUOTED) or pool.take(lambda m: m.kind == NAME)  # quotes are deliberate
     return str(mention.value) if mention else None
 
 
-def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any]) -> list[Any] | None:
+def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+           prose: Iterator[str] | None, depth: int) -> list[Any] | None:
     items = schemas.resolve(schema.get("items", {}), root)
     kind = schemas.type_of(items)
     enum = items.get("enum")
+    values: list[Any] | None = None
     if isinstance(enum, list) and enum:
         found = [value for value in enum if _mentions_word(pool.lower, str(value))]
         found.sort(key=lambda value: pool.lower.find(str(value).lower()))
-        return found or None
-    if kind in ("integer", "number"):
+        values = found
+    elif kind in ("integer", "number"):
         values = [_as_type(m.value, kind) for m in pool.take_all(lambda m: m.kind == NUMBER)]
-        return values or None
-    if kind == "string":
-        words = set(schemas.words_of(name))
-        wanted = (WEEKDAY,) if words & {"day", "days", "weekday", "weekdays"} else (QUOTED, NAME, WEEKDAY)
-        values = [str(m.value) for m in pool.take_all(lambda m: m.kind in wanted)]
-        return values or None
-    return None
+    elif kind == "string":
+        values = _strings(name, pool)
+    elif kind == "object" and depth < schemas.MAX_DEPTH:
+        values = _objects(items, pool, root, invent, prose, depth)
+    return _sized(values, name, schema, root, prose, depth) if values else None
+
+
+def _strings(name: str, pool: _Pool) -> list[str]:
+    """A list of strings: weekdays for `days`; else what is quoted, else several names ("Alice, Bob and
+    Carol"), else a written list ("milk, eggs and bread", `lists.py`), else the one name there is."""
+    if set(schemas.words_of(name)) & {"day", "days", "weekday", "weekdays"}:
+        return [str(m.value) for m in pool.take_all(lambda m: m.kind == WEEKDAY)]
+    quoted = pool.take_all(lambda m: m.kind == QUOTED)
+    if quoted:
+        return [str(m.value) for m in quoted]
+    names = [m for index, m in enumerate(pool.mentions) if index not in pool.used and m.kind in (NAME, WEEKDAY)]
+    if len(names) < 2:
+        written = pool.take_list(lambda found: found.items is not None)
+        if written is not None and written.items is not None:
+            return [item.text for item in written.items]
+    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY))]
+
+
+def _objects(items: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+             prose: Iterator[str] | None, depth: int) -> list[Any]:
+    """A list of objects, one per part of a written list, each filled from its own part:
+    "'buy milk' (urgent), 'call the dentist' (normal)" → two tasks with their titles and priorities."""
+    written = pool.take_list(lambda found: True)
+    if written is None:
+        return []
+    values = []
+    for segment in written.segments:
+        inner = _fill_object(items, pool.part(segment.text), root, invent, prose, depth + 1)
+        if not inner.missing:
+            values.append(inner.values)
+    return values
+
+
+def _sized(values: list[Any], name: str, schema: dict[str, Any], root: dict[str, Any],
+           prose: Iterator[str] | None, depth: int) -> list[Any]:
+    """`values` within the schema's `maxItems` (and `MAX_ITEMS`), padded with plausible items to `minItems`."""
+    high, low = schema.get("maxItems"), schema.get("minItems")
+    limit = min(high, MAX_ITEMS) if isinstance(high, int) and high >= 0 else MAX_ITEMS
+    values = values[:limit]
+    if isinstance(low, int) and len(values) < min(low, limit):
+        item = schema.get("items", {})
+        values += [plausible_value(name, item, root, prose, depth + 1) for _ in range(min(low, limit) - len(values))]
+    return values
 
 
 def _mentioned_enum(enum: list[Any], pool: _Pool) -> Any:

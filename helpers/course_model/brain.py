@@ -59,8 +59,10 @@ from .conversation import (
     tool_exchanges,
 )
 from .expression import ArithmeticProblem, Expr, evaluate, format_number, render, substitute_previous, uses_previous
+from .outcome import Outcome
 from .planning import NoToolFor, plan, progress
 from .reply import Reply, ToolCall
+from .result_prose import result_sentences
 from .structured import JsonFormat, json_answer, json_format
 from .tool_choosing import AUTO_THRESHOLD, OfferedTool, answer_forms, best_tool, offered_tools
 from .tool_use import (
@@ -137,6 +139,7 @@ class _Turn:
     json: JsonFormat | None  # the JSON `response_format` asks for; None: text
     exchanges: list[ToolExchange]
     context: list[str] = field(default_factory=list)
+    outcome: Outcome | None = None  # a calculation's value and expression, for a structured answer's fields
 
     @property
     def forms(self) -> list[OfferedTool]:
@@ -153,28 +156,31 @@ class _Turn:
         """Ask for `calls`: all at once when parallel calls are allowed, else the first."""
         return Reply(tool_calls=tuple(calls if self.parallel else calls[:1]))
 
-    def finish(self, text: str, *, calculated: bool = False, used: list[str] | None = None, facts: str = "") -> Reply:
+    def finish(self, text: str, *, calculated: bool = False, used: list[str] | None = None, facts: str = "",
+               prose: str | None = None) -> Reply:
         """Give the finished answer `text` the way the request asks for it (see the module docstring).
 
         `facts` (the tool results) join the question as the source of a forced
-        call's or a JSON answer's values.
+        call's or a JSON answer's values; `prose` (default: `text`) gives their
+        free-text fields, sentence by sentence.
         """
         used = used or []
         source = f"{self.question}\n{facts}" if facts else self.question
+        sentences = text if prose is None else prose
         if self.choice.mode == "function":
             if self.choice.name == FINAL_ANSWER and self.toolbox.has_final_answer:
                 return self._final_answer(text, used)
             tool = tool_named(self.offered, self.choice.name)
             if tool is not None:
-                return Reply(tool_calls=(forced_call(tool, source, _prose(text)),))
+                return Reply(tool_calls=(forced_call(tool, source, _prose(sentences), self.outcome),))
         if self.choice.mode == "required":
             if self.toolbox.has_final_answer:
                 return self._final_answer(text, used)
-            return Reply(tool_calls=(forced_call(self._answer_tool(), source, _prose(text)),))
+            return Reply(tool_calls=(forced_call(self._answer_tool(), source, _prose(sentences), self.outcome),))
         if self.choice.mode == "auto" and self.toolbox.has_final_answer and (calculated or used):
             return self._final_answer(text, used)
         if self.json is not None:
-            return Reply(text=json_answer(self.json, source, list(_prose(text)), self.context))
+            return Reply(text=json_answer(self.json, source, list(_prose(sentences)), self.context, self.outcome))
         return Reply(text=text)
 
     def _final_answer(self, text: str, used: list[str]) -> Reply:
@@ -205,6 +211,9 @@ def _use_tools(turn: _Turn) -> Reply:
     """Answer a question that is not arithmetic: with the tool it asks for, or in text."""
     text = answers.answer_for(turn.question)
     if not turn.actions or turn.choice.mode == "none" or turn.choice.mode == "function":
+        earlier = [exchange for exchange in turn.exchanges if exchange.result is not None]
+        if text == answers.FALLBACK and earlier and turn.choice.mode == "none":
+            return _answer_with_results(turn, earlier)  # no tools now, but their results are in the conversation
         return turn.finish(text)  # a named function is always called, by `finish`
     tool_plan = plan_tool_calls(turn.question, turn.actions, threshold=AUTO_THRESHOLD)
     if tool_plan.missing is not None:
@@ -214,10 +223,15 @@ def _use_tools(turn: _Turn) -> Reply:
     todo = pending(tool_plan, turn.exchanges)
     if todo:
         return turn.calls(todo)
-    done = answered(tool_plan, turn.exchanges)
+    return _answer_with_results(turn, answered(tool_plan, turn.exchanges))
+
+
+def _answer_with_results(turn: _Turn, done: list[ToolExchange]) -> Reply:
+    """The answer once the tools have answered: their results quoted, and as sentences for structured fields."""
     facts = "\n".join(exchange.result or "" for exchange in done if not exchange.declined)
     ran = [e.ran_as[0] if e.ran_as else e.name for e in done if not e.declined]
-    return turn.finish(answer_from_results(done), used=list(dict.fromkeys(ran)), facts=facts)
+    text = answer_from_results(done)
+    return turn.finish(text, used=list(dict.fromkeys(ran)), facts=facts, prose=result_sentences(done, text))
 
 
 # -- arithmetic -------------------------------------------------------------------------------
@@ -226,6 +240,7 @@ def _use_tools(turn: _Turn) -> Reply:
 def _calculate(expr: Expr, turn: _Turn) -> Reply:
     """Answer an arithmetic question: directly, or one turn of the tool loop."""
     honest, tools_can_do_it = _own_answer(expr)
+    turn.outcome = Outcome(_value_of(expr), render(expr))
     if turn.choice.mode == "none" or turn.choice.forces(FINAL_ANSWER):
         return turn.finish(honest, calculated=True)
     try:
@@ -240,6 +255,7 @@ def _calculate(expr: Expr, turn: _Turn) -> Reply:
         text = setbacks.declined_step(step.tool.name, step.tool.operation, done.operands(step), expr, reason)
         return turn.finish(text, calculated=True, used=done.tools_used)
     if done.finished:
+        turn.outcome = Outcome(done.answer, render(expr))  # the tools' results, as the answer says
         if done.edited:
             text = setbacks.edited_result(done.edited, format_number(done.answer))
             return turn.finish(text, calculated=True, used=done.tools_used)
@@ -257,6 +273,13 @@ def _calculate(expr: Expr, turn: _Turn) -> Reply:
         if not ready:
             return turn.finish(honest, calculated=True)  # still a call to the named function
     return turn.calls([ToolCall(step.tool.name, arguments) for step, arguments in ready])
+
+
+def _value_of(expr: Expr) -> float | int | None:
+    try:
+        return evaluate(expr)
+    except ArithmeticProblem:
+        return None
 
 
 def _own_answer(expr: Expr) -> tuple[str, bool]:

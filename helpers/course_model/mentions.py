@@ -8,6 +8,8 @@ then hands them to the parameters of a tool or the fields of a schema.
 
 A *name* is a run of capitalised words ("San Francisco, CA", "Alice", "USD"),
 minus the capitalised words that only start a sentence ("What", "Please").
+A *phone* number starts with "+" ("+47 555 0100") or reads "(555) 123-4567" or
+"555-123-4567"; it is one value, not three numbers.
 A *number* is written in digits ("20", "1,234.5") or in words ("two",
 "twenty-one", "three hundred"), read as `arithmetic.py` reads them; "one" as a
 pronoun ("the one in Oslo", "one of them") is not a number.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from .arithmetic import NUMBER_WORDS, read_number_words
 
 QUOTED, EMAIL, URL, TIME, DATE, NUMBER, WEEKDAY, NAME = "quoted", "email", "url", "time", "date", "number", "weekday", "name"
+PHONE = "phone"
 MAX_NUMBER_DIGITS = 300  # a longer run of digits is not a value anyone means
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -44,6 +47,8 @@ _PATTERNS = re.compile(
       (?P<quoted>"[^"\n]{1,500}"|“[^”\n]{1,500}”|(?<![\w'])'[^'\n]{1,500}'(?![\w']))
     | (?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)
     | (?P<url>https?://[^\s'"<>]+)
+    | (?P<phone>(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\w])
+        |(?<!\w)\(\d{3}\)\s?\d{3}[ .-]\d{4}(?!\w)|(?<![\w-])\d{3}-\d{3}-\d{4}(?![\w-]))
     | (?P<date>\b\d{4}-\d{2}-\d{2}\b)
     | (?P<time>\b\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?(?!\w)|\b\d{1,2}\s?[ap]\.?m\.?(?!\w))
     | (?P<number>(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?(?![\d\w]))

@@ -16,6 +16,7 @@ Used by the course model behind chapters 02 (tools) and 06-07 (structured output
 from __future__ import annotations
 
 import math
+from itertools import islice
 from typing import Any, Iterator
 
 from . import schemas
@@ -44,6 +45,9 @@ _FORMATS = {"email": "alex@example.com", "uri": "https://example.com", "url": "h
 # model running out of tokens, rather than exhausting memory.
 MAX_ITEMS = 100
 MAX_STRING_CHARS = 10_000
+# A free-text list ("points", "steps") takes this many sentences of the answer, as a real model
+# writes several points, not one.
+PROSE_ITEMS = 3
 
 
 def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
@@ -78,6 +82,12 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
         count = low if isinstance(low, int) and low > 0 else (1 if depth < 3 else 0)  # deep down, lists stay empty
         count = min(count, high) if isinstance(high, int) and high >= 0 else count
         count = min(count, MAX_ITEMS)
+        if prose is not None and _is_free_text(name, schemas.resolve(schema.get("items", {}), root)):
+            wanted = max(count, min(PROSE_ITEMS, high if isinstance(high, int) and high >= 0 else PROSE_ITEMS))
+            sentences = list(islice(prose, wanted))
+            if sentences:
+                return sentences + [plausible_value(name, schema.get("items", {}), root, None, depth + 1)
+                                    for _ in range(count - len(sentences))]
         return [plausible_value(name, schema.get("items", {}), root, prose, depth + 1) for _ in range(count)]
     if kind in ("integer", "number"):
         return _number(schema, kind)
@@ -86,6 +96,20 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
     if kind == "null":
         return None
     return _string(name, schema, prose)
+
+
+def _by_name(name: str) -> str | None:
+    """The made-up value for a field of this name; plural names count as their singular ("cities")."""
+    words = set(schemas.words_of(name))
+    words |= {word[:-3] + "y" if word.endswith("ies") else word[:-1] for word in words if word.endswith("s")}
+    return next((example for names, example in _BY_NAME if words & names), None)
+
+
+def _is_free_text(name: str, items: dict[str, Any]) -> bool:
+    """Whether a list's items are sentences to write: plain strings with no name-given value or format."""
+    plain = not any(key in items for key in ("enum", "const", "format", "default", "examples", "pattern",
+                                               "minLength", "maxLength"))
+    return plain and schemas.type_of(items) == "string" and not schemas.alternatives(items) and _by_name(name) is None
 
 
 def _empty(kind: str) -> Any:
@@ -112,8 +136,7 @@ def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> s
     value = _FORMATS.get(fmt) if isinstance(fmt, str) else None
     low, high = schema.get("minLength"), schema.get("maxLength")
     if value is None:
-        words = set(schemas.words_of(name))
-        value = next((example for names, example in _BY_NAME if words & names), None)
+        value = _by_name(name)
     if value is None and prose is not None:
         value = next(prose, None)
     if value is None:

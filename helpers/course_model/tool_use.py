@@ -28,6 +28,7 @@ from typing import Any, Iterator
 from . import setbacks
 from .arguments import fill
 from .conversation import ToolExchange
+from .outcome import Outcome
 from .reply import ToolCall
 from .tool_choosing import OfferedTool, best_tool, clauses
 from .tool_results import result_phrase
@@ -66,9 +67,11 @@ def plan_tool_calls(question: str, tools: list[OfferedTool], *, threshold: int) 
     return _calls_for(tool, question, invent=False)
 
 
-def forced_call(tool: OfferedTool, text: str, prose: Iterator[str] | None = None) -> ToolCall:
-    """A call to `tool` that must be made: arguments from `text`, plausible values for the rest."""
-    filled = fill(tool.parameters, text, invent=True, prose=prose)
+def forced_call(tool: OfferedTool, text: str, prose: Iterator[str] | None = None,
+                outcome: Outcome | None = None) -> ToolCall:
+    """A call to `tool` that must be made: arguments from `text` (and a calculation's `outcome`), plausible
+    values for the rest."""
+    filled = fill(tool.parameters, text, invent=True, prose=prose, outcome=outcome)
     return ToolCall(tool.name, filled.values)
 
 

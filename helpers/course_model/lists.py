@@ -1,0 +1,151 @@
+"""Enumerations in a question: "Buy milk, eggs, bread and coffee." → four items.
+
+A real model reads a list written with commas and "and" without thinking, quoted
+or not. The course model finds them clause by clause (a clause ends at `.`, `!`,
+`?`, `;`, `:` or a new line, so "Tasks: a, b and c" starts its list after the
+colon), splitting at commas and at "and"/"or", never inside quotes or
+parentheses. A run of parts is a list when it has three parts or more, or two
+joined by "and"/"or"; after its "and" part the list ends ("Paris, Oslo and Rome,
+6 nights" lists three cities).
+
+Each list gives two readings:
+
+- `items`, for a list of strings: each part cut to the item itself. The middle
+  parts are whole; the first keeps its last words (as many as the other items
+  have: "I need fresh milk, brown eggs and bread" → "fresh milk"); the last stops
+  at a word that ends a noun phrase ("bread for the party" → "bread"). Articles
+  go ("a tent" → "tent"). A list whose middle parts are not short phrases
+  ("I'm Alice, I live in Oslo and ...") is not a list of items.
+- `segments`, for a list of objects: each part whole, the first from the clause's
+  start and the last to its end ("Alice is 30, Bob is 25 and Carol is 41"), so
+  each object is filled from its own part.
+
+Work is linear in the text's length, and a list has at most `MAX_ITEMS` items.
+Used by the course model behind chapters 06-07 (structured output).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_ITEMS = 100  # of one list; a longer list is cut, like a real model running out of tokens
+MAX_ITEM_WORDS = 4  # a middle item longer than this is a clause, not an item
+MAX_TEXT = 20_000  # characters searched for lists
+
+_CLAUSE = re.compile(r"[^.!?;:\n]+")
+# Quoted text and parentheses are skipped whole; the rest splits at commas and "and"/"or".
+_PIECE = re.compile(
+    r"""(?P<skip>"[^"\n]*"|“[^”\n]*”|(?<![\w'])'[^'\n]*'(?![\w'])|\([^()\n]*\))
+      | (?P<sep>\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_WORD = re.compile(r"\S+")
+_ARTICLES = frozenset({"a", "an", "the", "some"})
+# Words that end an item: verbs and prepositions that start the rest of the sentence.
+_BOUNDARY = frozenset(
+    """is are was were be been will would can could should must am do does did has have had for to in on at
+    with from by that which who whom because so but then please if when while as into onto of""".split()
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """One list: its parts as written (`segments`), and its `items` when they are short phrases (else None)."""
+
+    segments: tuple[Span, ...]
+    items: tuple[Span, ...] | None
+    start: int
+    end: int
+
+
+def find_lists(text: str) -> list[Enumeration]:
+    """Every list in `text`, in order (see the module docstring)."""
+    found: list[Enumeration] = []
+    for clause in _CLAUSE.finditer(text[:MAX_TEXT]):
+        found.extend(_lists_in(text, clause.start(), clause.end()))
+    return found
+
+
+def _lists_in(text: str, start: int, end: int) -> list[Enumeration]:
+    parts: list[Span] = []
+    joined: list[bool] = []  # for each separator: was it "and"/"or"?
+    at = start
+    for piece in _PIECE.finditer(text, start, end):
+        if piece.lastgroup == "sep":
+            parts.append(_span(text, at, piece.start()))
+            joined.append(bool(re.search(r"\b(?:and|or)\b", piece.group(), re.IGNORECASE)))
+            at = piece.end()
+    parts.append(_span(text, at, end))
+    lists, group, had_and = [], [parts[0]], False
+    for separator, part in zip(joined, parts[1:]):
+        if had_and and not separator:  # the part after "and" was the last: a new run starts
+            lists.append((group, had_and))
+            group, had_and = [part], False
+            continue
+        group.append(part)
+        had_and = had_and or separator
+    lists.append((group, had_and))
+    return [_enumeration(group) for group, had_and in lists
+            if all(part.text for part in group) and (len(group) >= 3 or (len(group) == 2 and had_and))]
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    return Span(piece.strip(), start + lead, start + lead + len(piece.strip()))
+
+
+def _enumeration(group: list[Span]) -> Enumeration:
+    group = group[:MAX_ITEMS]
+    return Enumeration(tuple(group), _items(group), group[0].start, group[-1].end)
+
+
+def _items(group: list[Span]) -> tuple[Span, ...] | None:
+    middle = [_words(part) for part in group[1:-1]]
+    if any(len(words) > MAX_ITEM_WORDS or _has_boundary(words) for words in middle):
+        return None
+    last = _words(group[-1])
+    cut = next((i for i, word in enumerate(last) if _plain(word) in _BOUNDARY), len(last))
+    last = last[: min(cut, MAX_ITEM_WORDS)]
+    width = max([len(words) for words in middle] + [len(last), 1])
+    first = _words(group[0])
+    keep = 0
+    while keep < min(width, len(first)) and _plain(first[-1 - keep]) not in _BOUNDARY:
+        keep += 1
+    first = first[len(first) - keep :]
+    items = tuple(_item(words) for words in [first, *middle, last])
+    if any(item is None for item in items):
+        return None
+    return items  # type: ignore[return-value]
+
+
+def _words(part: Span) -> list[Span]:
+    return [Span(m.group(), part.start + m.start(), part.start + m.end()) for m in _WORD.finditer(part.text)]
+
+
+def _plain(word: Span) -> str:
+    return word.text.lower().strip(",.!?\"'()")
+
+
+def _has_boundary(words: list[Span]) -> bool:
+    return any(_plain(word) in _BOUNDARY for word in words)
+
+
+def _item(words: list[Span]) -> Span | None:
+    """The words as one item, without a leading article; None when nothing (or only a number) is left."""
+    while words and _plain(words[0]) in _ARTICLES:
+        words = words[1:]
+    if not words:
+        return None
+    text = " ".join(word.text for word in words).rstrip(",.!?")
+    if not re.search(r"[^\W\d_]", text):
+        return None  # "30" is a value, not an item
+    return Span(text, words[0].start, words[-1].end)
