@@ -95,6 +95,18 @@ def make_venv(path: Path, base_python: Path | None = None) -> Path:
     return python
 
 
+def install_test_runner(python: Path) -> None:
+    """Put pytest and nbval, at the versions requirements-dev.txt pins, into an environment a learner would have.
+
+    Learners' environments (Binder's, Colab's) do not carry the test tools; the checks add just these two
+    to execute the chapters there.
+    """
+    pins = [line.strip() for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+            if line.strip().startswith(("pytest==", "nbval=="))]
+    assert len(pins) == 2, f"requirements-dev.txt should pin pytest and nbval, found {pins}"
+    run([str(python), "-m", "pip", "install", "--quiet", *pins])
+
+
 def nbval(python: Path, chapters: Path, sanitize: Path, cwd: Path, env: dict | None = None,
           prefix: list[str] | None = None):
     """Execute every chapter with `python`'s own kernel and compare outputs with the committed ones."""

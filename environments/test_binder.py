@@ -7,12 +7,13 @@ configuration, so that file must install the course package itself.
 
 from __future__ import annotations
 
-from conftest import chapter_paths, make_venv, nbval, run
+from conftest import chapter_paths, install_test_runner, make_venv, nbval, run
 
 
 def test_binder_environment_runs_every_chapter(clone, tmp_path):
     python = make_venv(tmp_path / "binder-venv")
     run([str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"], cwd=clone)
+    install_test_runner(python)  # Binder's own environment has no test tools
     runtime = (clone / "binder" / "runtime.txt").read_text().strip()
     assert runtime.startswith("python-3.")
     assert chapter_paths(clone)
