@@ -1,0 +1,30 @@
+"""Solutions to the exercises of chapter 01 (`chapters/01-streaming-tokens.ipynb`).
+
+Each section replaces the starter cell of the exercise it names; the chapter's
+check cell then prints "Solved". `tests/test_exercises.py` runs the chapter with
+these sections substituted, so they are kept working.
+"""
+
+# %% exercise: timed-tokens
+import time
+
+
+async def timed_tokens(llm, question):
+    """(seconds since the request, text) for every chunk with text, in the order they arrived."""
+    started = time.perf_counter()
+    pairs = []
+    async for chunk in llm.astream(question):
+        if chunk.content:
+            pairs.append((time.perf_counter() - started, chunk.content))
+    return pairs
+
+
+# %% exercise: full-message
+async def full_message(llm, question):
+    """Print the answer as it streams; return the merged AIMessageChunk (text, finish reason and usage)."""
+    message = None
+    async for chunk in llm.astream(question):
+        print(chunk.content, end="", flush=True)
+        message = chunk if message is None else message + chunk
+    print()
+    return message
