@@ -6,7 +6,7 @@ measurable on top of LangChain's own per-chunk work. This package measures that,
 side by side in one run, against the in-process course model:
 
 - `timed_server`     a course model that records when it writes each token
-- `paths`            the five ways of consuming a stream that we compare
+- `paths`            the six ways of consuming a stream that we compare
 - `polling_handler`  the well-known polling handler, for contrast only
 - `stats`            tokens/s, time to first token, added latency percentiles
 - `concurrency`      100+ concurrent streams, and the course model's own speed

@@ -1,4 +1,4 @@
-"""The five ways of consuming a stream that the benchmark compares, on two workloads.
+"""The six ways of consuming a stream that the benchmark compares, on three workloads.
 
 Every path runs the same model calls and so receives the same tokens; each
 returns a `Trace`: when the run started and when each token reached the consumer.
@@ -10,8 +10,10 @@ returns a `Trace`: when the run started and when each token reached the consumer
 3. `executor`  our `StreamingAgentExecutor` end to end: `async with executor.stream(q) as run:
                async for item in run`, exactly as chapter 03 teaches it. For the text
                workload its agent is the same prompt with no tools bound (one step).
-4. `polling`   like 2, with the well-known polling handler (contrast only).
-5. `create_agent` chapter 06's agent, LangChain's `create_agent` graph with the same model,
+4. `events`    the same executor as 3 through `executor.as_runnable().astream_events(..., version="v2")`,
+               as the web app (chapter 05) runs it, timed at each `on_chat_model_stream` event.
+5. `polling`   like 2, with the well-known polling handler (contrast only).
+6. `create_agent` chapter 06's agent, LangChain's `create_agent` graph with the same model,
                tools and prompt, consumed with `agent.astream(..., stream_mode="messages")`.
                For the text workload it has no tools (the model node alone, one step).
 
@@ -44,15 +46,24 @@ from helpers.tools import TOOLS
 
 from .polling_handler import PollingQueueCallbackHandler
 
-PATHS = ("floor", "handler", "executor", "polling", "create_agent")
+PATHS = ("floor", "handler", "executor", "events", "polling", "create_agent")
 PATH_LABELS = {
     "floor": "floor: raw `llm.astream`",
     "handler": "ours: `QueueCallbackHandler`",
     "executor": "ours: `StreamingAgentExecutor`",
+    "events": "ours: executor via `astream_events`",
     "polling": "polling handler (contrast)",
     "create_agent": "`create_agent`, stream_mode=\"messages\"",
 }
 RUN_TIMEOUT = 120.0  # seconds; every run is bounded
+cpu_marks: list[float] | None = None  # `scaling` sets a list here to get the thread's CPU time at every token
+
+
+def _now() -> float:
+    """When a token reached the consumer (and, if `cpu_marks` is a list, the CPU time spent so far)."""
+    if cpu_marks is not None:
+        cpu_marks.append(time.thread_time())
+    return time.perf_counter()
 
 
 @dataclass(frozen=True)
@@ -136,7 +147,7 @@ async def run_floor(llm: BaseChatModel, workload: Workload) -> Trace:
 
     def on_chunk(chunk: Any) -> None:
         if is_token(chunk):
-            received.append(time.perf_counter())
+            received.append(_now())
 
     executor = _RawStepExecutor(llm_for(llm, workload), workload, on_chunk)
     trace = Trace("floor", time.perf_counter(), received)
@@ -152,7 +163,7 @@ async def run_with_handler(path: str, llm: BaseChatModel, workload: Workload, ha
     try:
         async for item in handler:
             if is_token(item):
-                trace.received.append(time.perf_counter())
+                trace.received.append(_now())
     finally:
         await asyncio.wait({run}, timeout=RUN_TIMEOUT)
     run.result()  # the run's error, if it failed
@@ -169,17 +180,31 @@ async def run_polling(llm: BaseChatModel, workload: Workload) -> Trace:
 
 async def run_executor(llm: BaseChatModel, workload: Workload) -> Trace:
     """Chapter 03's executor, untouched, consumed through `AgentRun`."""
-    llm = llm_for(llm, workload)
+    executor = _executor_for(llm_for(llm, workload), workload)
+    trace = Trace("executor", time.perf_counter())
+    async with executor.stream(workload.question, timeout=RUN_TIMEOUT) as run:
+        async for item in run:
+            if is_token(item):
+                trace.received.append(_now())
+    return trace
+
+
+def _executor_for(llm: BaseChatModel, workload: Workload) -> StreamingAgentExecutor:
     executor = StreamingAgentExecutor(llm)
     if not workload.with_tools:
         # One text answer: the same prompt with no tools bound. The executor takes a plain-text
         # reply as the final answer (as from servers that ignore tool_choice) in one step.
         executor.agent = build_prompt() | llm
-    trace = Trace("executor", time.perf_counter())
-    async with executor.stream(workload.question, timeout=RUN_TIMEOUT) as run:
-        async for item in run:
-            if is_token(item):
-                trace.received.append(time.perf_counter())
+    return executor
+
+
+async def run_events(llm: BaseChatModel, workload: Workload) -> Trace:
+    """The executor as the web app streams it: `as_runnable().astream_events(...)`, every event read."""
+    runnable = _executor_for(llm_for(llm, workload), workload).as_runnable(timeout=RUN_TIMEOUT)
+    trace = Trace("events", time.perf_counter())
+    async for event in runnable.astream_events({"input": workload.question}, version="v2"):
+        if event["event"] == "on_chat_model_stream" and is_token(event["data"]["chunk"]):
+            trace.received.append(_now())
     return trace
 
 
@@ -193,12 +218,12 @@ async def run_create_agent(llm: BaseChatModel, workload: Workload) -> Trace:
     trace = Trace("create_agent", time.perf_counter())
     async for message, _ in agent.astream(user_input(workload.question), stream_mode="messages"):
         if is_token(message):
-            trace.received.append(time.perf_counter())
+            trace.received.append(_now())
     return trace
 
 
-RUNNERS = {"floor": run_floor, "handler": run_handler, "executor": run_executor, "polling": run_polling,
-           "create_agent": run_create_agent}
+RUNNERS = {"floor": run_floor, "handler": run_handler, "executor": run_executor, "events": run_events,
+           "polling": run_polling, "create_agent": run_create_agent}
 
 
 async def measure(path: str, llm: BaseChatModel, workload: Workload, write_log: Any) -> Trace:

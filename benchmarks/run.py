@@ -1,12 +1,14 @@
 """The benchmark's command line: `python -m benchmarks` (or `python benchmarks/run.py`).
 
-One run measures, side by side on the in-process course model, the five ways of
-consuming a stream (see `paths`), the course model under 100+ concurrent
-streams, and the chapter suite's execution time; then it prints a Markdown
-report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
+One run measures, side by side on the in-process course model, the six ways of
+consuming a stream (see `paths`; 10 interleaved runs of each at zero delay, each
+compared with the floor's run beside it), whether any cost grows with the answer or
+the history (`scaling`), the course model under 100+ concurrent streams and over
+HTTP, the web app under load, and the chapter suite's execution time; then it prints
+a Markdown report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
 
-    python -m benchmarks                   # the full run, about 2–3 minutes on 2 cores
-    python -m benchmarks --quick           # a smoke run in well under 30 s (no chapter suite)
+    python -m benchmarks                   # the full run, under 10 minutes on 2 cores
+    python -m benchmarks --quick           # a smoke run, about a minute (no chapter suite)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
     __package__ = "benchmarks"
 
 from benchmarks import chapters as chapter_suite  # noqa: E402
-from benchmarks import concurrency, course_model_http, report, web_app_load  # noqa: E402
+from benchmarks import concurrency, course_model_http, report, scaling, web_app_load  # noqa: E402
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
 from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
 from benchmarks.timeline import write_timeline  # noqa: E402
@@ -37,9 +39,9 @@ class Settings:
     """Everything a run's size depends on; `--quick` shrinks it."""
 
     long_tokens: int = 1000
-    zero_repeats_long: int = 3
-    zero_repeats_agent: int = 6
-    zero_repeats_long_agent: int = 1  # 0 skips the ~2,200-token final answer through the agent
+    zero_repeats_long: int = 10  # per path, interleaved; each run is compared with the floor's run beside it
+    zero_repeats_agent: int = 10
+    zero_repeats_long_agent: int = 10  # 0 skips the ~2,200-token final answer through the agent
     paced_repeats_long: int = 1
     paced_repeats_agent: int = 2
     streams: int = 100
@@ -106,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                                 settings.paced_stream_tokens),
     ]
 
+    _step("scaling: per token early vs late in a long answer, per call with 1 vs 20 turns of history ...")
+    grows = scaling.measure_scaling(quick=args.quick)
+
     _step("course model HTTP: one stream alone, in-process vs own process, small request beside 60 KB ones ...")
     model_http = course_model_http.measure(quick=args.quick)
 
@@ -127,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         + " (interleaved; tokens/s and TTFT are medians, latency percentiles pool every token)",
         f"Concurrency: {settings.streams} streams; raw socket readers and openai.AsyncOpenAI",
     ]
-    found = report.targets(streaming.rows, PACED, load, chapters)
+    found = report.targets(streaming.rows, PACED, load, chapters, streaming.ratios)
     markdown = report.render(settings=setting_lines, rows=streaming.rows, concurrency=load, chapters=chapters,
-                             found=found, elapsed_s=time.perf_counter() - started)
+                             found=found, elapsed_s=time.perf_counter() - started, ratios=streaming.ratios,
+                             extra=[scaling.render(grows)])
     markdown += "\n" + web_app_load.render(web_app)
     markdown += "\n\n" + course_model_http.render(model_http)
 

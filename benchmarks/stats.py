@@ -68,3 +68,36 @@ def summarize(workload: str, delay: float, traces: list[Trace]) -> PathStats:
         added_max_ms=max(added) * 1000,
         cpu_us_per_token=statistics.median(t.cpu_seconds / len(t.received) for t in traces) * 1e6,
     )
+
+
+def tokens_per_s(trace: Trace) -> float:
+    """One run's rate: tokens / (last token received − run start)."""
+    return len(trace.received) / (trace.received[-1] - trace.started)
+
+
+@dataclass(frozen=True)
+class FloorRatio:
+    """One path's tokens/s as a fraction of the floor's, repetition by repetition.
+
+    Runs are interleaved, so repetition i of a path and repetition i of the floor ran
+    side by side; their ratio cancels most of what a busy machine does to both.
+    """
+
+    workload: str
+    delay: float
+    path: str
+    runs: int
+    median: float
+    minimum: float
+    maximum: float
+    cpu_ratio: float  # the floor's CPU per token / this path's, medians (1.0 = no CPU added)
+
+
+def floor_ratios(workload: str, delay: float, path: str, traces: list[Trace], floor: list[Trace]) -> FloorRatio:
+    if len(traces) != len(floor):
+        raise ValueError(f"{workload}: {path} has {len(traces)} runs, the floor {len(floor)}")
+    per_run = [tokens_per_s(ours) / tokens_per_s(base) for ours, base in zip(traces, floor)]
+    cpu = statistics.median(t.cpu_seconds / len(t.received) for t in traces)
+    floor_cpu = statistics.median(t.cpu_seconds / len(t.received) for t in floor)
+    return FloorRatio(workload, delay, path, len(per_run), statistics.median(per_run), min(per_run), max(per_run),
+                      floor_cpu / cpu if cpu else float("nan"))

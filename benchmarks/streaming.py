@@ -16,7 +16,7 @@ from langchain_openai import ChatOpenAI
 from helpers.course_model import MODEL_NAME
 
 from .paths import PATHS, Trace, Workload, measure
-from .stats import PathStats, summarize
+from .stats import FloorRatio, PathStats, floor_ratios, summarize
 from .timed_server import TimedCourseModelServer
 
 WARM_UP = Workload("warm-up", "What is 1 + 1?", with_tools=True)
@@ -40,6 +40,7 @@ class StreamingResults:
     rows: list[PathStats] = field(default_factory=list)
     traces: dict[tuple[float, str, str], list[Trace]] = field(default_factory=dict)  # (delay, workload, path)
     model_calls: dict[str, int] = field(default_factory=dict)  # workload name -> model calls per run
+    ratios: list[FloorRatio] = field(default_factory=list)  # every path but the floor, per (delay, workload)
 
 
 def make_llm(base_url: str) -> ChatOpenAI:
@@ -66,6 +67,8 @@ async def _measure_delay(delay: float, plan: Plan, results: StreamingResults) ->
             for path in names:
                 results.traces[(delay, workload.name, path)] = traces[path]
                 results.rows.append(summarize(workload.name, delay, traces[path]))
+                if path != "floor" and "floor" in traces:
+                    results.ratios.append(floor_ratios(workload.name, delay, path, traces[path], traces["floor"]))
 
 
 def measure_streaming(plan: Plan) -> StreamingResults:

@@ -18,10 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from .paths import PATHS, Trace  # noqa: E402
 from .stats import added_latencies  # noqa: E402
 
-COLORS = {"floor": "#222222", "handler": "#1f77b4", "executor": "#2ca02c", "polling": "#d62728",
-          "create_agent": "#9467bd"}
+COLORS = {"floor": "#222222", "handler": "#1f77b4", "executor": "#2ca02c", "events": "#17becf",
+          "polling": "#d62728", "create_agent": "#9467bd"}
 LABELS = {"floor": "floor (llm.astream)", "handler": "QueueCallbackHandler",
-          "executor": "StreamingAgentExecutor", "polling": "polling handler",
+          "executor": "StreamingAgentExecutor", "events": "executor via astream_events", "polling": "polling handler",
           "create_agent": "create_agent (messages)"}
 ZOOM_TOKENS = 60
 

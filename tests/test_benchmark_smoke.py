@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks` sits next to `tests`
-from benchmarks import concurrency, report  # noqa: E402
+from benchmarks import concurrency, report, scaling  # noqa: E402
 from benchmarks.paths import PATH_LABELS, PATHS, Workload  # noqa: E402
 from benchmarks.polling_handler import PollingQueueCallbackHandler  # noqa: E402
 from benchmarks.stats import added_latencies, percentile  # noqa: E402
@@ -59,18 +59,40 @@ def test_report_has_every_row_and_target(results, tmp_path):
     load = [in_thread(concurrency.raw_streams, "raw", 0.0, 3, 10),
             in_thread(concurrency.sdk_streams, "sdk", 0.0, 3, 10)]
     assert [r.errors for r in load] == [0, 0]
-    found = report.targets(results.rows, 0.0, load, chapters=[])
+    found = report.targets(results.rows, 0.0, load, chapters=[], ratios=results.ratios)
     markdown = report.render(settings=["tiny"], rows=results.rows, concurrency=load, chapters=[],
-                             found=found, elapsed_s=0.0)
+                             found=found, elapsed_s=0.0, ratios=results.ratios)
     for workload in (TEXT, AGENT):
         for path in PATHS:
             assert f"| {workload.name} | 0 | {PATH_LABELS[path]} |" in markdown
+        for path in report.THROUGHPUT_PATHS:  # every taught path is judged against the floor, run by run
+            assert any(t.name.startswith(f"{PATH_LABELS[path]} keeps") and f"({workload.name}," in t.name
+                       for t in found), (path, workload.name)
     assert "No chapters yet" in markdown  # zero chapters is a valid state while they are written
     assert "## Targets" in markdown and found
     traces = {path: results.traces[(0.0, TEXT.name, path)][0] for path in PATHS}
     agent = {path: results.traces[(0.0, AGENT.name, path)][0] for path in PATHS}
     png = write_timeline(tmp_path / "timeline.png", traces, agent, 0.02, TEXT.name, AGENT.name)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_path_is_compared_with_the_floor_run_by_run(results):
+    pairs = {(r.workload, r.path): r for r in results.ratios}
+    assert set(pairs) == {(w.name, path) for w in (TEXT, AGENT) for path in PATHS if path != "floor"}
+    assert pairs[(TEXT.name, "executor")].runs == 2 and pairs[(AGENT.name, "executor")].runs == 1
+    for ratio in results.ratios:
+        assert 0 < ratio.minimum <= ratio.median <= ratio.maximum
+
+
+def test_scaling_reports_early_and_late_costs_and_history():
+    result = in_thread(scaling.measure_scaling, True)
+    assert {r.path for r in result.per_token} == set(scaling.SCALING_PATHS)
+    assert all(r.tokens > 2000 and r.early_us > 0 and r.late_us > 0 for r in result.per_token)
+    assert [r.turns for r in result.per_call] == [1, 3]
+    assert result.per_call[1].history_chars == 3 * result.per_call[0].history_chars
+    assert result.chunk_timeout.cpu_us_on > 0 and result.chunk_timeout.cpu_us_off > 0
+    text = scaling.render(result)
+    assert "tokens 2,000+" in text and "stream_chunk_timeout" in text
 
 
 def test_percentile_interpolates():
