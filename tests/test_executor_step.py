@@ -60,3 +60,23 @@ async def test_every_model_call_runs_inside_its_agent_run(make_llm):
     assert chunks == agent_chunks > 10  # the agent streams every chunk its model streams
     ends = [event for event in events if (event["event"], event["name"]) == ("on_chain_end", "agent")]
     assert len(ends) == 2 and all(end["data"]["output"].tool_calls for end in ends)  # merged messages
+
+
+async def test_a_stalled_stream_ends_with_langchain_openais_chunk_timeout(make_llm):
+    """What `stream_chunk_timeout` (on by default, 120 s) buys: a model that stops sending content fails
+    the step within that time, and the reader of the handler gets the error, long before the executor's
+    own whole-run timeout. The course keeps it on (see the README's Performance section for its cost)."""
+    from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
+
+    executor = StreamingAgentExecutor(make_llm("delay=2", stream_chunk_timeout=0.3))
+    seen: list = []
+    raised: BaseException | None = None
+    async with asyncio.timeout(10):  # the test's own bound: never hangs
+        try:
+            async with executor.stream("What is 10 + 10?") as run:  # whole-run timeout: the default 300 s
+                async for item in run:
+                    seen.append(item)
+        except TimeoutError as error:
+            raised = error
+    assert isinstance(raised, StreamChunkTimeoutError), repr(raised)
+    assert seen == []  # nothing came before the stall; the reader ended with the error
