@@ -54,16 +54,16 @@ def find_uv(venv: Path) -> Path | None:
         return uv
     started = step("Fetching uv, a fast installer, from PyPI (pip is used if this fails)")
     fetched = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                              "--target", str(tools), "uv"], cwd=ROOT).returncode == 0
+                              "--root-user-action", "ignore", "--target", str(tools), "uv"], cwd=ROOT).returncode == 0
     done(started)
     return uv if fetched and uv.exists() else None
 
 
 def with_uv(uv: Path, venv: Path, requirements: Path) -> bool:
     python = venv / "bin" / "python"
-    if not python.exists():
+    if not python.exists():  # (`venv` may already hold uv itself, in .tools/)
         started = step(f"Creating {venv} with uv")
-        if not run([uv, "venv", "--quiet", "--seed", "--python", sys.executable, venv]):
+        if not run([uv, "venv", "--quiet", "--seed", "--allow-existing", "--python", sys.executable, venv]):
             return False
         done(started)
     started = step(f"Installing {requirements.name} and the course's helpers package with uv")
