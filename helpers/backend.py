@@ -9,6 +9,13 @@ Every chapter builds its own `ChatOpenAI(...)` from these settings in plain sigh
 and prints `settings` to say which backend is in use. Keys are never printed.
 LangSmith tracing is switched on only when a LangSmith key is present, so with
 no key nothing tries to reach the network. Taught in chapter 01.
+
+The course keeps langchain-openai's stall detection, `stream_chunk_timeout`, at its
+default (120 s; `LANGCHAIN_OPENAI_STREAM_CHUNK_TIMEOUT_S` overrides it): a stream that
+stays open but sends no content fails with `StreamChunkTimeoutError` instead of hanging
+until a whole-run timeout. Its price is CPU per token on Python 3.11 only, where
+`asyncio.wait_for` runs each chunk in a Task (see the README's Performance section).
+Nothing here sets it, so every chapter's `ChatOpenAI(...)` and the web app's get the default.
 """
 
 from __future__ import annotations

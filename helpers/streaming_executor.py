@@ -12,6 +12,15 @@ when the consumer stops early. `AgentRun` does all of that in one place:
         async for item in run:          # AIMessageChunk, or STEP_END
             ...
     print(run.result.answer)
+
+Two clocks bound a run. `timeout` (default 300 s) bounds the whole run, however
+it is slow. A stream that stays connected but stops sending content fails sooner,
+by langchain-openai's own `stream_chunk_timeout` (120 s by default), which the
+course leaves on: the model's `StreamChunkTimeoutError` ends the step, and the
+handler's reader gets it (tests/test_executor_step.py).
+
+Each step streams `prompt | model` without LangChain's Task per chunk, inside the
+same "agent" run `agent.astream` would make (see `_stream_prompt_then_model`).
 """
 
 from __future__ import annotations
