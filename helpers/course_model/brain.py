@@ -231,7 +231,8 @@ def _answer_with_results(turn: _Turn, done: list[ToolExchange]) -> Reply:
     facts = "\n".join(exchange.result or "" for exchange in done if not exchange.declined)
     ran = [e.ran_as[0] if e.ran_as else e.name for e in done if not e.declined]
     text = answer_from_results(done)
-    return turn.finish(text, used=list(dict.fromkeys(ran)), facts=facts, prose=result_sentences(done, text))
+    return turn.finish(text, used=list(dict.fromkeys(ran)), facts=facts,
+                       prose=result_sentences(done, text, turn.question))
 
 
 # -- arithmetic -------------------------------------------------------------------------------
