@@ -19,12 +19,13 @@ async def timed_tokens(llm, question):
     return pairs
 
 
-# %% exercise: full-message
-async def full_message(llm, question):
-    """Print the answer as it streams; return the merged AIMessageChunk (text, finish reason and usage)."""
+# %% exercise: cut-short
+async def answer_of(llm, question):
+    """Print the answer as it streams; return its text, plus " [cut short]" if it hit the token limit."""
     message = None
     async for chunk in llm.astream(question):
         print(chunk.content, end="", flush=True)
-        message = chunk if message is None else message + chunk
+        message = chunk if message is None else message + chunk  # keeps the metadata of the closing chunks
     print()
-    return message
+    cut = message.response_metadata.get("finish_reason") == "length"
+    return message.content + (" [cut short]" if cut else "")
