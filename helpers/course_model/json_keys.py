@@ -8,7 +8,9 @@ prompt says what it wants. In order:
    (`{"properties": {"foo": ...}}`) and then the real one after "Here is the
    output schema:", so the **last** schema in the conversation is the one meant.
 2. Keys named next to the word "keys", "fields" or "properties", quoted or not:
-   "with the keys name, age and city", "with 'setup' and 'punchline' keys".
+   "with the keys name, age and city", "with 'setup' and 'punchline' keys"
+   (one unquoted word is a key only after a colon: "The keys should be short"
+   names none).
 3. Any quoted identifier (the older, looser reading).
 
 Named keys get a type by their name (`age` an integer, `price` a number, a
@@ -99,9 +101,14 @@ def _named_keys(context: list[str]) -> dict[str, Any] | None:
             before = _LIST_BEFORE.search(text, max(0, word.start() - 400), word.end())
             for found in (after, before):
                 named = _keys_in(found.group(1)) if found else []
-                if named:
+                if len(named) > 1 or (named and _deliberate(found.group(0))):  # type: ignore[union-attr]
                     keys = named
     return _schema_for(keys) if keys else None
+
+
+def _deliberate(phrase: str) -> bool:
+    """Whether one key is clearly meant as a key: quoted, or after a colon ("The keys should be short" names none)."""
+    return bool(re.search(r"""[:"'`“]""", phrase))
 
 
 def _keys_in(phrase: str) -> list[str]:
