@@ -102,6 +102,11 @@ def test_json_object_keys_from_the_system_message(system):
     jsonschema.validate(answer, Resident.model_json_schema())
 
 
+def test_a_word_after_keys_is_not_a_key_unless_it_is_meant_as_one():
+    assert list(ask_json_object("Return JSON. The keys should be short.")) == ["answer"]
+    assert ask_json_object("Answer in JSON with the key: age") == {"age": 30}
+
+
 def test_pydantic_output_parser_through_chatopenai(make_llm):
     parser = PydanticOutputParser(pydantic_object=Resident)
     chain = make_llm().bind(response_format={"type": "json_object"}) | parser
