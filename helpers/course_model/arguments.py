@@ -11,7 +11,12 @@ The rule, deterministic and simple enough to predict:
    `email`/`to`, a time for `time`, weekdays for `days`, a quoted text or a
    capitalised name for other strings, the words after "about"/"for" for free
    text (`query`, `topic`, `text`), the enum values the question mentions, "on"
-   or "off" for booleans, and every matching value for an array.
+   or "off" for booleans, a phone number for `phone`, and every matching value
+   for an array: quoted texts, else several names, else a written list ("milk,
+   eggs and bread", `lists.py`); an array of objects takes one object per item
+   of a written list, each filled from its own item. Arrays are cut to
+   `maxItems` (and `MAX_ITEMS`).
+   After a calculation, `result`-like fields take its value (`outcome.py`).
    A parameter that is a currency takes the currencies the question names, as
    ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`): the one
    after a number or "from" is the source, the one after "to"/"into"/"in" the
