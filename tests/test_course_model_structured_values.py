@@ -156,6 +156,15 @@ def test_a_forecast_after_a_tool_result_without_tools_offered():
     assert answer == {"city": "Lisbon", "temperature": 21, "summary": "The weather in Lisbon is 21 degrees and sunny."}
 
 
+def test_a_summary_is_a_sentence_even_when_the_question_says_for():
+    weather = {"type": "function", "function": {"name": "get_weather", "description": "Get the weather in a city.",
+                                                "parameters": schema_of({"city": {"type": "string"}})}}
+    messages = after_call("What is the weather for Lisbon?", "get_weather", {"city": "Lisbon"},
+                          "It is 21 degrees and sunny in Lisbon.")
+    answer = json.loads(respond(messages, [weather], response_format=json_schema_format(FORECAST)).text)
+    assert answer["summary"] == "The weather for Lisbon is 21 degrees and sunny."
+
+
 def test_a_summary_says_what_the_result_is():
     messages = after_call("What is the capital of Japan?", "lookup_capital", {"country": "Japan"}, "Tokyo")
     lookup = {"type": "function", "function": {"name": "lookup_capital", "description": "Look up a capital city.",

@@ -92,7 +92,8 @@ class _Pool:
         self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
         self.currencies_wanted = currencies_wanted
         self.outcome = outcome  # a finished calculation's value and expression, for `result`-like fields
-        self._lists: list[Enumeration] | None = None
+        self._lists: list[Enumeration] | None = None  # found when an array first asks
+        self._lists_used: set[int] = set()
         self.mentions = find_mentions(text)
         if currencies_wanted:  # "USD" or "Japanese yen" is then a currency, not a name
             money = currencies.find_currencies(text)
@@ -112,9 +113,9 @@ class _Pool:
             self._lists = find_lists(self.text)
         for index, found in enumerate(self._lists):
             inside = range(bisect_left(self.starts, found.start), bisect_left(self.starts, found.end))
-            if found.start >= 0 and accept(found) and not any(i in self.used for i in inside):
+            if index not in self._lists_used and accept(found) and not any(i in self.used for i in inside):
+                self._lists_used.add(index)
                 self.used.update(inside)
-                self._lists[index] = Enumeration(found.segments, found.items, -1, -1)  # taken
                 return found
         return None
 
