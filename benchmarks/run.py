@@ -43,7 +43,7 @@ class Settings:
     zero_repeats_agent: int = 10
     zero_repeats_long_agent: int = 10  # 0 skips the ~2,200-token final answer through the agent
     paced_repeats_long: int = 1
-    paced_repeats_agent: int = 2
+    paced_repeats_agent: int = 5
     streams: int = 100
     raw_tokens: int = 200  # per stream, server-only streams at delay 0
     paced_stream_tokens: int = 50  # per stream, the concurrent paced streams
