@@ -31,10 +31,11 @@ GREETING = (
 )
 
 FALLBACK = (
-    "I'm the offline course model, so I only know arithmetic (try \"What is ten plus ten?\") and a few course "
-    "questions, such as \"What is NLP?\" or \"What is streaming?\" To use a real model, set OPENAI_API_KEY "
-    "(for OpenAI) or OPENAI_BASE_URL (for any OpenAI-compatible server such as Ollama, vLLM or LM Studio) "
-    "and restart the kernel."
+    "I'm the offline course model, not a real language model: I do arithmetic (try \"What is ten plus ten?\"), "
+    "call the tools you give me, and answer a few course questions, such as \"What is NLP?\" or \"What is "
+    "streaming?\" To use a real model, set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for any "
+    "OpenAI-compatible server such as Ollama, vLLM or LM Studio) where the course runs, then start it again: "
+    "the notebook's kernel, or the web app."
 )
 
 
