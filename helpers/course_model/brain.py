@@ -198,7 +198,7 @@ class _Turn:
 
 
 def _prose(text: str) -> Iterator[str]:
-    """The sentences of an answer, to fill free-text fields; none from the "I only know..." fallback."""
+    """The sentences of an answer, to fill free-text fields; none from the fallback answer (it is about the course model, not the question)."""
     if text == answers.FALLBACK:
         return iter(())
     return iter(sentence for sentence in re.split(r"(?<=[.!?])\s+", text.strip()) if sentence)
