@@ -1,4 +1,5 @@
-"""JupyterLab as a learner uses it: open chapter 01 in a real browser, run every cell, watch the answer stream in.
+"""JupyterLab as a learner uses it: run chapter 01 in a real browser and watch the answer stream in; chat with
+chapter 03's widget, Stop included.
 
 JupyterLab runs headless on a free loopback port over a copy of the chapters (so
 autosave cannot touch the committed files); Debian's Chromium, driven by
@@ -12,6 +13,7 @@ import json
 import secrets
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,25 +64,38 @@ def click_menu(page, menu: str, item: str) -> None:
     page.get_by_role("menuitem", name=item, exact=True).click()
 
 
-def test_chapter_01_runs_in_jupyterlab_and_the_answer_streams_in(jupyterlab):
+@contextmanager
+def run_all_cells(jupyterlab, chapter: Path):
+    """Open `chapter` in Chromium, clear its committed outputs and start Run All; yields the page."""
     from playwright.sync_api import sync_playwright  # environments/requirements.txt
 
     assert CHROMIUM.exists(), "install Debian's chromium (.ci/run does)"
     base, token = jupyterlab
     SCREENSHOTS.mkdir(exist_ok=True)
-    code_cells = sum(c["cell_type"] == "code" for c in json.loads(CHAPTER.read_text())["cells"])
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(RUN_TIMEOUT_MS)
-        page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
+        page.goto(f"{base}/lab/tree/{chapter.name}?token={token}")
+        accept_kernel_dialog(page)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
-
         # Clear the committed outputs, so everything we see next was produced in this browser.
         click_menu(page, "Edit", "Clear Outputs of All Cells")
         assert page.locator(".jp-OutputArea-output").count() == 0
         click_menu(page, "Run", "Run All Cells")
+        try:
+            yield page
+        finally:
+            browser.close()
 
+
+def code_cell_count(chapter: Path) -> int:
+    return sum(c["cell_type"] == "code" for c in json.loads(chapter.read_text())["cells"])
+
+
+def test_chapter_01_runs_in_jupyterlab_and_the_answer_streams_in(jupyterlab):
+    code_cells = code_cell_count(CHAPTER)
+    with run_all_cells(jupyterlab, CHAPTER) as page:
         # The answer to "What is NLP?" streams in: watch its output grow, token by token.
         streamed = page.locator(".jp-OutputArea-output", has_text="Natural| language").first
         streamed.wait_for()
@@ -99,7 +114,6 @@ def test_chapter_01_runs_in_jupyterlab_and_the_answer_streams_in(jupyterlab):
         error_text = errors.all_inner_texts()
         page.locator(".jp-OutputArea-output", has_text="Natural| language").first.scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / "jupyterlab-chapter01.png"))
-        browser.close()
     assert error_text == [], f"cells showed errors or warnings in JupyterLab: {error_text}"
     assert [prompt.strip() for prompt in prompts] == [f"[{n}]:" for n in range(1, code_cells + 1)]
     assert len(lengths) >= 3, f"the answer should arrive in pieces; saw lengths {sorted(lengths)}"
@@ -136,21 +150,8 @@ def wait_until_every_cell_ran(page, code_cells: int) -> None:
 
 def test_chapter_03s_chat_widget_streams_an_answer_and_stops_in_jupyterlab(jupyterlab):
     """Type into the chat widget, watch the answer grow in the page, then press Stop on a second question."""
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "install Debian's chromium (.ci/run does)"
-    base, token = jupyterlab
-    SCREENSHOTS.mkdir(exist_ok=True)
-    code_cells = sum(c["cell_type"] == "code" for c in json.loads(CHAT_CHAPTER.read_text())["cells"])
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(RUN_TIMEOUT_MS)
-        page.goto(f"{base}/lab/tree/{CHAT_CHAPTER.name}?token={token}")
-        accept_kernel_dialog(page)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
-        click_menu(page, "Edit", "Clear Outputs of All Cells")  # so the widget we use is this run's
-        click_menu(page, "Run", "Run All Cells")
+    code_cells = code_cell_count(CHAT_CHAPTER)
+    with run_all_cells(jupyterlab, CHAT_CHAPTER) as page:  # cleared first, so the widget we use is this run's
         wait_until_every_cell_ran(page, code_cells)
 
         chat = page.locator(".course-chat").first  # the ChatWidget (its DOM class), rendered by ipywidgets 8
@@ -193,7 +194,6 @@ def test_chapter_03s_chat_widget_streams_an_answer_and_stops_in_jupyterlab(jupyt
         page.screenshot(path=str(SCREENSHOTS / "jupyterlab-chat-widget.png"))
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         error_text = errors.all_inner_texts()
-        browser.close()
     assert after == stopped_at, "the answer kept growing after Stop"
     assert send_enabled, "the widget is ready for the next question"
     assert stopped_at.split("Agent:")[-1].strip(), "the second answer had started when Stop was pressed"
