@@ -3,27 +3,35 @@
 The chapter's claim is that the same question renders the same text from chapter
 03's executor and from the `create_agent` graph; these tests hold it to that, and
 check that the graph stops at `final_answer` and stops running when its reader stops.
+Like chapter 03's executor, the agent hands a failing tool's error to the model and
+sends a refused (blank) `final_answer` back to it, instead of ending the run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from contextlib import aclosing
 
 import pytest
 from langchain_core.tools import StructuredTool
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command, interrupt
 
 from helpers.langchain_agent import build_langchain_agent, stream_rendered, user_input
 from helpers.render import StreamRenderer
 from helpers.streaming_executor import StreamingAgentExecutor
 from helpers.tools import MATH_TOOLS
 
-QUESTIONS = ["What is 10 + 10?", "What is (2 + 3) * (4 + 5)?", "What is NLP?", "Hello!"]
+QUESTIONS = ["What is 10 + 10?", "What is (2 + 3) * (4 + 5)?", "What is NLP?", "Hello!",
+             "What is 2 to the power of 5000?"]  # the last: a tool that fails, twice
+BLANK_ANSWER = 'arguments={"answer": " ", "tools_used": []}@1'  # the model's second reply: a blank final_answer
 
 
-@pytest.mark.parametrize("question", QUESTIONS)
-async def test_renders_the_same_text_as_chapter_03(make_llm, question):
-    llm = make_llm()
+@pytest.mark.parametrize(("question", "fault"), [*((question, None) for question in QUESTIONS),
+                                                 ("What is 10 + 10?", BLANK_ANSWER)])
+async def test_renders_the_same_text_as_chapter_03(make_llm, question, fault):
+    llm = make_llm(fault=fault)
     renderer = StreamRenderer()
     async with StreamingAgentExecutor(llm).stream(question) as run:
         async for item in run:
@@ -38,6 +46,52 @@ async def test_final_answer_ends_the_run(make_llm):
     kinds = [(message.type, getattr(message, "name", None)) for message in state["messages"]]
     assert kinds[-1] == ("tool", "final_answer")  # no model call after the answer
     assert [kind for kind, _ in kinds].count("ai") == 2
+
+
+def messages_of(state):
+    return [(message.type, getattr(message, "name", None), getattr(message, "status", None)) for message in state["messages"]]
+
+
+@pytest.mark.parametrize("call", ["ainvoke", "invoke"])
+async def test_a_failing_tool_goes_back_to_the_model_as_chapter_03s_error_sentence(make_llm, call):
+    agent = build_langchain_agent(make_llm())
+    inputs = user_input("What is 2 to the power of 5000?")
+    state = await agent.ainvoke(inputs) if call == "ainvoke" else await asyncio.to_thread(agent.invoke, inputs)
+    errors = [message.content for message in state["messages"] if message.type == "tool" and message.status == "error"]
+    # The executor's words, "Error:" first: on OpenAI's wire the text is all that tells a failure from a result.
+    assert errors == ["Error: exponentiate failed: 2.0 ** 5000.0 is too large to compute (more than 300 digits)."]
+    assert messages_of(state)[-1] == ("tool", "final_answer", "success")
+    assert json.loads(state["messages"][-1].content)["answer"] == "2 ^ 5000 is too large for me to work out."
+
+
+@pytest.mark.parametrize("call", ["ainvoke", "invoke"])
+async def test_a_blank_final_answer_goes_back_to_the_model_which_answers_again(make_llm, call):
+    agent = build_langchain_agent(make_llm(fault=BLANK_ANSWER))
+    inputs = user_input("What is 10 + 10?")
+    state = await agent.ainvoke(inputs) if call == "ainvoke" else await asyncio.to_thread(agent.invoke, inputs)
+    assert messages_of(state)[-3:] == [("tool", "final_answer", "error"), ("ai", None, None),
+                                        ("tool", "final_answer", "success")]
+    assert state["messages"][-3].content == "Error: final_answer failed: 'answer' must be a non-empty string."
+    assert json.loads(state["messages"][-1].content)["answer"] == "10 + 10 is 20."
+
+
+async def test_a_tool_that_pauses_for_a_person_pauses_the_run_and_is_not_a_tool_error(make_llm):
+    """LangGraph's `interrupt()` raises to pause the run; the error middleware must let it through."""
+
+    def add(x: float, y: float) -> float:
+        """Add 'x' and 'y'."""
+        if not interrupt({"question": f"May I add {x} and {y}?"}):
+            return "The user declined this step."
+        return x + y
+
+    agent = build_langchain_agent(make_llm(), [StructuredTool.from_function(add), *MATH_TOOLS[1:]],
+                                  checkpointer=InMemorySaver())
+    thread = {"configurable": {"thread_id": "pause"}}
+    state = await agent.ainvoke(user_input("What is 10 + 10?"), thread)
+    assert [pause.value for pause in state["__interrupt__"]] == [{"question": "May I add 10.0 and 10.0?"}]
+    assert (await agent.aget_state(thread)).next == ("tools",)
+    state = await agent.ainvoke(Command(resume=True), thread)
+    assert json.loads(state["messages"][-1].content)["answer"] == "10 + 10 is 20."
 
 
 async def test_a_reader_that_stops_stops_the_run(make_llm):

@@ -20,16 +20,12 @@ import asyncio
 from contextlib import aclosing, asynccontextmanager
 from typing import Any, AsyncIterator, Callable, Protocol
 
-from langchain.agents.middleware import AgentMiddleware, ToolErrorMiddleware
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.errors import GraphRecursionError
-from langgraph.types import Command
 
 from ..langchain_agent import build_langchain_agent
-from ..queue_handler import FINAL_ANSWER_TOOL
 from ..streaming_executor import DEFAULT_TIMEOUT, AgentTimeout, StreamingAgentExecutor
-from ..tool_calls import describe_failure
 from . import events
 from .events import Event, EventTranslator, GraphTranslator
 
@@ -170,35 +166,12 @@ async def read_in_a_task(parts: AsyncIterator[Any], timeout: float) -> AsyncIter
 
 
 def langchain_agent_for_the_web(llm: BaseChatModel) -> Any:
-    """Chapter 06's agent, with the two tool rules chapter 03's executor follows.
+    """Chapter 06's agent, which follows chapter 03's tool rules itself (see `build_langchain_agent`).
 
-    - A tool that raises goes back to the model as an error `ToolMessage` with the same
-      sentence the executor writes (`ToolErrorMiddleware`); `create_agent`'s tool node on
-      its own passes argument errors back but lets every other exception end the run.
-    - A refused `final_answer` (a blank answer) goes back to the model, which tries again:
-      `return_direct` would otherwise end the run on the refusal (`RetryRefusedAnswer`).
+    A tool that raises goes back to the model as an error message in the executor's
+    words, and a refused (blank) `final_answer` goes back to the model for another try.
     """
-    def readable(error: Exception, request: Any) -> str:
-        return describe_failure(request.tool_call["name"], error)
-
-    return build_langchain_agent(llm, middleware=[RetryRefusedAnswer(), ToolErrorMiddleware(readable)])
-
-
-class RetryRefusedAnswer(AgentMiddleware):
-    """A `final_answer` that failed sends the run back to the model instead of ending it."""
-
-    async def awrap_tool_call(self, request: Any, handler: Any) -> Any:
-        return self._back_to_the_model_if_refused(request, await handler(request))
-
-    def wrap_tool_call(self, request: Any, handler: Any) -> Any:  # the same, for `invoke`
-        return self._back_to_the_model_if_refused(request, handler(request))
-
-    @staticmethod
-    def _back_to_the_model_if_refused(request: Any, result: Any) -> Any:
-        refused = (request.tool_call["name"] == FINAL_ANSWER_TOOL and isinstance(result, ToolMessage)
-                   and result.status == "error")
-        # The error goes into the conversation, and `goto` runs the model again: it reads why, and answers anew.
-        return Command(update={"messages": [result]}, goto="model") if refused else result
+    return build_langchain_agent(llm)
 
 
 __all__ = ["AGENTS", "Conversation", "ExecutorConversation", "LangChainConversation", "conversation_factory"]
