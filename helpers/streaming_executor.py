@@ -196,7 +196,8 @@ class AgentRun:
 
     Leaving the `async with` block early (a `break`, an exception, or the
     consumer being cancelled) cancels the run and waits for it to wind down, so
-    no task is left pending. The stream has one reader at a time (a second
+    no task is left pending; if the run had already finished, `result` still holds
+    its answer, as the chat history does. The stream has one reader at a time (a second
     concurrent one gets a `RuntimeError`); reading it again after it ended ends at once.
     """
 
@@ -253,6 +254,8 @@ class AgentRun:
         if not task.done() and not self.handler.closed:  # still running: stop it (closed means it is ending)
             task.cancel()
         await _wind_down(task)
+        if self.result is None and task.done() and not task.cancelled() and task.exception() is None:
+            self.result = task.result()  # it finished before the reader stopped: its answer (and history) stand
 
 
 # -- one step, streamed without a task per chunk ------------------------------------------------------

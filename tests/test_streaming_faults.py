@@ -223,6 +223,18 @@ async def test_consumer_break_cancels_the_run(make_llm):
     assert executor.chat_history == []
 
 
+async def test_a_reader_that_stops_after_the_run_finished_still_gets_its_result(make_llm):
+    """Breaking out after the run is over stops nothing: the answer and the history agree."""
+    executor = StreamingAgentExecutor(make_llm())
+    async with asyncio.timeout(HARD_TIMEOUT):
+        async with executor.stream("What is 10 + 10?") as run:
+            async for item in run:
+                await asyncio.wait({run._task})  # let the run finish while we hold the first item
+                break
+    assert run.result is not None and run.result.answer == "10 + 10 is 20."
+    assert [message.content for message in executor.chat_history] == ["What is 10 + 10?", run.result.answer]
+
+
 async def test_consumer_cancellation_cancels_the_run(make_llm):
     executor = StreamingAgentExecutor(make_llm("delay=0.05"))
     started = asyncio.Event()
