@@ -53,6 +53,15 @@ def test_no_errors_or_warnings_in_outputs(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_no_widget_views_without_state(path):
+    """A widget's view output names a per-run model that no saved state backs: re-executing would change the
+    file every time, and JupyterLab would show "model not found". `make outputs` keeps the text form only."""
+    views = [index for index, cell in enumerate(code_cells(path))
+             for output in cell.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert views == [], f"code cells {views} keep a widget view; run `make outputs`"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_no_key_like_strings(path):
     assert not KEY_LIKE.search(path.read_text())
 

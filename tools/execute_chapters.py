@@ -32,6 +32,9 @@ def course_model_env() -> None:
     os.environ["COURSE_MODEL_DELAY"] = "0"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def check_kernelspec() -> None:
     """Stop if the installed `python3` kernel is not the one `KERNELSPEC` describes (JupyterLab would rewrite it)."""
     from jupyter_client.kernelspec import KernelSpecManager
@@ -54,6 +57,10 @@ def execute(path: Path) -> float:
     elapsed = time.perf_counter() - started
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            # A widget lives only in its kernel: keep its text form, not a per-run model id that no saved
+            # state backs (JupyterLab would show "model not found" for it).
+            output.get("data", {}).pop(WIDGET_VIEW, None)
     notebook.metadata.pop("widgets", None)  # widget state is per-session noise
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)  # what JupyterLab writes: opening it changes nothing
     nbformat.write(notebook, path)
