@@ -375,25 +375,15 @@ def _string(words: set[str], schema: dict[str, Any], pool: _Pool, prefer_prose: 
         mention = pool.take(lambda m: m.kind == EMAIL)
         if mention or fmt == "email":
             return str(mention.value) if mention else None
-    if fmt in ("uri", "url") or words & _URL_WORDS:
-        mention = pool.take(lambda m: m.kind == URL)
-        if mention:
-            return str(mention.value)
-    if fmt == "time" or words & _TIME_WORDS:
-        mention = pool.take(lambda m: m.kind == TIME)
-        if mention:
-            return str(mention.value)
-    if fmt == "date" or words & _DATE_WORDS:
-        mention = pool.take(lambda m: m.kind in (DATE, WEEKDAY))
-        if mention:
-            return str(mention.value)
-    if words & _PHONE_WORDS:
-        mention = pool.take(lambda m: m.kind == PHONE)
-        if mention:
-            return str(mention.value)
-    if words & _ID_WORDS:
-        mention = pool.take(lambda m: m.kind in (NUMBER, QUOTED))
-        if mention:
+    # A parameter that names a kind of value takes the first mention of that kind, in this order.
+    for wanted, kinds in (
+        (fmt in ("uri", "url") or words & _URL_WORDS, (URL,)),
+        (fmt == "time" or words & _TIME_WORDS, (TIME,)),
+        (fmt == "date" or words & _DATE_WORDS, (DATE, WEEKDAY)),
+        (words & _PHONE_WORDS, (PHONE,)),
+        (words & _ID_WORDS, (NUMBER, QUOTED)),
+    ):
+        if wanted and (mention := pool.take(lambda m, kinds=kinds: m.kind in kinds)):
             return str(mention.value)
     if words & _FREE_TEXT_WORDS:
         mention = pool.take(lambda m: m.kind == QUOTED)
