@@ -653,12 +653,13 @@ async def test_a_run_that_runs_out_of_steps_ends_with_an_unfinished_answer(agent
 
 async def test_a_create_agent_run_that_takes_too_long_is_stopped_as_the_executors_is(make_llm):
     """The executor stops a run after its timeout (`AgentTimeout`); the create_agent conversation must too."""
+    from helpers.langchain_agent import build_langchain_agent
     from helpers.streaming_executor import AgentTimeout
-    from helpers.web_app.agents import LangChainConversation, langchain_agent_for_the_web
+    from helpers.web_app.agents import LangChainConversation
     from helpers.web_app.events import failure
 
     watcher = ModelWatcher()
-    graph = langchain_agent_for_the_web(make_llm(fault="delay=0.05", callbacks=[watcher]))  # 50 ms per token
+    graph = build_langchain_agent(make_llm(fault="delay=0.05", callbacks=[watcher]))  # 50 ms per token
     conversation = LangChainConversation(graph, timeout=0.3)
     received = []
     with pytest.raises(AgentTimeout) as stopped:

@@ -51,7 +51,9 @@ def conversation_factory(agent: str, llm: BaseChatModel) -> Callable[[], Convers
     if agent == "executor":
         return lambda: ExecutorConversation(llm)
     if agent == "langchain":
-        graph = langchain_agent_for_the_web(llm)  # built once: a graph keeps no state between runs
+        # Built once (a graph keeps no state between runs); it follows chapter 03's tool rules itself:
+        # a tool's error and a refused `final_answer` go back to the model (see `build_langchain_agent`).
+        graph = build_langchain_agent(llm)
         return lambda: LangChainConversation(graph)
     raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
 
@@ -163,15 +165,6 @@ async def read_in_a_task(parts: AsyncIterator[Any], timeout: float) -> AsyncIter
         task.cancel()  # a no-op if the run is over; else it stops the graph and its nodes
         await reader.aclose()
         await asyncio.wait({task}, timeout=WIND_DOWN_SECONDS)  # bounded; raises nothing
-
-
-def langchain_agent_for_the_web(llm: BaseChatModel) -> Any:
-    """Chapter 06's agent, which follows chapter 03's tool rules itself (see `build_langchain_agent`).
-
-    A tool that raises goes back to the model as an error message in the executor's
-    words, and a refused (blank) `final_answer` goes back to the model for another try.
-    """
-    return build_langchain_agent(llm)
 
 
 __all__ = ["AGENTS", "Conversation", "ExecutorConversation", "LangChainConversation", "conversation_factory"]
