@@ -59,13 +59,3 @@ class StreamRenderer:
             return f"{new_line}Answer: "
         return f"{new_line}Calling {self._tool}... "
 
-
-def partial_answer(arguments: str) -> str | None:
-    """The `answer` read so far out of `final_answer`'s partial JSON arguments, if any.
-
-    For a whole text at once; to follow a stream, keep one `FieldReader` and feed
-    it each fragment, as `StreamRenderer` does, so nothing is read twice.
-    """
-    reader = FieldReader("answer")
-    reader.feed(arguments)
-    return reader.value
