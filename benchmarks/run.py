@@ -14,6 +14,7 @@ a Markdown report and writes it, with a PNG timeline, to `--out` (default build/
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import os
 import sys
@@ -25,7 +26,9 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
     __package__ = "benchmarks"
 
 from benchmarks import chapters as chapter_suite  # noqa: E402
-from benchmarks import concurrency, course_model_http, report, scaling, web_app_load  # noqa: E402
+from benchmarks import (  # noqa: E402
+    attribution, concurrency, course_model_http, report, scaling, web_app_cpu, web_app_load,
+)
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
 from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
 from benchmarks.timeline import write_timeline  # noqa: E402
@@ -117,6 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     _step("web app under load: SSE clients, alone and beside a session flood and a huge body ...")
     web_app = web_app_load.measure(**(web_app_load.QUICK if args.quick else {}))
 
+    _step("web app CPU: per agent question, and the share of a core at 1 to 64 questions at once ...")
+    cpu_size = web_app_cpu.QUICK if args.quick else {}
+    web_cpu = [web_app_cpu.measure(agent, **cpu_size) for agent in ("executor", "langchain")]
+
+    _step("where the extra CPU goes: every path and the floor under cProfile, by package ...")
+    runs = 1 if args.quick else 5
+    attributed = [(workload, asyncio.run(attribution.attribute(workload, runs)))
+                  for workload in (FULL_AGENT, long_answer)]
+
     chapters = None
     if settings.chapters:
         _step("chapter suite: every chapters/*.ipynb in a fresh kernel ...")
@@ -138,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                              extra=[scaling.render(grows)])
     markdown += "\n" + web_app_load.render(web_app)
     markdown += "\n\n" + course_model_http.render(model_http)
+    markdown += "\n\n" + web_app_cpu.render(web_cpu)
+    markdown += "\n\n## Where the extra CPU goes (cProfile, by package)\n\n" + "\n\n".join(
+        attribution.render(workload, table) for workload, table in attributed)
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(markdown)

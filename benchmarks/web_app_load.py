@@ -80,15 +80,17 @@ def _kb(pid: int, name: str) -> int:
 class Served:
     """A server process on a free loopback port, ready when `ready_path` answers; stopped (bounded) on exit."""
 
-    def __init__(self, module: str, args: list[str], env: dict[str, str], ready_path: str) -> None:
+    def __init__(self, module: str, args: list[str], env: dict[str, str], ready_path: str,
+                 cwd: Path = ROOT) -> None:
         self.port = _free_port()
+        self.cwd = cwd  # where `module` is imported from: this checkout, or another one to compare with
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", module, "--port", str(self.port), *args]
         self.env, self.ready_path = env, ready_path
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Served":
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline and self.process.poll() is None:

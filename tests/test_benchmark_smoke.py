@@ -109,3 +109,35 @@ def test_polling_handler_ends_when_closed():
         return [item async for item in handler]
 
     assert in_thread(asyncio.run, asyncio.wait_for(scenario(), 5)) == ["token"]
+
+
+def test_attribution_charges_every_package_and_each_path_over_the_floor():
+    from benchmarks import attribution
+
+    assert attribution.owner("/x/site-packages/langgraph/pregel/main.py") == "LangGraph"
+    assert attribution.owner("/work/helpers/queue_handler.py") == "ours (helpers)"
+    assert attribution.owner("~") == "builtins (C)"
+    table = asyncio.run(attribution.attribute(attribution.FULL_AGENT, runs=1, paths=("handler",)))
+    assert set(table) == {"floor", "handler"}
+    assert table["floor"]["openai SDK"] > 0  # the floor's own work is there, per token
+    assert table["handler"]["ours (helpers)"] > 0  # the handler's own work shows as ours, beyond the floor's
+    text = attribution.render(attribution.FULL_AGENT, table)
+    assert "| ours (helpers) |" in text and "+ handler" in text
+
+
+def test_web_app_cpu_reads_a_process_cpu_time_and_renders_every_level():
+    from benchmarks import web_app_cpu
+
+    import os
+    import time as clock
+
+    before = web_app_cpu.cpu_seconds(os.getpid())
+    deadline = clock.process_time() + 0.05
+    while clock.process_time() < deadline:  # burn 50 ms of CPU
+        pass
+    assert web_app_cpu.cpu_seconds(os.getpid()) - before >= 0.03  # clock ticks are 10 ms
+    level = web_app_cpu.Level(8, wall_s=2.0, cpu_s=1.0, seconds=[1.5, 1.7])
+    result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 10, 120.0, 1.5, [level])
+    assert result.saturates_at == pytest.approx(12.5)
+    text = web_app_cpu.render([result])
+    assert "| executor | this checkout | 120 ms | 1.50 s | ~12 questions | 0.50 core, 1.60 s |" in text

@@ -1,0 +1,109 @@
+"""Where each path's extra CPU goes: the profile behind "LangChain sets this limit".
+
+`make bench` shows that some paths stay under 95 % of the floor's tokens/s. This
+runs each path and the floor under `cProfile` on the same in-process course model
+(zero delay), charges every function's own time to the package that defines it,
+and prints, per token, how much more each package spends on the path than on the
+floor. A builtin or a standard-library helper (`typing`, `inspect`, `uuid`, ...) is
+charged to the package that called it. Our own code is `helpers` (and `benchmarks`, the harness); everything else
+belongs to LangChain, LangGraph, the openai SDK, the HTTP stack or Python's asyncio.
+
+cProfile slows every function call by a similar factor, so the absolute figures are
+about twice the real ones; the split between packages is what this is for.
+
+    python -m benchmarks.attribution                  # agent and long answer, every path
+    python -m benchmarks.attribution --runs 3 --workload agent
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+from collections import Counter
+
+from .paths import FULL_AGENT, LONG_ANSWER, RUNNERS, Workload
+from .streaming import WARM_UP, make_llm
+from .timed_server import TimedCourseModelServer
+
+PATHS = ("handler", "executor", "events", "create_agent")
+WORKLOADS = {"agent": FULL_AGENT, "long": LONG_ANSWER}
+OWNERS = {  # the first matching path fragment names the owner
+    "/helpers/": "ours (helpers)", "/benchmarks/": "ours (benchmark harness)",
+    "/langgraph/": "LangGraph", "/langchain/": "LangChain (langchain)",
+    "/langchain_core/": "LangChain (langchain-core)", "/langchain_openai/": "LangChain (langchain-openai)",
+    "/openai/": "openai SDK", "/httpx/": "HTTP client", "/httpcore/": "HTTP client", "/anyio/": "HTTP client",
+    "/h11/": "HTTP client", "/pydantic": "pydantic", "/asyncio/": "asyncio", "/json/": "json",
+}
+
+
+UNOWNED = ("builtins (C)", "other Python")  # charged to their caller's owner (one level up)
+
+
+def owner(filename: str) -> str:
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins (C)"
+    return next((name for fragment, name in OWNERS.items() if fragment in filename), "other Python")
+
+
+async def _profiled(path: str, llm, workload: Workload, runs: int) -> tuple[Counter, int]:
+    """Own time (seconds) per owner over `runs` runs of `path`, and the tokens they received."""
+    await RUNNERS[path](llm, WARM_UP)
+    await RUNNERS[path](llm, workload)
+    profile, tokens = cProfile.Profile(), 0
+    for _ in range(runs):
+        profile.enable()
+        trace = await RUNNERS[path](llm, workload)
+        profile.disable()
+        tokens += len(trace.received)
+    by_owner: Counter = Counter()
+    for (filename, _, _), (_, _, own_time, _, callers) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        name = owner(filename)
+        if name in UNOWNED and callers:  # a builtin or a stdlib helper: charge whoever called it
+            for (caller_file, _, _), (_, _, time_from_caller, _) in callers.items():
+                by_owner[owner(caller_file)] += time_from_caller
+        else:
+            by_owner[name] += own_time
+    return by_owner, tokens
+
+
+async def attribute(workload: Workload, runs: int, paths: tuple[str, ...] = PATHS) -> dict[str, dict[str, float]]:
+    """µs per token per owner: the floor's, then each path's extra over the floor."""
+    with TimedCourseModelServer(delay=0) as server:
+        llm = make_llm(server.base_url)
+        floor, floor_tokens = await _profiled("floor", llm, workload, runs)
+        table = {"floor": {name: seconds / floor_tokens * 1e6 for name, seconds in floor.items()}}
+        for path in paths:
+            spent, tokens = await _profiled(path, llm, workload, runs)
+            table[path] = {name: (spent[name] / tokens - floor[name] / floor_tokens) * 1e6
+                           for name in set(spent) | set(floor)}
+    return table
+
+
+def render(workload: Workload, table: dict[str, dict[str, float]]) -> str:
+    paths = [path for path in table if path != "floor"]
+    owners = sorted(table["floor"].keys() | {name for path in paths for name in table[path]},
+                    key=lambda name: -max(abs(table[path].get(name, 0.0)) for path in paths))
+    lines = [f"### {workload.name}: µs of CPU per token under cProfile (floor), and each path's extra over it", "",
+             "| owner | floor | " + " | ".join(f"+ {path}" for path in paths) + " |",
+             "| --- | ---: |" + " ---: |" * len(paths)]
+    for name in owners:
+        cells = " | ".join(f"{table[path].get(name, 0.0):+.0f}" for path in paths)
+        lines.append(f"| {name} | {table['floor'].get(name, 0.0):.0f} | {cells} |")
+    totals = " | ".join(f"**{sum(table[path].values()):+.0f}**" for path in paths)
+    lines.append(f"| **all** | **{sum(table['floor'].values()):.0f}** | {totals} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="profiled runs per path (default: %(default)s)")
+    parser.add_argument("--workload", choices=tuple(WORKLOADS), action="append")
+    args = parser.parse_args(argv)
+    for name in args.workload or list(WORKLOADS):
+        print(render(WORKLOADS[name], asyncio.run(attribute(WORKLOADS[name], args.runs))), end="\n\n")
+
+
+if __name__ == "__main__":  # python -m benchmarks.attribution [--runs N] [--workload agent|long]
+    main()

@@ -1,0 +1,179 @@
+"""Chapter 05's web app: CPU per agent question, and the concurrency at which it fills one core.
+
+The app is one process running one event loop, so one core is all it has: its
+CPU time per question sets how many people it can serve at once. This measures
+that the way `web_app_load` runs the app (`python -m helpers.web_app` in its own
+process, the course model paced at 20 ms per token in another, as a real model
+runs elsewhere), reading the app's CPU time from `/proc/<pid>/stat`:
+
+1. CPU per question: `QUESTIONS` agent questions one after another, each in a
+   new session, the app's CPU time (user + system, every thread) divided by them;
+2. the concurrency sweep: k clients ask at once, for k in `LEVELS`; the app's
+   CPU time over the round's wall time is the share of a core it used. The app
+   saturates one core where that share reaches 1.0 (the report names the first k
+   at or above 0.9, and the extrapolation wall time per question ÷ CPU per question).
+
+`--app-root DIR` runs the app from another checkout (the course model still comes
+from this one), which is how the README's before/after comparison was made:
+`python -m benchmarks.web_app_cpu --app-root /tmp/before` with a `git worktree` of
+the older commit. Every wait is bounded; nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .web_app_load import PACED, ROOT, TIMEOUT, Served, _client
+
+QUESTION = "What is ((1 + 2) * 3 - 4) ** 2?"  # the full agent: five model calls, four tools, final_answer
+QUESTIONS = 30
+LEVELS = (1, 4, 8, 16, 32, 64)
+QUICK = {"questions": 6, "levels": (1, 8)}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far, user + system, all threads (`/proc/<pid>/stat` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@dataclass
+class Level:
+    """One round of `clients` questions asked at once."""
+
+    clients: int
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    seconds: list[float] = field(default_factory=list)  # each question, request sent → `done`
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def core_share(self) -> float:
+        return self.cpu_s / self.wall_s if self.wall_s else float("nan")
+
+
+@dataclass
+class CpuResult:
+    agent: str
+    app_root: Path
+    model_inside: bool
+    questions: int
+    cpu_ms_per_question: float
+    seconds_per_question: float  # median, one at a time
+    levels: list[Level]
+
+    @property
+    def saturates_at(self) -> float:
+        """Questions in flight at which the app would use a whole core: question time ÷ CPU per question."""
+        return self.seconds_per_question / (self.cpu_ms_per_question / 1000)
+
+
+async def _ask(url: str, address: str, level: Level) -> None:
+    """One client: a new session, one question, the whole SSE stream read; failures are counted, not raised."""
+    async with _client(url, address) as client:
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                session = (await client.post("/api/sessions")).json()["session_id"]
+                sent = time.perf_counter()
+                body = bytearray()
+                async with client.stream("POST", "/api/chat", json={"session_id": session, "message": QUESTION}) as r:
+                    if r.status_code != 200:
+                        level.errors.append(f"HTTP {r.status_code}")
+                        return
+                    async for chunk in r.aiter_raw():
+                        body += chunk
+        except Exception as error:  # noqa: BLE001 - a failed question is reported, the round goes on
+            level.errors.append(type(error).__name__)
+            return
+        kinds = re.findall(rb"^event: (\w+)$", bytes(body), re.M)
+        if kinds[-2:] != [b"answer", b"done"]:
+            level.errors.append(f"ended with {[kind.decode() for kind in kinds[-2:]]}")
+            return
+        level.seconds.append(time.perf_counter() - sent)
+
+
+async def _round(url: str, pid: int, clients: int) -> Level:
+    level = Level(clients)
+    cpu, started = cpu_seconds(pid), time.perf_counter()
+    # Each client from its own loopback address: the app bounds sessions and requests per address.
+    await asyncio.gather(*(_ask(url, f"127.0.2.{index + 1}", level) for index in range(clients)))
+    level.wall_s, level.cpu_s = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    return level
+
+
+async def _measure(url: str, pid: int, questions: int, levels: tuple[int, ...]) -> tuple[Level, list[Level]]:
+    await _round(url, pid, 2)  # warm-up: first imports, first connection to the model
+    one_by_one = Level(1)
+    for _ in range(questions):
+        level = await _round(url, pid, 1)
+        one_by_one.cpu_s += level.cpu_s
+        one_by_one.wall_s += level.wall_s
+        one_by_one.seconds += level.seconds
+        one_by_one.errors += level.errors
+    return one_by_one, [await _round(url, pid, clients) for clients in levels]
+
+
+def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: bool = False,
+            questions: int = QUESTIONS, levels: tuple[int, ...] = LEVELS) -> CpuResult:
+    """`model_inside`: no `OPENAI_BASE_URL`, so the app starts the course model in its own process, as
+    `python -m helpers.web_app` does for a learner; the CPU figures then include the model's."""
+    env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
+    args = [] if agent == "executor" else ["--agent", agent]  # an older app has only the executor
+    with contextlib.ExitStack() as stack:
+        app_env = env
+        if not model_inside:
+            model = stack.enter_context(Served("helpers.course_model", ["--delay", str(PACED)], env, "/v1/models"))
+            app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
+        app = stack.enter_context(Served("helpers.web_app", args, app_env, "/", cwd=app_root))
+        one, levels_done = asyncio.run(_measure(app.url, app.process.pid, questions, levels))
+    if one.errors or any(level.errors for level in levels_done):
+        raise RuntimeError(f"questions failed: {one.errors + [e for level in levels_done for e in level.errors]}")
+    return CpuResult(agent, app_root, model_inside, questions, one.cpu_s / questions * 1000, statistics.median(one.seconds),
+                     levels_done)
+
+
+def render(results: list[CpuResult]) -> str:
+    lines = ["## Web app: CPU per agent question",
+             "",
+             f"`{QUESTION}` (five model calls) through `python -m helpers.web_app`, the course model paced at "
+             f"{PACED * 1000:.0f} ms per token in its own process. CPU is the app process's (all threads).",
+             "",
+             "| agent | app from | CPU per question | question alone | saturates one core at |"
+             " " + " | ".join(f"{level.clients} at once" for level in results[0].levels) + " |",
+             "| --- | --- | ---: | ---: | ---: |" + " ---: |" * len(results[0].levels)]
+    for result in results:
+        root = "this checkout" if result.app_root == ROOT else str(result.app_root)
+        cells = " | ".join(f"{level.core_share:.2f} core, {statistics.median(level.seconds):.2f} s"
+                           for level in result.levels)
+        lines.append(f"| {result.agent} | {root} | {result.cpu_ms_per_question:.0f} ms | "
+                     f"{result.seconds_per_question:.2f} s | ~{result.saturates_at:.0f} questions | {cells} |")
+    lines += ["", "\"k at once\": the share of one core the app used while k clients each asked once, "
+                  "and the median time to `done`. Resolution: the kernel's CPU clock ticks "
+                  f"({1000 // CLOCK_TICKS} ms)."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agent", action="append", choices=("executor", "langchain"),
+                        help="which agent the app serves (repeatable; default: both)")
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="run the web app from this checkout")
+    parser.add_argument("--model-inside", action="store_true",
+                        help="let the app start the course model in its own process, as a learner runs it")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    args = parser.parse_args(argv)
+    agents = args.agent or (["executor"] if args.app_root != ROOT else ["executor", "langchain"])
+    print(render([measure(agent, args.app_root, model_inside=args.model_inside, **(QUICK if args.quick else {})) for agent in agents]))
+
+
+if __name__ == "__main__":  # python -m benchmarks.web_app_cpu [--quick] [--app-root DIR] [--agent NAME]
+    main()
