@@ -47,37 +47,45 @@ def owner(filename: str) -> str:
     return next((name for fragment, name in OWNERS.items() if fragment in filename), "other Python")
 
 
-async def _profiled(path: str, llm, workload: Workload, runs: int) -> tuple[Counter, int]:
-    """Own time (seconds) per owner over `runs` runs of `path`, and the tokens they received."""
-    await RUNNERS[path](llm, WARM_UP)
-    await RUNNERS[path](llm, workload)
-    profile, tokens = cProfile.Profile(), 0
-    for _ in range(runs):
-        profile.enable()
-        trace = await RUNNERS[path](llm, workload)
-        profile.disable()
-        tokens += len(trace.received)
+def _by_owner(profile: cProfile.Profile) -> Counter:
+    """Own time (seconds) per owner; a builtin's or stdlib helper's goes to its caller's owner."""
     by_owner: Counter = Counter()
     for (filename, _, _), (_, _, own_time, _, callers) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
         name = owner(filename)
-        if name in UNOWNED and callers:  # a builtin or a stdlib helper: charge whoever called it
+        if name in UNOWNED and callers:
             for (caller_file, _, _), (_, _, time_from_caller, _) in callers.items():
                 by_owner[owner(caller_file)] += time_from_caller
         else:
             by_owner[name] += own_time
-    return by_owner, tokens
+    return by_owner
 
 
 async def attribute(workload: Workload, runs: int, paths: tuple[str, ...] = PATHS) -> dict[str, dict[str, float]]:
-    """µs per token per owner: the floor's, then each path's extra over the floor."""
+    """µs per token per owner: the floor's, then each path's extra over the floor.
+
+    The runs are interleaved (floor, then each path, `runs` times), each path with a
+    profiler of its own, so that a slow moment of the machine lands on all of them.
+    """
+    every = ("floor", *paths)
+    profiles = {path: cProfile.Profile() for path in every}
+    tokens = dict.fromkeys(every, 0)
     with TimedCourseModelServer(delay=0) as server:
         llm = make_llm(server.base_url)
-        floor, floor_tokens = await _profiled("floor", llm, workload, runs)
-        table = {"floor": {name: seconds / floor_tokens * 1e6 for name, seconds in floor.items()}}
-        for path in paths:
-            spent, tokens = await _profiled(path, llm, workload, runs)
-            table[path] = {name: (spent[name] / tokens - floor[name] / floor_tokens) * 1e6
-                           for name in set(spent) | set(floor)}
+        for path in every:  # warm-up: imports, connections, caches
+            await RUNNERS[path](llm, WARM_UP)
+            await RUNNERS[path](llm, workload)
+        for _ in range(runs):
+            for path in every:
+                profiles[path].enable()
+                trace = await RUNNERS[path](llm, workload)
+                profiles[path].disable()
+                tokens[path] += len(trace.received)
+    spent = {path: _by_owner(profiles[path]) for path in every}
+    floor = {name: seconds / tokens["floor"] * 1e6 for name, seconds in spent["floor"].items()}
+    table = {"floor": floor}
+    for path in paths:
+        table[path] = {name: spent[path][name] / tokens[path] * 1e6 - floor.get(name, 0.0)
+                       for name in set(spent[path]) | set(floor)}
     return table
 
 

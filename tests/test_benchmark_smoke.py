@@ -137,7 +137,8 @@ def test_web_app_cpu_reads_a_process_cpu_time_and_renders_every_level():
         pass
     assert web_app_cpu.cpu_seconds(os.getpid()) - before >= 0.03  # clock ticks are 10 ms
     level = web_app_cpu.Level(8, wall_s=2.0, cpu_s=1.0, seconds=[1.5, 1.7])
-    result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 10, 120.0, 1.5, [level])
+    result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 0.02, 10, 120.0, 1.5, [level])
     assert result.saturates_at == pytest.approx(12.5)
     text = web_app_cpu.render([result])
-    assert "| executor | this checkout | 120 ms | 1.50 s | ~12 questions | 0.50 core, 1.60 s |" in text
+    assert ("| executor | this checkout | own process, 20 ms/token | 120 ms | 1.50 s | ~12 questions "
+            "| 0.50 core, 1.60 s |") in text
