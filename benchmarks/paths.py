@@ -216,7 +216,7 @@ def _graph_for(llm: BaseChatModel, workload: Workload) -> Any:
     """The workload's `create_agent` graph, built once per model and reused, as the web app does.
 
     Building one compiles the graph and copies `final_answer`, whose tool schema LangChain then
-    builds again on the first model call (about 5 ms of CPU): a cost of set-up, not of streaming.
+    builds again on the first model call (about 5 ms of CPU together): a cost of set-up, not of streaming.
     """
     key = (id(llm), workload.name)
     if key not in _graphs:

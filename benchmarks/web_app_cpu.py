@@ -9,14 +9,16 @@ runs elsewhere), reading the app's CPU time from `/proc/<pid>/stat`:
 1. CPU per question: `QUESTIONS` agent questions one after another, each in a
    new session, the app's CPU time (user + system, every thread) divided by them;
 2. the concurrency sweep: k clients ask at once, for k in `LEVELS`; the app's
-   CPU time over the round's wall time is the share of a core it used. The app
-   saturates one core where that share reaches 1.0 (the report names the first k
-   at or above 0.9, and the extrapolation wall time per question ÷ CPU per question).
+   CPU time over the round's wall time is the share of a core it used, which
+   reaches 1.0 where the app saturates its core (the report gives each k's share
+   and time per question, and the extrapolation question time ÷ CPU per question).
 
-`--app-root DIR` runs the app from another checkout (the course model still comes
-from this one), which is how the README's before/after comparison was made:
-`python -m benchmarks.web_app_cpu --app-root /tmp/before` with a `git worktree` of
-the older commit. Every wait is bounded; nothing leaves loopback.
+`--app-root DIR` runs the app from another checkout (a separate course model still
+comes from this one) for a before/after comparison: `git worktree add /tmp/before
+<commit>`, then `python -m benchmarks.web_app_cpu --app-root /tmp/before`.
+`--model-inside` lets the app start the course model itself, as it does for a learner
+(the figures then include the model's CPU); `--delay` sets the model's pace. Every
+wait is bounded; nothing leaves loopback.
 """
 
 from __future__ import annotations
