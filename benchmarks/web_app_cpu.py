@@ -33,9 +33,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .paths import FULL_AGENT, run_floor
+from .streaming import make_llm
 from .web_app_load import PACED, ROOT, TIMEOUT, Served, _client
 
-QUESTION = "What is ((1 + 2) * 3 - 4) ** 2?"  # the full agent: five model calls, four tools, final_answer
+QUESTION = FULL_AGENT.question  # "What is ((1 + 2) * 3 - 4) ** 2?": five model calls, four tools, final_answer
 QUESTIONS = 30
 LEVELS = (1, 4, 8, 16, 32, 64)
 QUICK = {"questions": 6, "levels": (1, 8)}
@@ -73,6 +75,7 @@ class CpuResult:
     cpu_ms_per_question: float
     seconds_per_question: float  # median, one at a time
     levels: list[Level]
+    floor_ms: float | None = None  # the bare LangChain calls behind one question, same pace (model apart only)
 
     @property
     def saturates_at(self) -> float:
@@ -125,6 +128,17 @@ async def _measure(url: str, pid: int, questions: int, levels: tuple[int, ...]) 
     return one_by_one, [await _round(url, pid, clients) for clients in levels]
 
 
+async def _floor_ms(base_url: str, questions: int) -> float:
+    """CPU per question of the bare LangChain calls the app makes for `QUESTION` (the benchmark's floor path:
+    the executor's loop, each step a raw `llm.astream`), in this process's event-loop thread."""
+    llm = make_llm(base_url)
+    await run_floor(llm, FULL_AGENT)  # warm-up: imports, the first connection
+    started = time.thread_time()
+    for _ in range(questions):
+        await run_floor(llm, FULL_AGENT)
+    return (time.thread_time() - started) / questions * 1000
+
+
 def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: bool = False, delay: float = PACED,
             questions: int = QUESTIONS, levels: tuple[int, ...] = LEVELS) -> CpuResult:
     """`model_inside`: no `OPENAI_BASE_URL`, so the app starts the course model in its own process, as
@@ -132,17 +146,19 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
     env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
     env["COURSE_MODEL_DELAY"] = str(delay)  # the pace of a course model the app starts itself
     args = [] if agent == "executor" else ["--agent", agent]  # an older app has only the executor
+    floor_ms = None
     with contextlib.ExitStack() as stack:
         app_env = env
         if not model_inside:
             model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models"))
             app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
+            floor_ms = asyncio.run(_floor_ms(f"{model.url}/v1", questions))
         app = stack.enter_context(Served("helpers.web_app", args, app_env, "/", cwd=app_root))
         one, levels_done = asyncio.run(_measure(app.url, app.process.pid, questions, levels))
     if one.errors or any(level.errors for level in levels_done):
         raise RuntimeError(f"questions failed: {one.errors + [e for level in levels_done for e in level.errors]}")
-    return CpuResult(agent, app_root, model_inside, delay, questions, one.cpu_s / questions * 1000, statistics.median(one.seconds),
-                     levels_done)
+    return CpuResult(agent, app_root, model_inside, delay, questions, one.cpu_s / questions * 1000,
+                     statistics.median(one.seconds), levels_done, floor_ms)
 
 
 def render(results: list[CpuResult]) -> str:
@@ -152,18 +168,21 @@ def render(results: list[CpuResult]) -> str:
              f"`{QUESTION}` (five model calls) through `python -m helpers.web_app`; CPU is the app process's "
              "(all its threads, so also the course model's when the app runs it inside).",
              "",
-             "| agent | app from | course model | CPU per question | question alone | saturates one core at | "
-             + " | ".join(f"{clients} at once" for clients in levels) + " |",
-             "| --- | --- | --- | ---: | ---: | ---: |" + " ---: |" * len(levels)]
+             "| agent | app from | course model | CPU per question | of which LangChain's calls (floor) "
+             "| question alone | saturates one core at | " + " | ".join(f"{clients} at once" for clients in levels) + " |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: |" + " ---: |" * len(levels)]
     for result in results:
         root = "this checkout" if result.app_root == ROOT else str(result.app_root)
         pace = f"{result.delay * 1000:g} ms/token" if result.delay else "no delay"
         model = f"inside the app, {pace}" if result.model_inside else f"own process, {pace}"
         cells = " | ".join(f"{level.core_share:.2f} core, {statistics.median(level.seconds):.2f} s"
                            for level in result.levels)
-        lines.append(f"| {result.agent} | {root} | {model} | {result.cpu_ms_per_question:.0f} ms | "
+        floor = "—" if result.floor_ms is None else f"{result.floor_ms:.0f} ms"
+        lines.append(f"| {result.agent} | {root} | {model} | {result.cpu_ms_per_question:.0f} ms | {floor} | "
                      f"{result.seconds_per_question:.2f} s | ~{result.saturates_at:.0f} questions | {cells} |")
-    lines += ["", "\"k at once\": the share of one core the app used while k clients each asked once, and the "
+    lines += ["", "The floor: the same five model calls with no app around them (the benchmark's floor path, in the "
+                  "benchmark's own process, against the same course model); the app's own work is the difference.",
+              "", "\"k at once\": the share of one core the app used while k clients each asked once, and the "
                   "median time to `done`; \"saturates one core at\" extrapolates question time ÷ CPU per question. "
                   f"Resolution: the kernel's CPU clock ticks ({1000 // CLOCK_TICKS} ms). On a virtual machine "
                   "each wake-up from a timer or a socket can be charged 0.1–0.25 ms, so paced figures "

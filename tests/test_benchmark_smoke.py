@@ -140,5 +140,7 @@ def test_web_app_cpu_reads_a_process_cpu_time_and_renders_every_level():
     result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 0.02, 10, 120.0, 1.5, [level])
     assert result.saturates_at == pytest.approx(12.5)
     text = web_app_cpu.render([result])
-    assert ("| executor | this checkout | own process, 20 ms/token | 120 ms | 1.50 s | ~12 questions "
+    assert ("| executor | this checkout | own process, 20 ms/token | 120 ms | — | 1.50 s | ~12 questions "
             "| 0.50 core, 1.60 s |") in text
+    result.floor_ms = 85.0  # the bare LangChain calls, measured beside the app
+    assert "| 120 ms | 85 ms | 1.50 s |" in web_app_cpu.render([result])
