@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pathlib import Path
 
 from .paths import FULL_AGENT, run_floor
 from .streaming import make_llm
-from .web_app_load import PACED, ROOT, TIMEOUT, Served, _client
+from .web_app_load import PACED, ROOT, TIMEOUT, Served, _client, offline_env, stream_problem
 
 QUESTION = FULL_AGENT.question  # "What is ((1 + 2) * 3 - 4) ** 2?": five model calls, four tools, final_answer
 QUESTIONS = 30
@@ -100,9 +99,8 @@ async def _ask(url: str, address: str, level: Level) -> None:
         except Exception as error:  # noqa: BLE001 - a failed question is reported, the round goes on
             level.errors.append(type(error).__name__)
             return
-        kinds = re.findall(rb"^event: (\w+)$", bytes(body), re.M)
-        if kinds[-2:] != [b"answer", b"done"]:
-            level.errors.append(f"ended with {[kind.decode() for kind in kinds[-2:]]}")
+        if problem := stream_problem(bytes(body)):
+            level.errors.append(problem)
             return
         level.seconds.append(time.perf_counter() - sent)
 
@@ -143,7 +141,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
             questions: int = QUESTIONS, levels: tuple[int, ...] = LEVELS) -> CpuResult:
     """`model_inside`: no `OPENAI_BASE_URL`, so the app starts the course model in its own process, as
     `python -m helpers.web_app` does for a learner; the CPU figures then include the model's."""
-    env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
+    env = offline_env()
     env["COURSE_MODEL_DELAY"] = str(delay)  # the pace of a course model the app starts itself
     args = [] if agent == "executor" else ["--agent", agent]  # an older app has only the executor
     floor_ms = None

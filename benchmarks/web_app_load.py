@@ -112,9 +112,24 @@ class Served:
                 self.process.wait(timeout=5)
 
 
+def offline_env() -> dict[str, str]:
+    """This process's environment without the variables that would send a server to another model."""
+    return {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
+
+
+def stream_problem(body: bytes) -> str | None:
+    """What is wrong with a whole SSE answer stream, or None when it ends with `answer` then `done`, no `error`."""
+    kinds = re.findall(rb"^event: (\w+)$", body, re.M)
+    if b"error" in kinds:
+        return "sent an error event"
+    if kinds[-2:] != [b"answer", b"done"]:
+        return f"ended with {[kind.decode() for kind in kinds[-2:]]}"
+    return None
+
+
 def _served_app():
     """The course model in one process (as a real model is elsewhere), the web app in another, pointed at it."""
-    env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
+    env = offline_env()
     model = Served("helpers.course_model", ["--delay", str(PACED)], env, "/v1/models")
     app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
     return model, Served("helpers.web_app", [], app_env, "/")
@@ -154,9 +169,8 @@ async def _one_client(url: str, address: str, ready: list, start: asyncio.Event,
         except Exception as error:  # noqa: BLE001
             result.errors.append(type(error).__name__)
             return
-        kinds = re.findall(rb"^event: (\w+)$", bytes(body), re.M)
-        if kinds[-2:] != [b"answer", b"done"] or b"error" in kinds:
-            result.errors.append(f"ended with {[kind.decode() for kind in kinds[-2:]]}")
+        if problem := stream_problem(bytes(body)):
+            result.errors.append(problem)
             return
         result.ttft_s.append(first - sent)
         result.total_s.append(time.perf_counter() - sent)
