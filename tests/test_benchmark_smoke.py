@@ -140,7 +140,36 @@ def test_web_app_cpu_reads_a_process_cpu_time_and_renders_every_level():
     result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 0.02, 10, 120.0, 1.5, [level])
     assert result.saturates_at == pytest.approx(12.5)
     text = web_app_cpu.render([result])
-    assert ("| executor | this checkout | own process, 20 ms/token | 120 ms | — | 1.50 s | ~12 questions "
+    assert ("| executor | this checkout | asyncio | own process, 20 ms/token | 120 ms | — | 1.50 s | ~12 questions "
             "| 0.50 core, 1.60 s |") in text
     result.floor_ms = 85.0  # the bare LangChain calls, measured beside the app
     assert "| 120 ms | 85 ms | 1.50 s |" in web_app_cpu.render([result])
+
+
+def test_web_app_cpu_can_run_the_app_without_uvloop_and_httptools():
+    """`--plain-asyncio`: the app's uvicorn must fall back to asyncio's loop and h11, as when neither is installed."""
+    import os
+    import subprocess
+
+    from benchmarks import web_app_cpu
+
+    probe = ("from uvicorn.loops.auto import auto_loop_factory; from uvicorn.protocols.http.auto import "
+             "AutoHTTPProtocol; print(auto_loop_factory(use_subprocess=False).__module__.split('.')[0], "
+             "AutoHTTPProtocol.__module__)")  # what uvicorn's "auto" loop and HTTP parser choose
+    with web_app_cpu.plain_asyncio_path() as hidden:
+        plain = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "PYTHONPATH": hidden},
+                               capture_output=True, text=True, timeout=60)
+    normal = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert plain.stdout.split() == ["asyncio", "uvicorn.protocols.http.h11_impl"], plain.stderr
+    assert normal.stdout.split() == ["uvloop", "uvicorn.protocols.http.httptools_impl"], normal.stderr
+
+
+def test_web_app_cpu_compares_apps_side_by_side_with_ratios_to_the_last():
+    from benchmarks import web_app_cpu
+
+    now = web_app_cpu.Variant("this checkout", web_app_cpu.ROOT, False, cpu_ms=[80.0, 90.0, 85.0])
+    before = web_app_cpu.Variant("the old one", web_app_cpu.ROOT, True, cpu_ms=[120.0, 125.0, 130.0])
+    text = web_app_cpu.render_comparison([now, before], 0.02)
+    assert "(20 ms per token)" in text and "3 interleaved rounds" in text
+    assert "| this checkout | 85 ms | 80 – 90 ms | 0.68 |" in text
+    assert "| the old one | 125 ms | 120 – 130 ms | 1.00 |" in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 from collections import Counter
 from contextlib import ExitStack
 
@@ -233,6 +234,25 @@ async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
                 events = await ask(client, await new_session(client), "What is 10 + 10?")
                 assert answer_of(events) == "10 + 10 is 20."
     assert dict(app.state.runs) == {"answered": 2}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist for Windows; uvicorn uses asyncio there")
+async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser(make_llm):
+    """What `uvicorn[standard]` gives a FastAPI app in production, and the course installs:
+    uvloop and httptools cut the app's CPU per agent question by about a tenth (benchmarks/web_app_cpu)."""
+    app = create_app(lambda http: make_llm(http_async_client=http))
+    loops: list[str] = []
+
+    @app.get("/which-loop")
+    async def which_loop() -> dict:
+        loops.append(type(asyncio.get_running_loop()).__module__)
+        return {}
+
+    with BackgroundServer(app) as server:
+        assert httpx.get(f"{server.url}/which-loop", timeout=10).status_code == 200
+        protocol = server.server.config.http_protocol_class
+    assert loops == ["uvloop"], f"the app ran on {loops}: is uvloop installed?"
+    assert protocol.__module__.endswith("httptools_impl"), f"{protocol} parses HTTP: is httptools installed?"
 
 
 def test_session_store_bounds_must_be_positive():
