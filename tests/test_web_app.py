@@ -236,7 +236,8 @@ async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
     assert dict(app.state.runs) == {"answered": 2}
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist for Windows; uvicorn uses asyncio there")
+@pytest.mark.skipif(sys.platform in ("win32", "cygwin") or sys.implementation.name != "cpython",
+                    reason="no uvloop there (see pyproject.toml); uvicorn serves on asyncio's loop")
 async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser(make_llm):
     """What `uvicorn[standard]` gives a FastAPI app in production, and the course installs:
     uvloop and httptools cut the app's CPU per agent question by about a tenth (benchmarks/web_app_cpu)."""
