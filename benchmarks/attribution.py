@@ -22,6 +22,7 @@ import asyncio
 import cProfile
 import pstats
 from collections import Counter
+from typing import Callable
 
 from .paths import FULL_AGENT, LONG_ANSWER, RUNNERS, Workload
 from .streaming import WARM_UP, make_llm
@@ -47,16 +48,65 @@ def owner(filename: str) -> str:
     return next((name for fragment, name in OWNERS.items() if fragment in filename), "other Python")
 
 
-def _by_owner(profile: cProfile.Profile) -> Counter:
-    """Own time (seconds) per owner; a builtin's or stdlib helper's goes to its caller's owner."""
+def _owner_of_function(function: tuple[str, int, str]) -> str:
+    return owner(function[0])
+
+
+def _by_owner(profile: cProfile.Profile | str,
+              owner_of: Callable[[tuple[str, int, str]], str] = _owner_of_function) -> Counter:
+    """Own time (seconds) per owner; a builtin's or stdlib helper's goes to its caller's owner.
+
+    `profile`: a profiler, or the file it wrote. `owner_of` names the owner of a function
+    (file, line, name); by default, the owner of its file.
+    """
     by_owner: Counter = Counter()
-    for (filename, _, _), (_, _, own_time, _, callers) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
-        name = owner(filename)
+    for function, (_, _, own_time, _, callers) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        name = owner_of(function)
         if name in UNOWNED and callers:
-            for (caller_file, _, _), (_, _, time_from_caller, _) in callers.items():
-                by_owner[owner(caller_file)] += time_from_caller
+            for caller, (_, _, time_from_caller, _) in callers.items():
+                by_owner[owner_of(caller)] += time_from_caller
         else:
             by_owner[name] += own_time
+    return by_owner
+
+
+def by_nearest_owner(profile: cProfile.Profile | str,
+                     owner_of: Callable[[tuple[str, int, str]], str] = _owner_of_function) -> Counter:
+    """Own time (seconds) per owner, a builtin's or standard-library helper's charged to its nearest owned caller.
+
+    `_by_owner` looks one caller up; code like `typing`'s, which calls itself many levels
+    deep for the openai SDK, would stay "other Python". Here each unowned function's time
+    is shared among its callers in proportion to the time each spent in it, up the call
+    graph until an owned function is reached (a cycle of unowned functions stays unowned).
+    """
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    shares: dict[tuple[str, int, str], Counter] = {}
+    visiting: set[tuple[str, int, str]] = set()
+
+    def share(function: tuple[str, int, str]) -> Counter:
+        name = owner_of(function)
+        if name not in UNOWNED:
+            return Counter({name: 1.0})
+        if function in shares:
+            return shares[function]
+        result: Counter = Counter()
+        if function not in visiting:
+            visiting.add(function)
+            callers = stats.get(function, (0, 0, 0, 0, {}))[4]
+            weight = sum(cumulative for (_, _, _, cumulative) in callers.values())
+            for caller, (_, _, _, cumulative) in callers.items():
+                for owner_name, fraction in share(caller).items():
+                    result[owner_name] += fraction * cumulative / weight if weight else 0.0
+            visiting.discard(function)
+        if sum(result.values()) < 0.999:  # no caller, a cycle, or time from callers it could not place
+            result[name] += 1.0 - sum(result.values())
+        shares[function] = result
+        return result
+
+    by_owner: Counter = Counter()
+    for function, (_, _, own_time, _, _) in stats.items():
+        for owner_name, fraction in share(function).items():
+            by_owner[owner_name] += own_time * fraction
     return by_owner
 
 

@@ -27,7 +27,7 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` i
 
 from benchmarks import chapters as chapter_suite  # noqa: E402
 from benchmarks import (  # noqa: E402
-    attribution, concurrency, course_model_http, report, scaling, web_app_cpu, web_app_load,
+    attribution, concurrency, course_model_http, report, scaling, web_app_cpu, web_app_load, web_app_profile,
 )
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
 from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     cpu_size = web_app_cpu.QUICK if args.quick else {}
     web_cpu = [web_app_cpu.measure(agent, **cpu_size) for agent in ("executor", "langchain")]
 
+    _step("whose code spends the web app's CPU: the app under cProfile, by package ...")
+    app_profiles = [web_app_profile.profile(delay, 4 if args.quick else web_app_profile.QUESTIONS)
+                    for delay in (0.0, PACED)]
+
     _step("where the extra CPU goes: every path and the floor under cProfile, by package ...")
     runs = 1 if args.quick else 5
     attributed = [(workload, asyncio.run(attribution.attribute(workload, runs)))
@@ -151,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown += "\n" + web_app_load.render(web_app)
     markdown += "\n\n" + course_model_http.render(model_http)
     markdown += "\n\n" + web_app_cpu.render(web_cpu)
+    markdown += "".join("\n\n" + web_app_profile.render(app_profile) for app_profile in app_profiles)
     markdown += "\n\n## Where the extra CPU goes (cProfile, by package)\n\n" + "\n\n".join(
         attribution.render(workload, table) for workload, table in attributed)
 

@@ -173,3 +173,35 @@ def test_web_app_cpu_compares_apps_side_by_side_with_ratios_to_the_last():
     assert "(20 ms per token)" in text and "3 interleaved rounds" in text
     assert "| this checkout | 85 ms | 80 – 90 ms | 0.68 |" in text
     assert "| the old one | 125 ms | 120 – 130 ms | 1.00 |" in text
+
+
+def test_time_in_helpers_without_an_owner_goes_to_the_nearest_caller_that_has_one():
+    """`typing` calling itself for the openai SDK is the SDK's time, however deep; one level up is not enough."""
+    import cProfile
+    import json
+
+    from benchmarks import attribution
+
+    def outer():
+        for _ in range(200):
+            json.loads(json.dumps({"a": [1, 2, {"b": "c" * 50}] * 20}))  # json's Python calls its own helpers
+
+    profile = cProfile.Profile()
+    profile.runcall(outer)
+    mine = lambda function: "mine" if function[2] == "outer" else "other Python"  # noqa: E731
+    one_level = attribution._by_owner(profile, mine)
+    nearest = attribution.by_nearest_owner(profile, mine)
+    assert one_level["other Python"] > 0  # json's helpers called by json's helpers stay unowned one level up
+    assert nearest["other Python"] == pytest.approx(0, abs=1e-4)
+    assert nearest["mine"] == pytest.approx(sum(one_level.values()), rel=1e-3)  # all of it, now charged to mine
+
+
+def test_web_app_profile_charges_the_apps_cpu_to_packages_without_the_waiting():
+    from benchmarks import web_app_profile
+
+    result = web_app_profile.profile(questions=2)
+    assert web_app_profile.WAITING not in result.ms_per_question
+    assert result.ms_per_question["openai SDK"] > 0 and result.ms_per_question["ours (helpers)"] > 0
+    assert all(ms > 0 for ms in result.hot_spots.values())
+    text = web_app_profile.render(result)
+    assert "| openai SDK |" in text and "preparing each request" in text
