@@ -310,6 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args(argv)
     if args.compare:
+        if args.model_inside or args.agent or args.plain_asyncio:
+            parser.error("--compare runs the executor's app, the course model in its own process, with and without "
+                         "uvloop; it takes only --app-root, --delay and --quick")
         variants = [Variant("this checkout (uvloop, httptools)", ROOT, False),
                     Variant("this checkout, asyncio's loop and h11", ROOT, True)]
         if args.app_root != ROOT:
