@@ -66,6 +66,12 @@ def plain_asyncio_path() -> Iterator[str]:
         yield folder
 
 
+def without_uvloop(env: dict[str, str], stack: contextlib.ExitStack) -> dict[str, str]:
+    """`env` with `plain_asyncio_path()` first on `PYTHONPATH`; the folder goes when `stack` closes."""
+    hidden = stack.enter_context(plain_asyncio_path())
+    return dict(env, PYTHONPATH=os.pathsep.join([hidden, *filter(None, [env.get("PYTHONPATH")])]))
+
+
 def cpu_seconds(pid: int) -> float:
     """The process's CPU time so far, user + system, all threads (`/proc/<pid>/stat` fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -181,10 +187,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
     loop = "uvloop" if uvloop_available() and not plain_asyncio else "asyncio"
     floor_ms = None
     with contextlib.ExitStack() as stack:
-        app_env = dict(env)
-        if plain_asyncio:
-            app_env["PYTHONPATH"] = os.pathsep.join(
-                [stack.enter_context(plain_asyncio_path()), *filter(None, [env.get("PYTHONPATH")])])
+        app_env = without_uvloop(env, stack) if plain_asyncio else dict(env)
         if not model_inside:
             model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models"))
             app_env.update(OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
@@ -242,8 +245,7 @@ def compare(variants: list[Variant], delay: float = PACED, rounds: int = 10, per
         for variant in variants:
             app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
             if variant.plain_asyncio:
-                app_env["PYTHONPATH"] = os.pathsep.join(
-                    [stack.enter_context(plain_asyncio_path()), *filter(None, [env.get("PYTHONPATH")])])
+                app_env = without_uvloop(app_env, stack)
             apps.append((variant, stack.enter_context(Served("helpers.web_app", [], app_env, "/",
                                                              cwd=variant.app_root))))
         asyncio.run(_compare_rounds(apps, rounds, per_round))

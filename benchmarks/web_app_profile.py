@@ -9,7 +9,7 @@ it, a builtin's or a standard-library helper's (`typing`, `inspect`, ...) to its
 caller that has an owner (`attribution.by_nearest_owner`), and the time the event loop
 sleeps waiting for the network is left out.
 
-The app runs on asyncio's own loop and h11 here (`web_app_cpu.plain_asyncio_path`):
+The app runs on asyncio's own loop and h11 here (`web_app_cpu.without_uvloop`):
 uvloop's and httptools' work is C, which cProfile cannot see into, so on them the
 loop's and the parser's share would hide inside whatever called them. cProfile slows
 every Python function call by a similar factor, so the milliseconds are about twice
@@ -35,8 +35,8 @@ from pathlib import Path
 import pstats
 
 from .attribution import by_nearest_owner, owner
-from .web_app_cpu import QUESTION, Level, _ask, plain_asyncio_path
-from .web_app_load import ROOT, Served, offline_env
+from .web_app_cpu import QUESTION, Level, _ask, without_uvloop
+from .web_app_load import Served, offline_env
 
 QUESTIONS = 40
 PROFILE_TIMEOUT = 30.0  # seconds for the app to write its statistics
@@ -107,8 +107,7 @@ def profile(delay: float = 0.0, questions: int = QUESTIONS) -> Profile:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="web-app-profile-")))
         profile_file = folder / "app.prof"
         model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models"))
-        app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model",
-                       PYTHONPATH=os.pathsep.join([stack.enter_context(plain_asyncio_path()), str(ROOT)]))
+        app_env = without_uvloop(dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model"), stack)
         app = stack.enter_context(Served("benchmarks.profiled_app", ["--profile-out", str(profile_file)], app_env, "/"))
         asyncio.run(_ask_profiled(app.url, app.process.pid, profile_file, questions))
         stats = pstats.Stats(str(profile_file))
