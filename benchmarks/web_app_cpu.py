@@ -315,7 +315,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.model_inside or args.agent or args.plain_asyncio:
             parser.error("--compare runs the executor's app, the course model in its own process, with and without "
                          "uvloop; it takes only --app-root, --delay and --quick")
-        variants = [Variant("this checkout (uvloop, httptools)", ROOT, False),
+        fast = "uvloop, httptools" if uvloop_available() else "uvloop is not installed here"
+        variants = [Variant(f"this checkout ({fast})", ROOT, False),
                     Variant("this checkout, asyncio's loop and h11", ROOT, True)]
         if args.app_root != ROOT:
             variants.append(Variant(f"{args.app_root} (asyncio's loop and h11)", args.app_root, True))
