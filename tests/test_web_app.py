@@ -240,7 +240,7 @@ async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
                     reason="no uvloop there (see pyproject.toml); uvicorn serves on asyncio's loop")
 async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser(make_llm):
     """What `uvicorn[standard]` gives a FastAPI app in production, and the course installs:
-    uvloop and httptools cut the app's CPU per agent question by about a tenth (benchmarks/web_app_cpu)."""
+    uvloop and httptools cut the app's CPU per agent question by 5-10 % (benchmarks/web_app_cpu --compare)."""
     app = create_app(lambda http: make_llm(http_async_client=http))
     loops: list[str] = []
 
