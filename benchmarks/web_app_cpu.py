@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import statistics
 import tempfile
@@ -135,6 +136,20 @@ async def _ask(url: str, address: str, level: Level) -> None:
         level.seconds.append(time.perf_counter() - sent)
 
 
+async def ask_one(url: str, address: str) -> Level:
+    """One question from `address`, alone: its time, or why it failed."""
+    level = Level(1)
+    await _ask(url, address, level)
+    return level
+
+
+def new_addresses() -> Iterator[str]:
+    """A loopback address per question, none used twice in a run (up to 63,000): the app's per-client
+    rate limit then never refuses a question, however fast they come."""
+    for count in itertools.count():
+        yield f"127.0.{3 + count // 250}.{count % 250 + 1}"
+
+
 async def _round(url: str, pid: int, clients: int) -> Level:
     level = Level(clients)
     cpu, started = cpu_seconds(pid), time.perf_counter()
@@ -213,23 +228,15 @@ class Variant:
 async def _compare_rounds(apps: list[tuple[Variant, Served]], rounds: int, per_round: int) -> None:
     """Round after round, each app answers `per_round` questions one at a time, in alternating order, so
     whatever else the machine does falls on all of them alike. Each question comes from a new loopback
-    address, so the app's per-client rate limit never refuses one."""
-    asked = 0
-
-    async def one(url: str, pid: int) -> Level:
-        nonlocal asked
-        asked += 1
-        level = Level(1)
-        await _ask(url, f"127.0.{3 + asked // 250}.{asked % 250 + 1}", level)
-        return level
-
+    address (`new_addresses`)."""
+    addresses = new_addresses()
     for variant, app in apps:  # warm-up: first imports, first connection to the model
-        await one(app.url, app.process.pid)
+        await ask_one(app.url, next(addresses))
     for index in range(rounds):
         for variant, app in apps if index % 2 == 0 else apps[::-1]:
             cpu, errors = cpu_seconds(app.process.pid), []
             for _ in range(per_round):
-                errors += (await one(app.url, app.process.pid)).errors
+                errors += (await ask_one(app.url, next(addresses))).errors
             if errors:
                 raise RuntimeError(f"{variant.label}: questions failed: {errors}")
             variant.cpu_ms.append((cpu_seconds(app.process.pid) - cpu) / per_round * 1000)

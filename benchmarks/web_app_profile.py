@@ -35,7 +35,7 @@ from pathlib import Path
 import pstats
 
 from .attribution import by_nearest_owner, owner
-from .web_app_cpu import QUESTION, Level, _ask, without_uvloop
+from .web_app_cpu import QUESTION, ask_one, new_addresses, without_uvloop
 from .web_app_load import Served, offline_env
 
 QUESTIONS = 40
@@ -81,16 +81,14 @@ def _hot_spots(stats: pstats.Stats, questions: int) -> dict[str, float]:
 
 
 async def _ask_profiled(url: str, pid: int, profile_file: Path, questions: int) -> None:
-    for index in range(2):  # warm-up, unprofiled: first imports, first connection to the model
-        level = Level(1)
-        await _ask(url, f"127.0.4.{index + 1}", level)
+    addresses = new_addresses()
+    for _ in range(2):  # warm-up, unprofiled: first imports, first connection to the model
+        await ask_one(url, next(addresses))
     os.kill(pid, signal.SIGUSR1)
     await asyncio.sleep(0.2)  # the handler runs when the app's loop next gets to Python code
     errors: list[str] = []
-    for index in range(questions):
-        level = Level(1)
-        await _ask(url, f"127.0.5.{index % 250 + 1}", level)
-        errors += level.errors
+    for _ in range(questions):
+        errors += (await ask_one(url, next(addresses))).errors
     os.kill(pid, signal.SIGUSR2)
     deadline = time.monotonic() + PROFILE_TIMEOUT
     while not profile_file.exists():
