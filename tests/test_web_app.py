@@ -256,6 +256,28 @@ async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser
     assert protocol.__module__.endswith("httptools_impl"), f"{protocol} parses HTTP: is httptools installed?"
 
 
+async def test_the_model_streams_over_the_openai_sdks_aiohttp_client(make_llm):
+    """The client the app opens for its model is the one the OpenAI SDK recommends for many concurrent
+    streams (`DefaultAioHttpClient`, the `openai[aiohttp]` extra): about a tenth less CPU per question
+    than httpx's, one at a time or at full load (benchmarks/web_app_cpu --compare)."""
+    import openai
+
+    clients: list = []
+
+    def make_model(http):
+        clients.append(http)
+        return make_llm(http_async_client=http)
+
+    app = create_app(make_model)
+    with BackgroundServer(app) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
+            events = await ask(client, await new_session(client), "What is 10 + 10?")
+        assert clients and isinstance(clients[0], openai.DefaultAioHttpClient), f"the model got {clients}"
+        assert not clients[0].is_closed
+    assert answer_of(events) and kinds_in_order(events)[-2:] == ["answer", "done"]
+    assert clients[0].is_closed, "the app closes its model's client when it stops"
+
+
 def test_session_store_bounds_must_be_positive():
     for bad in ({"max_sessions": 0}, {"max_turns": 0}, {"max_per_client": 0}, {"idle_seconds": 0}):
         with pytest.raises(ValueError):
