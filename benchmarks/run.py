@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     _step("web app under load: SSE clients, alone and beside a session flood and a huge body ...")
     web_app = web_app_load.measure(**(web_app_load.QUICK if args.quick else {}))
 
-    _step("web app CPU: per agent question, and the share of a core at 1 to 64 questions at once ...")
+    _step("web app CPU: per agent question one at a time, and under load from 1 to 64 clients, the app on a core of its own ...")
     cpu_size = web_app_cpu.QUICK if args.quick else {}
     web_cpu = [web_app_cpu.measure(agent, **cpu_size) for agent in ("executor", "langchain")]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_openai import ChatOpenAI
 
@@ -43,10 +44,12 @@ class StreamingResults:
     ratios: list[FloorRatio] = field(default_factory=list)  # every path but the floor, per (delay, workload)
 
 
-def make_llm(base_url: str) -> ChatOpenAI:
-    """A `ChatOpenAI` on the course model, set up as the chapters set it up."""
+def make_llm(base_url: str, http_async_client: Any = None) -> ChatOpenAI:
+    """A `ChatOpenAI` on the course model, set up as the chapters set it up (`http_async_client`: as the
+    web app sets it up, on the HTTP client it opened)."""
     return ChatOpenAI(model=MODEL_NAME, base_url=base_url, api_key="course-model-needs-no-key",
-                      temperature=0.0, stream_usage=True, max_retries=0, timeout=60)
+                      temperature=0.0, stream_usage=True, max_retries=0, timeout=60,
+                      http_async_client=http_async_client)
 
 
 async def _measure_delay(delay: float, plan: Plan, results: StreamingResults) -> None:

@@ -81,12 +81,14 @@ class Served:
     """A server process on a free loopback port, ready when `ready_path` answers; stopped (bounded) on exit."""
 
     def __init__(self, module: str, args: list[str], env: dict[str, str], ready_path: str,
-                 cwd: Path = ROOT) -> None:
+                 cwd: Path = ROOT, cpus: set[int] | None = None) -> None:
         self.port = _free_port()
         self.cwd = cwd  # where `module` is imported from: this checkout, or another one to compare with
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", module, "--port", str(self.port), *args]
-        self.env, self.ready_path = env, ready_path
+        if cpus:  # run only on these CPUs, every thread of it (util-linux's `taskset`)
+            self.command = ["taskset", "-c", ",".join(map(str, sorted(cpus))), *self.command]
+        self.module, self.env, self.ready_path = module, env, ready_path
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Served":
@@ -100,7 +102,7 @@ class Served:
             except httpx.HTTPError:
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError(f"{' '.join(self.command[1:4])} did not start")
+        raise RuntimeError(f"python -m {self.module} did not start")
 
     def __exit__(self, *exc_info: object) -> None:
         if self.process is not None:

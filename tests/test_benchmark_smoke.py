@@ -136,14 +136,20 @@ def test_web_app_cpu_reads_a_process_cpu_time_and_renders_every_level():
     while clock.process_time() < deadline:  # burn 50 ms of CPU
         pass
     assert web_app_cpu.cpu_seconds(os.getpid()) - before >= 0.03  # clock ticks are 10 ms
-    level = web_app_cpu.Level(8, wall_s=2.0, cpu_s=1.0, seconds=[1.5, 1.7])
-    result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 0.02, 10, 120.0, 1.5, [level])
-    assert result.saturates_at == pytest.approx(12.5)
+    alone = web_app_cpu.Level(1, wall_s=10.0, cpu_s=0.6, seconds=[1.5] * 6)
+    busy = web_app_cpu.Level(32, wall_s=10.0, cpu_s=9.6, seconds=[2.0] * 140 + [2.4] * 20)
+    result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 0.02, 10, 120.0, 1.5, [alone, busy])
+    assert busy.core_share == pytest.approx(0.96) and busy.questions_per_s == pytest.approx(16.0)
+    assert busy.cpu_ms_per_question == pytest.approx(60.0)
+    assert result.saturates_at == 32  # the first level at which the app used 95 % of its core
     text = web_app_cpu.render([result])
-    assert ("| executor | this checkout | asyncio | own process, 20 ms/token | 120 ms | — | 1.50 s | ~12 questions "
-            "| 0.50 core, 1.60 s |") in text
+    assert ("| executor | this checkout | asyncio | own process, 20 ms/token | 120 ms | — | 1.50 s | 32 at once "
+            "| 16.0 |") in text
+    assert "| executor | 0.06 core, 0.6/s, 100 ms, 1.50 s / 1.50 s | 0.96 core, 16.0/s, 60 ms, 2.00 s / 2.40 s |" in text
     result.floor_ms = 85.0  # the bare LangChain calls, measured beside the app
     assert "| 120 ms | 85 ms | 1.50 s |" in web_app_cpu.render([result])
+    result.levels = [alone]
+    assert "| not reached at 1 |" in web_app_cpu.render([result])
 
 
 def test_web_app_cpu_can_run_the_app_without_uvloop_and_httptools():
@@ -167,12 +173,14 @@ def test_web_app_cpu_can_run_the_app_without_uvloop_and_httptools():
 def test_web_app_cpu_compares_apps_side_by_side_with_ratios_to_the_last():
     from benchmarks import web_app_cpu
 
-    now = web_app_cpu.Variant("this checkout", web_app_cpu.ROOT, False, cpu_ms=[80.0, 90.0, 85.0])
-    before = web_app_cpu.Variant("the old one", web_app_cpu.ROOT, True, cpu_ms=[120.0, 125.0, 130.0])
+    now = web_app_cpu.Variant("this checkout", web_app_cpu.ROOT, False, cpu_ms=[80.0, 90.0, 85.0],
+                              full_load_ms=[50.0, 52.0, 54.0])
+    before = web_app_cpu.Variant("the old one", web_app_cpu.ROOT, True, cpu_ms=[120.0, 125.0, 130.0],
+                                 full_load_ms=[78.0, 75.0, 80.0])
     text = web_app_cpu.render_comparison([now, before], 0.02)
     assert "(20 ms per token)" in text and "3 interleaved rounds" in text
-    assert "| this checkout | 85 ms | 80 – 90 ms | 0.68 |" in text
-    assert "| the old one | 125 ms | 120 – 130 ms | 1.00 |" in text
+    assert "| this checkout | 85 ms | 80 – 90 ms | 0.68 | 52 ms | 50 – 54 ms | 0.67 |" in text
+    assert "| the old one | 125 ms | 120 – 130 ms | 1.00 | 78 ms | 75 – 80 ms | 1.00 |" in text
 
 
 def test_time_in_helpers_without_an_owner_goes_to_the_nearest_caller_that_has_one():
