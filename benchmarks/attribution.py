@@ -34,8 +34,13 @@ OWNERS = {  # the first matching path fragment names the owner
     "/helpers/": "ours (helpers)", "/benchmarks/": "ours (benchmark harness)",
     "/langgraph/": "LangGraph", "/langchain/": "LangChain (langchain)",
     "/langchain_core/": "LangChain (langchain-core)", "/langchain_openai/": "LangChain (langchain-openai)",
-    "/openai/": "openai SDK", "/httpx/": "HTTP client", "/httpcore/": "HTTP client", "/anyio/": "HTTP client",
-    "/h11/": "HTTP client", "/pydantic": "pydantic", "/asyncio/": "asyncio", "/json/": "json",
+    "/httpx_aiohttp/": "HTTP client",  # before "/openai/": openai 3 vendors it (openai/_vendor/httpx_aiohttp)
+    "/openai/": "openai SDK", "/anyio/": "HTTP client", "/h11/": "HTTP client",
+    # httpx and httpcore, and the httpx2 / httpcore2 that openai 3 uses; aiohttp and its own packages
+    # (the web app's client): path fragments, so "/httpx" matches both httpx and httpx2
+    **dict.fromkeys(("/httpx", "/httpcore", "/aiohttp/", "/aiohappyeyeballs/", "/yarl/", "/multidict/",
+                     "/propcache/", "/frozenlist/", "/aiosignal/"), "HTTP client"),
+    "/pydantic": "pydantic", "/asyncio/": "asyncio", "/json/": "json",
 }
 
 

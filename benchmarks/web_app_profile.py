@@ -43,23 +43,27 @@ PROFILE_TIMEOUT = 30.0  # seconds for the app to write its statistics
 
 WEB_SERVER = ("/uvicorn/", "/starlette/", "/fastapi/")
 WAITING = "waiting for the network (not CPU)"
-# Two places in the openai SDK that the README names: preparing each request's body, building each chunk's object.
+# Places the README names: two in the openai SDK (preparing each request's body, building each chunk's object),
+# and the kernel's work in `socket.send` (charged to its caller, mostly asyncio's transports): over loopback
+# the sender's call also does the receiver's TCP work and wakes it, so each SSE event the app writes costs that.
 HOT_SPOTS = {
     "openai SDK: preparing each request (`async_maybe_transform`)": ("openai/_utils/_transform.py", "async_maybe_transform"),
     "openai SDK: an object per streamed chunk (`_process_response_data`)": ("openai/_base_client.py",
                                                                            "_process_response_data"),
+    "the kernel, sending on sockets (`socket.send`: events to the clients, requests to the model)": (
+        "~", "<method 'send' of '_socket.socket' objects>"),
 }
 
 
 def web_owner(function: tuple[str, int, str]) -> str:
-    """`attribution.owner`, plus the web server's packages, h11 on both sides, and the loop's sleep."""
+    """`attribution.owner`, plus the web server's packages, h11 (the requests the app serves), and the loop's sleep."""
     filename, _, name = function
     if name == "<method 'poll' of 'select.epoll' objects>":
         return WAITING
     if any(fragment in filename for fragment in WEB_SERVER):
         return "web server (uvicorn, Starlette, FastAPI)"
     if "/h11/" in filename:
-        return "HTTP parsing (h11: the app's requests and its model calls)"
+        return "HTTP parsing (h11: the requests the app serves)"
     return owner(filename)
 
 

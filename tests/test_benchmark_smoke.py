@@ -183,6 +183,18 @@ def test_web_app_cpu_compares_apps_side_by_side_with_ratios_to_the_last():
     assert "| the old one | 125 ms | 120 – 130 ms | 1.00 | 78 ms | 75 – 80 ms | 1.00 |" in text
 
 
+def test_every_http_client_the_course_uses_is_charged_to_the_http_client():
+    """httpx and httpcore, openai 3's httpx2 and httpcore2, and the web app's aiohttp (through the adapter
+    openai 3 vendors) are one owner; otherwise their time lands on the openai SDK that calls them."""
+    from benchmarks import attribution
+
+    for path in ("httpx/_client.py", "httpcore/_async/connection.py", "httpx2/_client.py",
+                 "httpcore2/_async/connection_pool.py", "aiohttp/client.py", "yarl/_url.py", "multidict/__init__.py",
+                 "openai/_vendor/httpx_aiohttp/transport.py", "httpx_aiohttp/transport.py"):
+        assert attribution.owner(f"/venv/lib/python3.11/site-packages/{path}") == "HTTP client", path
+    assert attribution.owner("/venv/lib/python3.11/site-packages/openai/_base_client.py") == "openai SDK"
+
+
 def test_time_in_helpers_without_an_owner_goes_to_the_nearest_caller_that_has_one():
     """`typing` calling itself for the openai SDK is the SDK's time, however deep; one level up is not enough."""
     import cProfile
