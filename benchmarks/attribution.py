@@ -75,7 +75,7 @@ def _by_owner(profile: cProfile.Profile | str,
     return by_owner
 
 
-def by_nearest_owner(profile: cProfile.Profile | str,
+def by_nearest_owner(profile: cProfile.Profile | pstats.Stats | str,
                      owner_of: Callable[[tuple[str, int, str]], str] = _owner_of_function) -> Counter:
     """Own time (seconds) per owner, a builtin's or standard-library helper's charged to its nearest owned caller.
 
@@ -84,7 +84,7 @@ def by_nearest_owner(profile: cProfile.Profile | str,
     is shared among its callers in proportion to the time each spent in it, up the call
     graph until an owned function is reached (a cycle of unowned functions stays unowned).
     """
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    stats = (profile if isinstance(profile, pstats.Stats) else pstats.Stats(profile)).stats  # type: ignore[attr-defined]
     shares: dict[tuple[str, int, str], Counter] = {}
     visiting: set[tuple[str, int, str]] = set()
 

@@ -113,7 +113,7 @@ def profile(delay: float = 0.0, questions: int = QUESTIONS) -> Profile:
         app = stack.enter_context(Served("benchmarks.profiled_app", ["--profile-out", str(profile_file)], app_env, "/"))
         asyncio.run(_ask_profiled(app.url, app.process.pid, profile_file, questions))
         stats = pstats.Stats(str(profile_file))
-        spent = by_nearest_owner(str(profile_file), web_owner)
+        spent = by_nearest_owner(stats, web_owner)  # the file is read once
     spent.pop(WAITING, None)
     per_question = {name: seconds / questions * 1000 for name, seconds in spent.items()}
     return Profile(delay, questions, per_question, _hot_spots(stats, questions))
