@@ -53,10 +53,12 @@ from typing import Any, Iterator
 
 import httpx
 
+from helpers.web_app.app import model_http_client
+
 from .paths import FULL_AGENT, run_floor
 from .stats import percentile
 from .streaming import make_llm
-from .web_app_load import PACED, ROOT, TIMEOUT, Served, _client, offline_env, stream_problem
+from .web_app_load import PACED, ROOT, TIMEOUT, Served, _client, offline_env, pointed_at, stream_problem
 
 QUESTION = FULL_AGENT.question  # "What is ((1 + 2) * 3 - 4) ** 2?": five model calls, four tools, final_answer
 QUESTIONS = 30
@@ -100,11 +102,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def core_split() -> tuple[set[int], set[int]] | None:
-    """(a CPU for the app, the CPUs for everything else), or None with fewer than two CPUs or no `taskset`."""
+def core_split() -> tuple[set[int] | None, set[int] | None]:
+    """(a CPU for the app, the CPUs for everything else), or (None, None) with fewer than two CPUs or no `taskset`."""
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(cpus) < 2 or shutil.which("taskset") is None:
-        return None
+        return None, None
     return {cpus[0]}, set(cpus[1:])
 
 
@@ -216,7 +218,7 @@ async def one_at_a_time(url: str, pid: int, questions: int, addresses: Iterator[
 async def under_load(url: str, pid: int, clients: int, window_s: float, addresses: Iterator[str]) -> Level:
     """`clients` clients each asking question after question; the app's CPU and the questions finished
     over `window_s` seconds after the warm-up. Each client keeps its connection and its address."""
-    level, warm_up = Level(clients), Level(clients)  # questions finished in the window, and outside it
+    level = Level(clients)  # the questions finished in the window; the errors of all
     window: list[float] = []  # [start, end], once known
 
     async def keep_asking(address: str, start_after: float, stop_at: float) -> None:
@@ -225,13 +227,11 @@ async def under_load(url: str, pid: int, clients: int, window_s: float, addresse
             while time.perf_counter() < stop_at:
                 done = Level(1)
                 await _ask_on(client, done)
-                in_window = len(window) == 2 and window[0] <= time.perf_counter() <= window[1]
-                target = level if in_window else warm_up
-                target.seconds += done.seconds
-                target.errors += done.errors
+                if len(window) == 2 and window[0] <= time.perf_counter() <= window[1]:
+                    level.seconds += done.seconds
+                level.errors += done.errors
 
-    begin = time.perf_counter()
-    stop_at = begin + WARM_UP_S + window_s
+    stop_at = time.perf_counter() + WARM_UP_S + window_s
     tasks = [asyncio.create_task(keep_asking(next(addresses), STAGGER_S * index / clients, stop_at))
              for index in range(clients)]
     try:
@@ -244,16 +244,13 @@ async def under_load(url: str, pid: int, clients: int, window_s: float, addresse
     finally:
         for task in tasks:
             task.cancel()
-    level.errors += warm_up.errors
     return level
 
 
 async def _floor_ms(base_url: str, questions: int) -> float:
     """CPU per question of the bare LangChain calls the app makes for `QUESTION` (the benchmark's floor path:
     the executor's loop, each step a raw `llm.astream`), on the app's HTTP client, in this process's thread."""
-    from openai import DefaultAioHttpClient
-
-    async with DefaultAioHttpClient() as http:
+    async with model_http_client() as http:
         llm = make_llm(base_url, http_async_client=http)
         await run_floor(llm, FULL_AGENT)  # warm-up: imports, the first connection
         started = time.thread_time()
@@ -281,8 +278,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
     env["COURSE_MODEL_DELAY"] = str(delay)  # the pace of a course model the app starts itself
     args = [] if agent == "executor" else ["--agent", agent]  # an older app has only the executor
     loop = "uvloop" if uvloop_available() and not plain_asyncio else "asyncio"
-    split = core_split()
-    app_cpus, other_cpus = split if split else (None, None)
+    app_cpus, other_cpus = core_split()
     floor_ms = None
     with contextlib.ExitStack() as stack:
         stack.enter_context(running_on(other_cpus))
@@ -290,7 +286,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
         if not model_inside:
             model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models",
                                                cpus=other_cpus))
-            app_env.update(OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
+            app_env = pointed_at(model, app_env)
             floor_ms = _run_on(loop, _floor_ms(f"{model.url}/v1", questions))
 
         def serve() -> Served:  # a fresh app: the session store is bounded, and each level starts empty
@@ -313,7 +309,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
     if one.errors or any(level.errors for level in levels_done):
         raise RuntimeError(f"questions failed: {one.errors + [e for level in levels_done for e in level.errors]}")
     return CpuResult(agent, app_root, model_inside, delay, questions, one.cpu_ms_per_question,
-                     statistics.median(one.seconds), levels_done, floor_ms, loop, own_core=split is not None)
+                     statistics.median(one.seconds), levels_done, floor_ms, loop, own_core=app_cpus is not None)
 
 
 @dataclass
@@ -334,15 +330,14 @@ def compare(variants: list[Variant], delay: float = PACED, rounds: int = 6, per_
     alternating order, so whatever else the machine does falls on all of them alike; each asks
     `per_round` questions one at a time, then runs `full_load` clients at once (`under_load`)."""
     env = offline_env()
-    split = core_split()
-    app_cpus, other_cpus = split if split else (None, None)
+    app_cpus, other_cpus = core_split()
     with contextlib.ExitStack() as stack:
         stack.enter_context(running_on(other_cpus))
         model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models",
                                            cpus=other_cpus))
         app_envs = []
         for variant in variants:
-            app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
+            app_env = pointed_at(model, env)
             app_envs.append(without_uvloop(app_env, stack) if variant.plain_asyncio else app_env)
 
         async def run() -> None:

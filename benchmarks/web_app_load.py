@@ -129,12 +129,16 @@ def stream_problem(body: bytes) -> str | None:
     return None
 
 
+def pointed_at(model: Served, env: dict[str, str]) -> dict[str, str]:
+    """`env` for an app whose model is the course model `model` serves (not one it starts itself)."""
+    return dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
+
+
 def _served_app():
     """The course model in one process (as a real model is elsewhere), the web app in another, pointed at it."""
     env = offline_env()
     model = Served("helpers.course_model", ["--delay", str(PACED)], env, "/v1/models")
-    app_env = dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model")
-    return model, Served("helpers.web_app", [], app_env, "/")
+    return model, Served("helpers.web_app", [], pointed_at(model, env), "/")
 
 
 def _client(url: str, address: str) -> httpx.AsyncClient:

@@ -35,8 +35,8 @@ from pathlib import Path
 import pstats
 
 from .attribution import by_nearest_owner, owner
-from .web_app_cpu import QUESTION, ask_one, new_addresses, without_uvloop
-from .web_app_load import Served, offline_env
+from .web_app_cpu import QUESTION, ask_one, new_addresses, one_at_a_time, without_uvloop
+from .web_app_load import Served, offline_env, pointed_at
 
 QUESTIONS = 40
 PROFILE_TIMEOUT = 30.0  # seconds for the app to write its statistics
@@ -90,9 +90,7 @@ async def _ask_profiled(url: str, pid: int, profile_file: Path, questions: int) 
         await ask_one(url, next(addresses))
     os.kill(pid, signal.SIGUSR1)
     await asyncio.sleep(0.2)  # the handler runs when the app's loop next gets to Python code
-    errors: list[str] = []
-    for _ in range(questions):
-        errors += (await ask_one(url, next(addresses))).errors
+    errors = (await one_at_a_time(url, pid, questions, addresses)).errors
     os.kill(pid, signal.SIGUSR2)
     deadline = time.monotonic() + PROFILE_TIMEOUT
     while not profile_file.exists():
@@ -109,7 +107,7 @@ def profile(delay: float = 0.0, questions: int = QUESTIONS) -> Profile:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="web-app-profile-")))
         profile_file = folder / "app.prof"
         model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models"))
-        app_env = without_uvloop(dict(env, OPENAI_BASE_URL=f"{model.url}/v1", COURSE_MODEL="course-model"), stack)
+        app_env = without_uvloop(pointed_at(model, env), stack)
         app = stack.enter_context(Served("benchmarks.profiled_app", ["--profile-out", str(profile_file)], app_env, "/"))
         asyncio.run(_ask_profiled(app.url, app.process.pid, profile_file, questions))
         stats = pstats.Stats(str(profile_file))

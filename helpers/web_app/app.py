@@ -61,6 +61,11 @@ def default_model(http_client: Any) -> BaseChatModel:
     )
 
 
+def model_http_client() -> Any:
+    """The HTTP client the app opens for its model: the OpenAI SDK's `DefaultAioHttpClient` (see `create_app`)."""
+    return DefaultAioHttpClient()
+
+
 def model_name(llm: BaseChatModel) -> str:
     """The name of the model that answers, as the provider knows it (`gpt-4o-mini`, `course-model`, ...)."""
     return str(getattr(llm, "model_name", None) or getattr(llm, "model", None) or type(llm).__name__)
@@ -100,7 +105,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with DefaultAioHttpClient() as http_client:
+        async with model_http_client() as http_client:
             app.state.llm = make_model(http_client)
             app.state.model_name = model_name(app.state.llm)
             app.state.new_conversation = conversation_factory(agent, app.state.llm)
