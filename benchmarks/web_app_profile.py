@@ -7,12 +7,14 @@ model in its own process; `QUESTIONS` agent questions are asked one at a time, e
 in a new session. Every function's own time is charged to the package that defines
 it, a builtin's or a standard-library helper's (`typing`, `inspect`, ...) to its nearest
 caller that has an owner (`attribution.by_nearest_owner`), and the time the event loop
-sleeps waiting for the network is left out.
+sleeps waiting for the network is left out. The profile runs on the CPU clock
+(`attribution.cpu_profile`): on cProfile's default wall clock, a loopback `socket.send`
+looked nine times dearer than it is.
 
 The app runs on asyncio's own loop and h11 here (`web_app_cpu.without_uvloop`):
 uvloop's and httptools' work is C, which cProfile cannot see into, so on them the
 loop's and the parser's share would hide inside whatever called them. cProfile slows
-every Python function call by a similar factor, so the milliseconds are about twice
+every Python function call by a similar factor, so the milliseconds are about four times
 the real ones; the shares are what this is for.
 
     python -m benchmarks.web_app_profile               # no delay: the app's work alone
@@ -44,8 +46,9 @@ PROFILE_TIMEOUT = 30.0  # seconds for the app to write its statistics
 WEB_SERVER = ("/uvicorn/", "/starlette/", "/fastapi/")
 WAITING = "waiting for the network (not CPU)"
 # Places the README names: two in the openai SDK (preparing each request's body, building each chunk's object),
-# and the kernel's work in `socket.send` (charged to its caller, mostly asyncio's transports): over loopback
-# the sender's call also does the receiver's TCP work and wakes it, so each SSE event the app writes costs that.
+# and the kernel's work in `socket.send` (charged to its caller, mostly asyncio's transports), one call per SSE
+# event the app writes: measured on the wall clock it had looked like a tenth of the app's time, on the CPU clock
+# it is about 1 %.
 HOT_SPOTS = {
     "openai SDK: preparing each request (`async_maybe_transform`)": ("openai/_utils/_transform.py", "async_maybe_transform"),
     "openai SDK: an object per streamed chunk (`_process_response_data`)": ("openai/_base_client.py",
@@ -122,7 +125,7 @@ def render(result: Profile) -> str:
     pace = f"{result.delay * 1000:g} ms per token" if result.delay else "no delay"
     lines = [f"## Web app: whose code spends its CPU per agent question ({pace})", "",
              f"`{QUESTION}` through `python -m helpers.web_app` (the executor, asyncio's loop and h11), "
-             f"{result.questions} questions under cProfile (about twice the real time; the shares count), "
+             f"{result.questions} questions under cProfile (about four times the real time; the shares count), "
              "the loop's sleeps left out.", "",
              "| owner | ms per question | share |", "| --- | ---: | ---: |"]
     for name, ms in Counter(result.ms_per_question).most_common():

@@ -216,6 +216,23 @@ def test_time_in_helpers_without_an_owner_goes_to_the_nearest_caller_that_has_on
     assert nearest["mine"] == pytest.approx(sum(one_level.values()), rel=1e-3)  # all of it, now charged to mine
 
 
+def test_profiles_charge_cpu_time_not_time_spent_waiting():
+    """A thread that waits (asleep here; for the interpreter lock, or in a system call, in the benchmarks)
+    spends no CPU, so a profile charges nobody for it. cProfile's default clock is the wall clock."""
+    import pstats
+    import time
+
+    from benchmarks import attribution
+
+    def waits() -> None:
+        time.sleep(0.3)
+
+    profile = attribution.cpu_profile()
+    profile.runcall(waits)
+    charged = sum(own for _, _, own, _, _ in pstats.Stats(profile).stats.values())  # type: ignore[attr-defined]
+    assert charged < 0.05, f"{charged:.3f} s charged for 0.3 s of sleep"
+
+
 def test_web_app_profile_charges_the_apps_cpu_to_packages_without_the_waiting():
     from benchmarks import web_app_profile
 
