@@ -47,7 +47,7 @@ OWNERS = {  # the first matching path fragment names the owner
 }
 
 
-UNOWNED = ("builtins (C)", "other Python")  # charged to their caller's owner (one level up)
+UNOWNED = ("builtins (C)", "other Python")  # charged to their nearest caller that has an owner
 
 
 def cpu_profile() -> cProfile.Profile:
@@ -73,29 +73,11 @@ def _owner_of_function(function: tuple[str, int, str]) -> str:
     return owner(function[0])
 
 
-def _by_owner(profile: cProfile.Profile | str,
-              owner_of: Callable[[tuple[str, int, str]], str] = _owner_of_function) -> Counter:
-    """Own time (seconds) per owner; a builtin's or stdlib helper's goes to its caller's owner.
-
-    `profile`: a profiler, or the file it wrote. `owner_of` names the owner of a function
-    (file, line, name); by default, the owner of its file.
-    """
-    by_owner: Counter = Counter()
-    for function, (_, _, own_time, _, callers) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
-        name = owner_of(function)
-        if name in UNOWNED and callers:
-            for caller, (_, _, time_from_caller, _) in callers.items():
-                by_owner[owner_of(caller)] += time_from_caller
-        else:
-            by_owner[name] += own_time
-    return by_owner
-
-
 def by_nearest_owner(profile: cProfile.Profile | pstats.Stats | str,
                      owner_of: Callable[[tuple[str, int, str]], str] = _owner_of_function) -> Counter:
     """Own time (seconds) per owner, a builtin's or standard-library helper's charged to its nearest owned caller.
 
-    `_by_owner` looks one caller up; code like `typing`'s, which calls itself many levels
+    Looking one caller up is not enough: code like `typing`'s, which calls itself many levels
     deep for the openai SDK, would stay "other Python". Here each unowned function's time
     is shared among its callers in proportion to the time each spent in it, up the call
     graph until an owned function is reached (a cycle of unowned functions stays unowned).
@@ -151,7 +133,7 @@ async def attribute(workload: Workload, runs: int, paths: tuple[str, ...] = PATH
                 trace = await RUNNERS[path](llm, workload)
                 profiles[path].disable()
                 tokens[path] += len(trace.received)
-    spent = {path: _by_owner(profiles[path]) for path in every}
+    spent = {path: by_nearest_owner(profiles[path]) for path in every}
     floor = {name: seconds / tokens["floor"] * 1e6 for name, seconds in spent["floor"].items()}
     table = {"floor": floor}
     for path in paths:
