@@ -5,8 +5,8 @@
 The app starts unprofiled, so its imports and start-up stay out of the figures.
 `SIGUSR1` switches `cProfile` on, on the CPU clock (`attribution.cpu_profile`), in the
 thread that runs the event loop (where the app's work happens); `SIGUSR2` switches it
-off and writes the statistics to FILE, after which FILE exists. Python runs a signal handler in the main thread between two
-bytecodes, which here is the event loop's thread.
+off and writes the statistics to FILE, after which FILE exists. Python runs a signal
+handler in the main thread between two bytecodes, which here is the event loop's thread.
 """
 
 from __future__ import annotations

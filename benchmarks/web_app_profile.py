@@ -47,8 +47,7 @@ WEB_SERVER = ("/uvicorn/", "/starlette/", "/fastapi/")
 WAITING = "waiting for the network (not CPU)"
 # Places the README names: two in the openai SDK (preparing each request's body, building each chunk's object),
 # and the kernel's work in `socket.send` (charged to its caller, mostly asyncio's transports), one call per SSE
-# event the app writes: measured on the wall clock it had looked like a tenth of the app's time, on the CPU clock
-# it is about 1 %.
+# event the app writes, which an earlier, wall-clock version of this profile overstated (see the docstring).
 HOT_SPOTS = {
     "openai SDK: preparing each request (`async_maybe_transform`)": ("openai/_utils/_transform.py", "async_maybe_transform"),
     "openai SDK: an object per streamed chunk (`_process_response_data`)": ("openai/_base_client.py",
