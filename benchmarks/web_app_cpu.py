@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import os
@@ -247,16 +248,83 @@ async def under_load(url: str, pid: int, clients: int, window_s: float, addresse
     return level
 
 
-async def _floor_ms(base_url: str, questions: int) -> float:
-    """CPU per question of the bare LangChain calls the app makes for `QUESTION` (the benchmark's floor path:
-    the executor's loop, each step a raw `llm.astream`), on the app's HTTP client, in this process's thread."""
-    async with model_http_client() as http:
+@dataclass(frozen=True)
+class Floor:
+    """The bare LangChain calls behind one question (the benchmark's floor path: the executor's loop, each step
+    a raw `llm.astream`), set up as an app runs them: on its event loop and its HTTP client."""
+
+    loop: str  # "uvloop" or "asyncio"
+    client: str  # "aiohttp" (the OpenAI SDK's `DefaultAioHttpClient`, this app's) or "httpx" (`httpx.AsyncClient()`)
+
+    def __str__(self) -> str:
+        return f"{self.loop}, {self.client}"
+
+
+def app_http_client(app_root: Path) -> str:
+    """The HTTP client a checkout's app opens for its model: "aiohttp" where the app names the OpenAI SDK's
+    `DefaultAioHttpClient` (this checkout, see `helpers.web_app.app.model_http_client`), else "httpx"
+    (before it, as at 064fa5a, the app opened `httpx.AsyncClient()`)."""
+    source = (app_root / "helpers" / "web_app" / "app.py").read_text(encoding="utf-8")
+    return "aiohttp" if "DefaultAioHttpClient" in source else "httpx"
+
+
+def _open_http_client(client: str) -> Any:
+    return model_http_client() if client == "aiohttp" else httpx.AsyncClient()
+
+
+async def _floor_ms(base_url: str, questions: int, client: str = "aiohttp") -> float:
+    """CPU per question of the floor, one question after another, in this thread."""
+    async with _open_http_client(client) as http:
         llm = make_llm(base_url, http_async_client=http)
         await run_floor(llm, FULL_AGENT)  # warm-up: imports, the first connection
         started = time.thread_time()
         for _ in range(questions):
             await run_floor(llm, FULL_AGENT)
     return (time.thread_time() - started) / questions * 1000
+
+
+async def _floor_under_load_ms(base_url: str, client: str, clients: int, window_s: float,
+                               warm_up_s: float = WARM_UP_S, stagger_s: float = STAGGER_S) -> float:
+    """CPU per question of the floor with `clients` questions always in flight, measured as `under_load`
+    measures the app: over `window_s` seconds after a warm-up, the questions started spread out."""
+    finished = 0
+    window: list[float] = []  # [start, end], once known
+
+    async def keep_asking(llm: Any, start_after: float, stop_at: float) -> None:
+        nonlocal finished
+        await asyncio.sleep(start_after)
+        while time.perf_counter() < stop_at:
+            await run_floor(llm, FULL_AGENT)
+            if len(window) == 2 and window[0] <= time.perf_counter() <= window[1]:
+                finished += 1
+
+    async with _open_http_client(client) as http:
+        llm = make_llm(base_url, http_async_client=http)
+        await run_floor(llm, FULL_AGENT)  # warm-up: imports, the first connection
+        stop_at = time.perf_counter() + warm_up_s + window_s
+        tasks = [asyncio.create_task(keep_asking(llm, stagger_s * index / clients, stop_at))
+                 for index in range(clients)]
+        try:
+            await asyncio.sleep(warm_up_s)
+            cpu, started = time.thread_time(), time.perf_counter()
+            window[:] = [started, started + window_s]
+            await asyncio.sleep(window_s)
+            cpu = time.thread_time() - cpu
+            await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT)  # the questions in flight finish
+        finally:
+            for task in tasks:
+                task.cancel()
+    return cpu / finished * 1000 if finished else float("nan")
+
+
+def _floor_round(floor: Floor, base_url: str, questions: int, clients: int, window_s: float,
+                 cpus: set[int] | None) -> tuple[float, float]:
+    """The floor one at a time and at full load, on its own event loop in this thread, pinned to `cpus`
+    (the app's core: on Linux an affinity set with pid 0 is the calling thread's)."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    return (_run_on(floor.loop, _floor_ms(base_url, questions, floor.client)),
+            _run_on(floor.loop, _floor_under_load_ms(base_url, floor.client, clients, window_s)))
 
 
 def _run_on(loop: str, coroutine: Any) -> Any:
@@ -287,7 +355,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
             model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models",
                                                cpus=other_cpus))
             app_env = pointed_at(model, app_env)
-            floor_ms = _run_on(loop, _floor_ms(f"{model.url}/v1", questions))
+            floor_ms = _run_on(loop, _floor_ms(f"{model.url}/v1", questions, app_http_client(app_root)))
 
         def serve() -> Served:  # a fresh app: the session store is bounded, and each level starts empty
             return Served("helpers.web_app", args, app_env, "/", cwd=app_root, cpus=app_cpus)
@@ -321,6 +389,14 @@ class Variant:
     plain_asyncio: bool
     cpu_ms: list[float] = field(default_factory=list)  # CPU per question one at a time, one figure per round
     full_load_ms: list[float] = field(default_factory=list)  # CPU per question at full load, one per round
+    floor_ms: list[float] = field(default_factory=list)  # its floor's, one at a time, one per round
+    floor_full_load_ms: list[float] = field(default_factory=list)  # its floor's at full load, one per round
+
+    @property
+    def floor(self) -> Floor:
+        """The bare LangChain calls this app makes, on its loop and HTTP client."""
+        loop = "uvloop" if uvloop_available() and not self.plain_asyncio else "asyncio"
+        return Floor(loop, app_http_client(self.app_root))
 
 
 def compare(variants: list[Variant], delay: float = PACED, rounds: int = 6, per_round: int = 6,
@@ -328,7 +404,9 @@ def compare(variants: list[Variant], delay: float = PACED, rounds: int = 6, per_
     """CPU per agent question of several apps side by side, against one course model in its own process;
     the comparison the issue's "down by a third" asks for. Each round starts every app afresh, in
     alternating order, so whatever else the machine does falls on all of them alike; each asks
-    `per_round` questions one at a time, then runs `full_load` clients at once (`under_load`)."""
+    `per_round` questions one at a time, then runs `full_load` clients at once (`under_load`).
+    Right after each app, its floor runs the same way on the app's core (`_floor_round`), so the
+    app's own work (its CPU beyond its floor) is known round by round."""
     env = offline_env()
     app_cpus, other_cpus = core_split()
     with contextlib.ExitStack() as stack:
@@ -353,6 +431,11 @@ def compare(variants: list[Variant], delay: float = PACED, rounds: int = 6, per_
                         raise RuntimeError(f"{variant.label}: questions failed: {one.errors + loaded.errors}")
                     variant.cpu_ms.append(one.cpu_ms_per_question)
                     variant.full_load_ms.append(loaded.cpu_ms_per_question)
+                    with concurrent.futures.ThreadPoolExecutor(1) as thread:  # a thread of its own, so its own loop
+                        floor = await asyncio.wrap_future(thread.submit(
+                            _floor_round, variant.floor, f"{model.url}/v1", per_round, full_load, window_s, app_cpus))
+                    variant.floor_ms.append(floor[0])
+                    variant.floor_full_load_ms.append(floor[1])
 
         asyncio.run(run())
     return variants
@@ -369,6 +452,9 @@ def render_comparison(variants: list[Variant], delay: float) -> str:
         return (f"{median:.0f} ms | {min(figures):.0f} – {max(figures):.0f} ms "
                 f"| {median / statistics.median(base_figures):.2f}")
 
+    def own(app: list[float], floor: list[float]) -> list[float]:
+        return [total - bare for total, bare in zip(app, floor)]  # round by round
+
     lines = [f"## Web app: CPU per agent question, side by side ({pace})", "",
              f"`{QUESTION}` through `python -m helpers.web_app` (the executor), the course model in its own "
              f"process; {len(base.cpu_ms)} interleaved rounds, each app started afresh in each. One at a time: "
@@ -379,6 +465,20 @@ def render_comparison(variants: list[Variant], delay: float) -> str:
     for variant in variants:
         lines.append(f"| {variant.label} | {cells(variant.cpu_ms, base.cpu_ms)} "
                      f"| {cells(variant.full_load_ms, base.full_load_ms)} |")
+    if all(variant.floor_ms for variant in variants):
+        lines += ["", "The app's own work: its CPU per question beyond its floor, the same five model calls with "
+                      "no app around them, on the app's event loop and HTTP client, run right after the app in "
+                      "each round, on the app's core, one at a time and with as many questions in flight as the "
+                      "full load's clients (app minus floor, round by round; medians).", "",
+                  "| app | floor on | floor, one at a time | app's own | min – max | ratio "
+                  "| floor, full load | app's own | min – max | ratio |",
+                  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        base_own, base_own_loaded = own(base.cpu_ms, base.floor_ms), own(base.full_load_ms, base.floor_full_load_ms)
+        for variant in variants:
+            lines.append(f"| {variant.label} | {variant.floor} | {statistics.median(variant.floor_ms):.0f} ms "
+                         f"| {cells(own(variant.cpu_ms, variant.floor_ms), base_own)} "
+                         f"| {statistics.median(variant.floor_full_load_ms):.0f} ms "
+                         f"| {cells(own(variant.full_load_ms, variant.floor_full_load_ms), base_own_loaded)} |")
     return "\n".join(lines)
 
 

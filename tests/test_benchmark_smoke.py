@@ -183,6 +183,67 @@ def test_web_app_cpu_compares_apps_side_by_side_with_ratios_to_the_last():
     assert "| the old one | 125 ms | 120 – 130 ms | 1.00 | 78 ms | 75 – 80 ms | 1.00 |" in text
 
 
+def test_web_app_cpu_compares_the_apps_own_work_beyond_each_ones_floor():
+    """Each app's floor runs on its own loop and HTTP client; what the app adds is compared round by round."""
+    from benchmarks import web_app_cpu
+
+    now = web_app_cpu.Variant("this checkout", web_app_cpu.ROOT, False, cpu_ms=[60.0, 58.0, 62.0],
+                              full_load_ms=[46.0, 44.0, 48.0], floor_ms=[50.0, 47.0, 49.0],
+                              floor_full_load_ms=[40.0, 38.0, 43.0])
+    before = web_app_cpu.Variant("the old one", web_app_cpu.ROOT, True, cpu_ms=[84.0, 80.0, 88.0],
+                                 full_load_ms=[61.0, 60.0, 63.0], floor_ms=[62.0, 60.0, 63.0],
+                                 floor_full_load_ms=[45.0, 47.0, 44.0])
+    text = web_app_cpu.render_comparison([now, before], 0.02)
+    loop = "uvloop" if web_app_cpu.uvloop_available() else "asyncio"
+    # own, one at a time: 10, 11, 13 (median 11) against 22, 20, 25 (median 22); at full load: 6, 6, 5 against 16, 13, 19
+    assert (f"| this checkout | {loop}, aiohttp | 49 ms | 11 ms | 10 – 13 ms | 0.50 | 40 ms | 6 ms | 5 – 6 ms "
+            "| 0.38 |") in text
+    assert "| the old one | asyncio, aiohttp | 62 ms | 22 ms | 20 – 25 ms | 1.00 | 45 ms | 16 ms | 13 – 19 ms | 1.00 |" in text
+
+
+def test_web_app_cpu_runs_each_floor_on_the_http_client_its_app_opens(tmp_path):
+    from benchmarks import web_app_cpu
+
+    assert web_app_cpu.app_http_client(web_app_cpu.ROOT) == "aiohttp"
+    old_app = tmp_path / "helpers" / "web_app" / "app.py"
+    old_app.parent.mkdir(parents=True)
+    old_app.write_text("async with httpx.AsyncClient() as http_client:\n    app.state.llm = make_model(http_client)\n")
+    assert web_app_cpu.app_http_client(tmp_path) == "httpx"
+    assert str(web_app_cpu.Variant("old", tmp_path, True).floor) == "asyncio, httpx"
+
+
+def test_web_app_cpu_measures_the_floor_under_load_on_the_apps_core():
+    """The floor at full load: questions always in flight, CPU over a window; pinned to the given CPU."""
+    import os
+    import threading
+
+    from benchmarks import web_app_cpu
+    from benchmarks.timed_server import TimedCourseModelServer
+
+    cpus = {sorted(os.sched_getaffinity(0))[-1]}
+    seen: list[set[int]] = []
+    original = web_app_cpu._run_on
+
+    def run_on(loop, coroutine):
+        seen.append(os.sched_getaffinity(0))
+        return original(loop, coroutine)
+
+    with TimedCourseModelServer(delay=0.0) as server:
+        web_app_cpu._run_on = run_on
+        try:
+            result: list = []
+            worker = threading.Thread(target=lambda: result.append(web_app_cpu._floor_round(
+                web_app_cpu.Floor("asyncio", "httpx"), server.base_url, 2, 3, 0.5, cpus)))
+            worker.start()
+            worker.join(120)
+        finally:
+            web_app_cpu._run_on = original
+    one, loaded = result[0]
+    assert 1 < one < 1000 and 1 < loaded < 1000, (one, loaded)  # milliseconds of CPU per question
+    assert seen == [cpus, cpus]
+    assert os.sched_getaffinity(0) != cpus or len(os.sched_getaffinity(0)) == 1  # only the worker thread moved
+
+
 def test_every_http_client_the_course_uses_is_charged_to_the_http_client():
     """httpx and httpcore, openai 3's httpx2 and httpcore2, and the web app's aiohttp (through the adapter
     openai 3 vendors) are one owner; otherwise their time lands on the openai SDK that calls them."""
