@@ -32,8 +32,9 @@ several apps in interleaved rounds (separate runs differ by up to 15 % on a VM).
 `--plain-asyncio` hides uvloop and httptools from the app, so uvicorn serves it on
 asyncio's own loop and h11, as before the course installed them: what they buy, or an
 older checkout as it ran. The floor (the bare LangChain calls behind one question)
-runs on the same loop and the same HTTP client as the app. Every wait is bounded;
-nothing leaves loopback.
+runs on the same loop and the same HTTP client as the app; in `--compare`, on the
+app's core right after it, so each app's own work (its CPU beyond its floor) is
+compared too. Every wait is bounded; nothing leaves loopback.
 """
 
 from __future__ import annotations
