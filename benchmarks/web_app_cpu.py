@@ -51,7 +51,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import httpx
 
@@ -217,35 +217,50 @@ async def one_at_a_time(url: str, pid: int, questions: int, addresses: Iterator[
     return level
 
 
+async def _keep_busy(clients: int, window_s: float, keep_asking: Callable[[float, float, list[float]], Awaitable[None]],
+                     cpu_now: Callable[[], float]) -> tuple[float, float]:
+    """Run `clients` copies of `keep_asking(start_after, stop_at, window)`, started spread over `STAGGER_S`;
+    after `WARM_UP_S`, measure `window_s` seconds, and return their (wall, CPU) seconds. `window` is
+    [start, end] once the window is known, for the clients to count what finished inside it; the
+    questions in flight then finish (bounded), and any client left is cancelled."""
+    window: list[float] = []
+    stop_at = time.perf_counter() + WARM_UP_S + window_s
+    tasks = [asyncio.create_task(keep_asking(STAGGER_S * index / clients, stop_at, window))
+             for index in range(clients)]
+    try:
+        await asyncio.sleep(WARM_UP_S)
+        cpu, started = cpu_now(), time.perf_counter()
+        window[:] = [started, started + window_s]
+        await asyncio.sleep(window_s)
+        wall_s, cpu_s = time.perf_counter() - started, cpu_now() - cpu
+        await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT)  # the questions in flight finish
+    finally:
+        for task in tasks:
+            task.cancel()
+    return wall_s, cpu_s
+
+
+def _inside(window: list[float]) -> bool:
+    return len(window) == 2 and window[0] <= time.perf_counter() <= window[1]
+
+
 async def under_load(url: str, pid: int, clients: int, window_s: float, addresses: Iterator[str]) -> Level:
     """`clients` clients each asking question after question; the app's CPU and the questions finished
     over `window_s` seconds after the warm-up. Each client keeps its connection and its address."""
     level = Level(clients)  # the questions finished in the window; the errors of all
-    window: list[float] = []  # [start, end], once known
 
-    async def keep_asking(address: str, start_after: float, stop_at: float) -> None:
+    async def keep_asking(start_after: float, stop_at: float, window: list[float]) -> None:
+        address = next(addresses)
         await asyncio.sleep(start_after)
         async with _client(url, address) as client:
             while time.perf_counter() < stop_at:
                 done = Level(1)
                 await _ask_on(client, done)
-                if len(window) == 2 and window[0] <= time.perf_counter() <= window[1]:
+                if _inside(window):
                     level.seconds += done.seconds
                 level.errors += done.errors
 
-    stop_at = time.perf_counter() + WARM_UP_S + window_s
-    tasks = [asyncio.create_task(keep_asking(next(addresses), STAGGER_S * index / clients, stop_at))
-             for index in range(clients)]
-    try:
-        await asyncio.sleep(WARM_UP_S)
-        cpu, started = cpu_seconds(pid), time.perf_counter()
-        window[:] = [started, started + window_s]
-        await asyncio.sleep(window_s)
-        level.wall_s, level.cpu_s = time.perf_counter() - started, cpu_seconds(pid) - cpu
-        await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT)  # the questions in flight finish
-    finally:
-        for task in tasks:
-            task.cancel()
+    level.wall_s, level.cpu_s = await _keep_busy(clients, window_s, keep_asking, lambda: cpu_seconds(pid))
     return level
 
 
@@ -259,6 +274,11 @@ class Floor:
 
     def __str__(self) -> str:
         return f"{self.loop}, {self.client}"
+
+
+def floor_for(app_root: Path, plain_asyncio: bool) -> Floor:
+    """The floor of the app in `app_root`: uvicorn's loop for it (uvloop unless hidden or not installed), its client."""
+    return Floor("uvloop" if uvloop_available() and not plain_asyncio else "asyncio", app_http_client(app_root))
 
 
 def app_http_client(app_root: Path) -> str:
@@ -284,38 +304,23 @@ async def _floor_ms(base_url: str, questions: int, client: str = "aiohttp") -> f
     return (time.thread_time() - started) / questions * 1000
 
 
-async def _floor_under_load_ms(base_url: str, client: str, clients: int, window_s: float,
-                               warm_up_s: float = WARM_UP_S, stagger_s: float = STAGGER_S) -> float:
-    """CPU per question of the floor with `clients` questions always in flight, measured as `under_load`
-    measures the app: over `window_s` seconds after a warm-up, the questions started spread out."""
+async def _floor_under_load_ms(base_url: str, client: str, clients: int, window_s: float) -> float:
+    """CPU per question of the floor with `clients` questions always in flight, measured in this thread
+    as `under_load` measures the app."""
     finished = 0
-    window: list[float] = []  # [start, end], once known
 
-    async def keep_asking(llm: Any, start_after: float, stop_at: float) -> None:
+    async def keep_asking(start_after: float, stop_at: float, window: list[float]) -> None:
         nonlocal finished
         await asyncio.sleep(start_after)
         while time.perf_counter() < stop_at:
             await run_floor(llm, FULL_AGENT)
-            if len(window) == 2 and window[0] <= time.perf_counter() <= window[1]:
-                finished += 1
+            finished += _inside(window)
 
     async with _open_http_client(client) as http:
         llm = make_llm(base_url, http_async_client=http)
         await run_floor(llm, FULL_AGENT)  # warm-up: imports, the first connection
-        stop_at = time.perf_counter() + warm_up_s + window_s
-        tasks = [asyncio.create_task(keep_asking(llm, stagger_s * index / clients, stop_at))
-                 for index in range(clients)]
-        try:
-            await asyncio.sleep(warm_up_s)
-            cpu, started = time.thread_time(), time.perf_counter()
-            window[:] = [started, started + window_s]
-            await asyncio.sleep(window_s)
-            cpu = time.thread_time() - cpu
-            await asyncio.wait_for(asyncio.gather(*tasks), TIMEOUT)  # the questions in flight finish
-        finally:
-            for task in tasks:
-                task.cancel()
-    return cpu / finished * 1000 if finished else float("nan")
+        _, cpu_s = await _keep_busy(clients, window_s, keep_asking, time.thread_time)
+    return cpu_s / finished * 1000 if finished else float("nan")
 
 
 def _floor_round(floor: Floor, base_url: str, questions: int, clients: int, window_s: float,
@@ -346,7 +351,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
     env = offline_env()
     env["COURSE_MODEL_DELAY"] = str(delay)  # the pace of a course model the app starts itself
     args = [] if agent == "executor" else ["--agent", agent]  # an older app has only the executor
-    loop = "uvloop" if uvloop_available() and not plain_asyncio else "asyncio"
+    floor = floor_for(app_root, plain_asyncio)
     app_cpus, other_cpus = core_split()
     floor_ms = None
     with contextlib.ExitStack() as stack:
@@ -356,7 +361,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
             model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models",
                                                cpus=other_cpus))
             app_env = pointed_at(model, app_env)
-            floor_ms = _run_on(loop, _floor_ms(f"{model.url}/v1", questions, app_http_client(app_root)))
+            floor_ms = _run_on(floor.loop, _floor_ms(f"{model.url}/v1", questions, floor.client))
 
         def serve() -> Served:  # a fresh app: the session store is bounded, and each level starts empty
             return Served("helpers.web_app", args, app_env, "/", cwd=app_root, cpus=app_cpus)
@@ -378,7 +383,7 @@ def measure(agent: str = "executor", app_root: Path = ROOT, *, model_inside: boo
     if one.errors or any(level.errors for level in levels_done):
         raise RuntimeError(f"questions failed: {one.errors + [e for level in levels_done for e in level.errors]}")
     return CpuResult(agent, app_root, model_inside, delay, questions, one.cpu_ms_per_question,
-                     statistics.median(one.seconds), levels_done, floor_ms, loop, own_core=app_cpus is not None)
+                     statistics.median(one.seconds), levels_done, floor_ms, floor.loop, own_core=app_cpus is not None)
 
 
 @dataclass
@@ -396,8 +401,7 @@ class Variant:
     @property
     def floor(self) -> Floor:
         """The bare LangChain calls this app makes, on its loop and HTTP client."""
-        loop = "uvloop" if uvloop_available() and not self.plain_asyncio else "asyncio"
-        return Floor(loop, app_http_client(self.app_root))
+        return floor_for(self.app_root, self.plain_asyncio)
 
 
 def compare(variants: list[Variant], delay: float = PACED, rounds: int = 6, per_round: int = 6,
