@@ -293,7 +293,7 @@ def _open_http_client(client: str) -> Any:
     return model_http_client() if client == "aiohttp" else httpx.AsyncClient()
 
 
-async def _floor_ms(base_url: str, questions: int, client: str = "aiohttp") -> float:
+async def _floor_ms(base_url: str, questions: int, client: str) -> float:
     """CPU per question of the floor, one question after another, in this thread."""
     async with _open_http_client(client) as http:
         llm = make_llm(base_url, http_async_client=http)

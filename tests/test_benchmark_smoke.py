@@ -212,7 +212,7 @@ def test_web_app_cpu_runs_each_floor_on_the_http_client_its_app_opens(tmp_path):
     assert str(web_app_cpu.Variant("old", tmp_path, True).floor) == "asyncio, httpx"
 
 
-def test_web_app_cpu_measures_the_floor_under_load_on_the_apps_core():
+def test_web_app_cpu_measures_the_floor_under_load_on_the_apps_core(monkeypatch):
     """The floor at full load: questions always in flight, CPU over a window; pinned to the given CPU."""
     import os
     import threading
@@ -228,16 +228,13 @@ def test_web_app_cpu_measures_the_floor_under_load_on_the_apps_core():
         seen.append(os.sched_getaffinity(0))
         return original(loop, coroutine)
 
+    monkeypatch.setattr(web_app_cpu, "_run_on", run_on)
+    result: list = []
     with TimedCourseModelServer(delay=0.0) as server:
-        web_app_cpu._run_on = run_on
-        try:
-            result: list = []
-            worker = threading.Thread(target=lambda: result.append(web_app_cpu._floor_round(
-                web_app_cpu.Floor("asyncio", "httpx"), server.base_url, 2, 3, 0.5, cpus)))
-            worker.start()
-            worker.join(120)
-        finally:
-            web_app_cpu._run_on = original
+        worker = threading.Thread(target=lambda: result.append(web_app_cpu._floor_round(
+            web_app_cpu.Floor("asyncio", "httpx"), server.base_url, 2, 3, 0.5, cpus)))
+        worker.start()
+        worker.join(120)
     one, loaded = result[0]
     assert 1 < one < 1000 and 1 < loaded < 1000, (one, loaded)  # milliseconds of CPU per question
     assert seen == [cpus, cpus]
