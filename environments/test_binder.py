@@ -17,5 +17,5 @@ def test_binder_environment_runs_every_chapter(clone, tmp_path):
     runtime = (clone / "binder" / "runtime.txt").read_text().strip()
     assert runtime.startswith("python-3.")
     assert chapter_paths(clone)
-    result = nbval(python, clone / "chapters", clone / "chapters" / "sanitize.cfg", cwd=clone)
+    result = nbval(python, clone / "chapters", clone / "tests" / "nbval-sanitize.cfg", cwd=clone)
     assert " passed" in result.stdout and "failed" not in result.stdout

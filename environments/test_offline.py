@@ -38,6 +38,6 @@ def test_the_namespace_really_has_no_network(isolated):
 
 
 def test_every_chapter_runs_with_no_network(isolated):
-    result = nbval(sys.executable, ROOT / "chapters", ROOT / "chapters" / "sanitize.cfg", cwd=ROOT,
+    result = nbval(sys.executable, ROOT / "chapters", ROOT / "tests" / "nbval-sanitize.cfg", cwd=ROOT,
                    env=course_model_env(), prefix=isolated)
     assert " passed" in result.stdout and "failed" not in result.stdout

@@ -17,15 +17,19 @@ code (often `await`s on the learner's code) stays in plain sight in the cell,
 and any exception it raises, a `NotImplementedError` from an untouched starter
 included, becomes a "Not yet" line instead of a traceback.
 
-Solutions live outside the chapters, in `solutions/<chapter>.py`, one section per
-exercise, each starting with a line `# %% exercise: <name>`. `tests/test_exercises.py`
-proves both directions for every chapter that has exercises: with the starters as
-committed every check prints its "Not yet" message, and with the solutions
-substituted every check prints "Solved".
+Solutions live outside the chapters, in `helpers/solutions/<chapter>.py`, one section
+per exercise, each starting with a line `# %% exercise: <name>`. They ship inside the
+package, so `show_solution(name)` prints one from every door: a local clone, Binder,
+and Colab, which installs the package from git and has no copy of the repository.
+`tests/test_exercises.py` proves every check both ways: the starters as committed and
+wrong-but-plausible solutions print their "Not yet" messages, and with the solutions
+substituted every check prints "Solved". The checks themselves are in `helpers/checks/`.
 """
 
 from __future__ import annotations
 
+import re
+from importlib import resources
 from types import TracebackType
 
 SOLVED = "Solved"
@@ -64,3 +68,34 @@ class check:
         else:
             return False  # KeyboardInterrupt, cancellation: not a learner's mistake, let it through
         return True  # reported: the notebook goes on
+
+
+_SECTION = re.compile(r"^# %% exercise: (?P<name>\S+)[ \t]*$", re.M)
+
+
+def solutions() -> dict[str, str]:
+    """Every exercise's official solution, by the exercise's name (unique across the chapters)."""
+    found: dict[str, str] = {}
+    for path in sorted(resources.files("helpers").joinpath("solutions").iterdir(), key=lambda path: path.name):
+        if not path.name.endswith(".py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        marks = list(_SECTION.finditer(text))
+        for i, mark in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            found[mark["name"]] = text[mark.end():end].strip()
+    return found
+
+
+def show_solution(name: str) -> None:
+    """Print the official solution of the exercise `name` (the name its check prints, e.g. "timed-tokens").
+
+    Try the exercise first: the check's message says what to fix, and reading a
+    solution teaches less than writing one. An unknown name lists the known ones.
+    """
+    known = solutions()
+    key = name.strip().lower()
+    if key not in known:
+        print(f"No exercise is called {name!r}. The exercises are: {', '.join(sorted(known))}.")
+        return
+    print(known[key])

@@ -8,7 +8,7 @@ starter, followed by a fresh copy of its check cell:
 - every wrong-but-plausible solution in `tests/exercise_mistakes/<chapter>.py`:
   its check prints "Not yet", and the message names the mistake (each section
   says which words it must contain);
-- the official solution in `solutions/<chapter>.py`: its check prints "Solved".
+- the official solution in `helpers/solutions/<chapter>.py`: its check prints "Solved".
 
 Mistake files have one section per wrong solution:
 
@@ -59,8 +59,9 @@ def sections(path: Path, mark: re.Pattern) -> list[tuple[re.Match, str]]:
 
 
 def solutions_for(chapter: Path) -> dict[str, str]:
-    """`solutions/<chapter>.py`, split into its `# %% exercise: <name>` sections."""
-    return {found["name"]: code for found, code in sections(ROOT / "solutions" / f"{chapter.stem}.py", SOLUTION)}
+    """`helpers/solutions/<chapter>.py`, split into its `# %% exercise: <name>` sections."""
+    return {found["name"]: code
+            for found, code in sections(ROOT / "helpers" / "solutions" / f"{chapter.stem}.py", SOLUTION)}
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,32 @@ def test_wrong_solutions_are_told_what_is_wrong(chapter):
 def test_solutions_pass_every_check(chapter):
     outputs = verdicts(chapter).solutions
     assert outputs and all(said.startswith(f"{SOLVED}: ") for said in outputs.values()), json.dumps(outputs, indent=1)
+
+
+def test_show_solution_prints_every_official_solution(capsys):
+    from helpers.exercises import show_solution
+
+    everywhere = {}
+    for chapter in CHAPTERS:
+        for name, code in solutions_for(chapter).items():
+            assert name not in everywhere, f"two chapters have an exercise called {name!r}; show_solution needs one"
+            everywhere[name] = code
+    for name, code in everywhere.items():
+        show_solution(name)
+        assert capsys.readouterr().out.strip() == code
+    show_solution("no-such-exercise")
+    said = capsys.readouterr().out
+    assert "No exercise is called 'no-such-exercise'" in said and all(name in said for name in everywhere)
+
+
+def test_the_solutions_ship_in_the_package(tmp_path):
+    """Colab installs the package from git, with no clone beside it: the wheel must carry the solutions."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                    "-w", str(tmp_path), str(ROOT)], check=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("helpers/solutions/")}
+    assert shipped == {f"helpers/solutions/{chapter.stem}.py" for chapter in CHAPTERS}

@@ -38,6 +38,13 @@ def test_there_are_chapters():
     assert [path.name[:2] for path in CHAPTERS][:3] == ["01", "02", "03"]
 
 
+def test_the_learners_folder_holds_only_chapters():
+    """`make lab` opens JupyterLab on chapters/: test configuration belongs in tests/, not beside the notebooks."""
+    tracked = subprocess.run(["git", "ls-files", "chapters"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert tracked.stdout.split(), "git lists no chapters"
+    assert [name for name in tracked.stdout.split() if not name.endswith(".ipynb")] == []
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_executed_top_to_bottom_in_order(path):
     counts = [cell["execution_count"] for cell in code_cells(path)]

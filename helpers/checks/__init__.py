@@ -15,5 +15,5 @@ in the notebook invites code written to the check rather than to the task.
 `tests/test_exercises.py` proves every check both ways: the unsolved starter
 and at least two wrong-but-plausible solutions per exercise
 (`tests/exercise_mistakes/`) get their own "Not yet", and the official solution
-(`solutions/`) gets "Solved".
+(`helpers/solutions/`) gets "Solved".
 """
