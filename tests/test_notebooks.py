@@ -38,6 +38,18 @@ def test_there_are_chapters():
     assert [path.name[:2] for path in CHAPTERS][:3] == ["01", "02", "03"]
 
 
+PROSE_WORDS = 2000  # a chapter is read in one sitting: say less, show more
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda path: path.stem)
+def test_prose_stays_short(path):
+    """The markdown cells, badges aside, hold fewer than PROSE_WORDS words (split on white space)."""
+    prose = " ".join(cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                     for cell in cells(path) if cell["cell_type"] == "markdown")
+    words = len(re.sub(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)", " ", prose).split())
+    assert words < PROSE_WORDS, f"{path.name} has {words} words of prose; at most {PROSE_WORDS - 1}"
+
+
 def test_the_learners_folder_holds_only_chapters():
     """`make lab` opens JupyterLab on chapters/: test configuration belongs in tests/, not beside the notebooks."""
     tracked = subprocess.run(["git", "ls-files", "chapters"], cwd=ROOT, capture_output=True, text=True, check=True)
