@@ -21,15 +21,15 @@ import json
 import random
 import secrets
 import time
-from contextlib import aclosing
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
 import httpx
 
-from ..exercises import NotYet, check
+from ..exercises import check
 from ..web_app import BackgroundServer, create_app, events
 from ..web_app.events import Event, EventTranslator
 from .streams import Handout, Handouts
@@ -183,7 +183,8 @@ async def check_step_event(step_translator: type, make_model: Callable[..., Any]
 
 # ---------------------------------------------------------------- exercise 2 · the answer as it is written
 
-TOOLS = ("add", "subtract", "multiply", "exponentiate")
+TOOLS = {"add": lambda x, y: x + y, "subtract": lambda x, y: y - x, "multiply": lambda x, y: x * y,
+         "exponentiate": lambda x, y: x ** y}  # the course's tools, as far as a made-up run needs them
 
 
 @dataclass
@@ -200,12 +201,13 @@ def _script() -> _Script:
     """An unseen run: one or two steps of tool calls (a tool may run twice), then the answer in random pieces."""
     steps = random.choice([[["add", "add"], ["multiply"]], [["multiply"], ["subtract"]],
                            [["add"], ["add"]], [["exponentiate", "multiply"]], [["subtract"]]])
-    steps = [[random.choice(TOOLS) if random.random() < 0.3 else name for name in step] for step in steps]
+    steps = [[random.choice(list(TOOLS)) if random.random() < 0.3 else name for name in step] for step in steps]
     out: list[Event] = []
     after: dict[int, tuple[str, list[str]]] = {}
     text, tools = "", []
     for step in steps:
-        calls = [(f"call_{secrets.token_hex(6)}", name, random.randint(2, 99), random.randint(2, 99)) for name in step]
+        calls = [(f"call_{secrets.token_hex(6)}", name, random.randint(2, 99),
+                  random.randint(2, 3) if name == "exponentiate" else random.randint(2, 99)) for name in step]
         for call_id, name, x, y in calls:
             out.append(events.tool_call(call_id, name, ""))
             arguments = json.dumps({"x": x, "y": y}, separators=(",", ":"))
@@ -213,7 +215,7 @@ def _script() -> _Script:
             for piece in (arguments[:cuts[0]], arguments[cuts[0]:cuts[1]], arguments[cuts[1]:]):
                 out.append(events.tool_call(call_id, name, piece))
         for call_id, name, x, y in calls:
-            out.append(events.tool_result(call_id, name, output=float(x + y)))
+            out.append(events.tool_result(call_id, name, output=float(TOOLS[name](x, y))))
             tools = [*tools, name]
             after[len(out) - 1] = (text, tools)
     a, b, c = random.randint(2, 99), random.randint(2, 99), random.randint(2, 9)
