@@ -74,8 +74,8 @@ class _StreamingOnly(Recording):
 
     def __getattr__(self, name: str) -> Any:
         if name in self.DOORS:
-            raise _WrongDoor(f"your code called agent.{name}(...), which {'waits for' if 'invoke' in name else 'skips'} "
-                             f"the chunks. {NOT_STREAMED}")
+            what = "waits for the whole run" if "invoke" in name or "batch" in name else "is not the stream this asks for"
+            raise _WrongDoor(f"your code called agent.{name}(...), which {what}. {NOT_STREAMED}")
         return super().__getattr__(name)
 
 
