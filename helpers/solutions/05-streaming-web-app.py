@@ -26,8 +26,8 @@ class StepTranslator(EventTranslator):
 
 
 # %% exercise: reassemble
-async def answer_and_tools(client, session_id, question):
-    """The answer as its tokens spell it, and the tools whose results arrived, from the live stream."""
+async def live_answer(client, session_id, question):
+    """Yield (text, tools) as the answer is written: the text so far, the tools whose results have arrived."""
     text, tools = "", []
     body = {"session_id": session_id, "message": question}
     async with client.stream("POST", "/api/chat", json=body) as response:
@@ -36,4 +36,6 @@ async def answer_and_tools(client, session_id, question):
                 text += data["text"]
             elif kind == "tool_result":
                 tools.append(data["name"])
-    return text, tools
+            else:
+                continue  # nothing new to show
+            yield text, list(tools)  # a copy: the caller may keep it while the list grows
