@@ -26,8 +26,11 @@ import contextlib
 import io
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+
+from langchain_core.outputs import ChatGenerationChunk
+from pydantic import PrivateAttr
 
 from helpers.checks.streams import ScriptedChatModel, text_chunks
 from helpers.exercises import check
@@ -63,6 +66,25 @@ SHORT_ANSWERS = [("Is Python case-sensitive?", "Yes, it is."), ("What is 6 times
                  ("What colour is chlorophyll?", "Green, mostly.")]
 
 
+class _Scripted(ScriptedChatModel):
+    """A `ScriptedChatModel` that also counts the streams read with the synchronous `stream`."""
+
+    _sync_streams: int = PrivateAttr(default=0)
+
+    @property
+    def sync_streams(self) -> int:
+        return self._sync_streams
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        self._sync_streams += 1
+        yield from super()._stream(*args, **kwargs)
+
+
+SYNC = ("{name} used the synchronous llm.stream inside an async function: while it waits for each chunk the "
+        "event loop is blocked, and nothing else in the notebook or server can run. Use `async for chunk in "
+        "llm.astream(question)`.")
+
+
 def split_at_random(text: str, rng: random.Random, longest: int = 7) -> list[str]:
     """`text` cut into pieces of 1 to `longest` characters at random points, as a tokenizer would cut it."""
     pieces, start = [], 0
@@ -86,7 +108,7 @@ async def check_timed_tokens(timed_tokens: Callable[..., Awaitable[Any]]) -> Non
         answer = answer.split(". ")[0].rstrip(".") + "."  # one sentence: about 20 chunks, under a second in all
         pieces = split_at_random(answer, random.Random())
         script = text_chunks(pieces)
-        llm = ScriptedChatModel(script=script, pauses=[FIRST_WAIT] + [LATER_WAIT] * (len(script) - 1))
+        llm = _Scripted(script=script, pauses=[FIRST_WAIT] + [LATER_WAIT] * (len(script) - 1))
         called = time.perf_counter()
         pairs = await _run(timed_tokens(llm, question), io.StringIO())
         returned = time.perf_counter()
@@ -96,6 +118,7 @@ async def check_timed_tokens(timed_tokens: Callable[..., Awaitable[Any]]) -> Non
         exercise.expect(llm.streams, "timed_tokens returned without reading the stream: the code must read the stream, "
                         "`async for chunk in llm.astream(question)`, and append a (seconds, text) pair for each "
                         "chunk with text.")
+        exercise.expect(not llm.sync_streams, SYNC.format(name="timed_tokens"))
         handouts = llm.streams[0]
         exercise.expect(isinstance(pairs, list), f"timed_tokens should return a list of (seconds, text) pairs, "
                         f"not {type(pairs).__name__}: did you forget `return pairs`?")
@@ -134,7 +157,8 @@ async def check_timed_tokens(timed_tokens: Callable[..., Awaitable[Any]]) -> Non
         for number, (value, index) in enumerate(zip(seconds, text_indices)):
             earliest, latest = handouts[index].at - handouts.started, handouts[index + 1].at - called
             exercise.expect(value >= earliest - CLOCKS, f"pair {number} says {value:.3f} s, earlier than its chunk "
-                            f"arrived ({earliest:.3f} s): take time.perf_counter() as each chunk arrives.")
+                            f"arrived ({earliest:.3f} s): count every pair's seconds from the same start, just "
+                            "before the stream (time.perf_counter() - started), not from the previous chunk.")
             if value > latest + CLOCKS:
                 after_end = called + value >= handouts.ended - CLOCKS
                 exercise.expect(False, f"not streaming: pair {number} ({pieces[number]!r}) was timed "
@@ -177,7 +201,7 @@ async def check_cut_short(answer_of: Callable[..., Awaitable[Any]]) -> None:
         ]
         for question, text, finish_reason, looks in cases:
             printed = io.StringIO()
-            llm = ScriptedChatModel(script=text_chunks(split_at_random(text, rng), finish_reason=finish_reason),
+            llm = _Scripted(script=text_chunks(split_at_random(text, rng), finish_reason=finish_reason),
                                     probe=lambda printed=printed: len(printed.getvalue()))
             returned = await _run(answer_of(llm, question), printed)
 
@@ -186,6 +210,7 @@ async def check_cut_short(answer_of: Callable[..., Awaitable[Any]]) -> None:
                             "Merge its chunks with `+` as they come, and read the finish reason from the result.")
             exercise.expect(llm.streams, "answer_of didn't stream: read the answer with `async for chunk in "
                             "llm.astream(question)`.")
+            exercise.expect(not llm.sync_streams, SYNC.format(name="answer_of"))
             handouts = llm.streams[0]
             exercise.expect(handouts.finished(), "answer_of stopped reading before the stream ended: the finish "
                             "reason comes after the text, so read every chunk.")
@@ -201,6 +226,9 @@ async def check_cut_short(answer_of: Callable[..., Awaitable[Any]]) -> None:
                             f"{type(returned).__name__}: did you forget the `return`?")
             exercise.expect(returned.startswith(text), "answer_of should return the streamed text (plus ' [cut "
                             "short]' when the model hit its token limit).")
+            marker = returned[len(text):]
+            exercise.expect(marker in ("", " [cut short]") or marker.strip() != "[cut short]", f"you added "
+                            f"{marker!r}: add exactly ' [cut short]', a space and then the words in brackets.")
             if finish_reason == "length":
                 if returned != text + " [cut short]" and await _marks_when_last(answer_of, question, text, rng):
                     exercise.expect(False, "you read the finish reason from the very last chunk, but it is not "

@@ -23,12 +23,15 @@ import io
 import json
 import random
 import string
+import sys
 import typing
 import uuid
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.ai import add_ai_message_chunks
 from langchain_core.tools import BaseTool
+from langchain_core.utils._merge import merge_dicts, merge_lists
 
 from helpers.agent_executor import AgentExecutorBase
 from helpers.exercises import check
@@ -162,13 +165,33 @@ def _expected(calls: list[dict]) -> list[dict]:
     return [{"name": call["name"], "id": call["id"], "args": call["args"]} for call in calls]
 
 
+# LangChain's merging code: what `+` on chunks runs, and the helpers it runs, which a learner could call directly.
+_MERGERS = {function.__code__ for function in (add_ai_message_chunks, merge_lists, merge_dicts)}
+
+
 def _merge(tool_calls_from: typing.Callable, chunks: list[NoPlusChunk]) -> Any:
-    """Run the learner's function with `+` refused."""
-    token = _refusing.set(True)
+    """Run the learner's function with `+` refused, and LangChain's merge functions watched.
+
+    `NoPlusChunk` refuses `+`; a profile hook (only while the learner's function
+    runs, on this thread) notices `merge_lists` and friends called by hand.
+    """
+    merged_by_langchain = False
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        nonlocal merged_by_langchain
+        if event == "call" and frame.f_code in _MERGERS:
+            merged_by_langchain = True
+
+    token, previous = _refusing.set(True), sys.getprofile()
+    sys.setprofile(watch)
     try:
-        return tool_calls_from(list(chunks))
+        calls = tool_calls_from(list(chunks))
     finally:
+        sys.setprofile(previous)
         _refusing.reset(token)
+    if merged_by_langchain:
+        raise PlusRefused("LangChain's merge functions")
+    return calls
 
 
 def _shown(text: str, most: int = 100) -> str:
@@ -178,8 +201,8 @@ def _shown(text: str, most: int = 100) -> str:
 def _explain(error: Exception, label: str) -> str:
     """What a likely exception from tool_calls_from means, in words that lead to a fix."""
     if isinstance(error, PlusRefused):
-        return ("the exercise asks you to merge without `+`: the check's chunks refuse it (LangChain's "
-                "add_ai_message_chunks, what `+` calls, too). Keep a dict of calls by `index` and add each "
+        return ("the exercise asks you to merge without `+`: the check's chunks refuse it (and LangChain's "
+                "merge functions behind it, add_ai_message_chunks and merge_lists). Keep a dict of calls by `index` and add each "
                 "fragment's `args` text to its call yourself.")
     if isinstance(error, json.JSONDecodeError):
         if error.msg == "Extra data":
@@ -268,6 +291,8 @@ def _signature_problem(get_weather: typing.Callable) -> str | None:
 async def check_own_tool(get_weather: Any, weather_tool: Any, weather_executor: Any) -> None:
     """Exercise 2: a weather tool that reports on the city it is given, used by an agent."""
     with check("Exercise 2 · your own tool") as exercise:
+        if isinstance(get_weather, BaseTool) and callable(getattr(get_weather, "func", None)):
+            get_weather = get_weather.func  # made with @tool: check the function inside
         exercise.expect(callable(get_weather), "get_weather should be a function, `def get_weather(city: str) -> str:`.")
         exercise.expect((get_weather.__doc__ or "").strip(), "get_weather has no docstring: the model sees only a "
                         "tool's name, description and arguments, so say what it does.")

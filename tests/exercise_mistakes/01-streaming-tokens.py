@@ -122,3 +122,33 @@ async def answer_of(llm, question):
     message = await llm.ainvoke(question)
     cut = message.response_metadata.get("finish_reason") == "length"
     return text + (" [cut short]" if cut else "")
+
+
+# %% mistake: timed-tokens | not from the previous chunk
+# Times the gap since the previous chunk instead of since the start.
+import time
+
+
+async def timed_tokens(llm, question):
+    last = time.perf_counter()
+    pairs = []
+    async for chunk in llm.astream(question):
+        if chunk.content:
+            now = time.perf_counter()
+            pairs.append((now - last, chunk.content))
+            last = now
+    return pairs
+
+
+# %% mistake: timed-tokens | blocked
+# Streams with the synchronous `stream` inside the async function: the times are right, the event loop blocked.
+import time
+
+
+async def timed_tokens(llm, question):
+    started = time.perf_counter()
+    pairs = []
+    for chunk in llm.stream(question):
+        if chunk.content:
+            pairs.append((time.perf_counter() - started, chunk.content))
+    return pairs

@@ -166,3 +166,16 @@ weather_executor = AgentExecutor(llm, TOOLS)
 # A hard-coded answer: the chapter's first step, whatever the chunks say.
 def tool_calls_from(chunks):
     return [{"name": "add", "id": "call_36671039f087b614eb1d40d2", "args": {"x": 10, "y": 10}}]
+
+
+# %% mistake: merge-by-index | without `+`
+# `+` in disguise again: LangChain's list merge, called on the fragments by hand.
+import json
+
+from langchain_core.utils._merge import merge_lists
+
+
+def tool_calls_from(chunks):
+    pieces = merge_lists(*[chunk.tool_call_chunks for chunk in chunks]) or []
+    return [{"name": piece["name"], "id": piece["id"], "args": json.loads(piece["args"])}
+            for piece in sorted(pieces, key=lambda piece: piece["index"])]
