@@ -36,7 +36,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from helpers.checks.streams import ScriptedChatModel, text_chunks
-from helpers.exercises import check
+from helpers.exercises import NotYet, check
 
 TIMEOUT = 30.0  # seconds: a learner's loop that never ends still gets a message
 FIRST_WAIT = 0.25  # seconds before the first chunk: the time to first token the learner must measure
@@ -99,9 +99,28 @@ def split_at_random(text: str, rng: random.Random, longest: int = 7) -> list[str
 
 
 async def _run(call: Awaitable[Any], printed: io.StringIO) -> Any:
-    """Await the learner's coroutine with a time limit, keeping what it prints out of the check's output."""
-    with contextlib.redirect_stdout(printed):
-        return await asyncio.wait_for(call, timeout=TIMEOUT)
+    """Await the learner's coroutine with a time limit, keeping what it prints out of the check's output.
+
+    The errors a learner meets first in these exercises are explained (`NotYet`);
+    any other exception goes to `check`, which names it.
+    """
+    try:
+        with contextlib.redirect_stdout(printed):
+            return await asyncio.wait_for(call, timeout=TIMEOUT)
+    except TypeError as error:
+        if "is not iterable" in str(error) and "async" in str(error):
+            raise NotYet("llm.astream(question) is an async generator: read it with `async for chunk in "
+                         "llm.astream(question)`, not a plain `for`.") from error
+        if "async for" in str(error):
+            raise NotYet("`async for` needs an async stream: llm.astream(question) (llm.stream is the "
+                         "synchronous one).") from error
+        raise
+    except KeyError as error:
+        if error.args == ("finish_reason",):
+            raise NotYet("KeyError 'finish_reason': only one chunk carries the finish reason in its "
+                         "response_metadata, the others have no such key. Read it with "
+                         "response_metadata.get('finish_reason'), or from the chunks merged with `+`.") from error
+        raise
 
 
 async def check_timed_tokens(timed_tokens: Callable[..., Awaitable[Any]]) -> None:

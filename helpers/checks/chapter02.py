@@ -34,7 +34,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils._merge import merge_dicts, merge_lists
 
 from helpers.agent_executor import AgentExecutorBase
-from helpers.exercises import check
+from helpers.exercises import NotYet, check
 
 TIMEOUT = 30.0  # seconds for the agent's run: a stuck run still gets a message
 
@@ -308,8 +308,12 @@ async def check_own_tool(get_weather: Any, weather_tool: Any, weather_executor: 
         rng = random.Random()
         asked, other = rng.sample(CITIES, 2)
         printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            report = get_weather(city=other)
+        try:
+            with contextlib.redirect_stdout(printed):
+                report = get_weather(city=other)
+        except Exception as error:
+            raise NotYet(f"get_weather(city={other!r}) raised {type(error).__name__}: {error}. It is called with "
+                         "any city the user asks about: make up a report for it.") from error
         if report is None:
             exercise.expect(False, "get_weather printed its report and returned None: return the report "
                             "(a string), so the agent gets it." if printed.getvalue() else "get_weather returned "

@@ -152,3 +152,43 @@ async def timed_tokens(llm, question):
         if chunk.content:
             pairs.append((time.perf_counter() - started, chunk.content))
     return pairs
+
+
+# %% mistake: cut-short | response_metadata.get('finish_reason')
+# Reads the finish reason of every chunk with [...]: the chunks without one raise KeyError.
+async def answer_of(llm, question):
+    text, cut = "", False
+    async for chunk in llm.astream(question):
+        print(chunk.content, end="", flush=True)
+        text += chunk.content
+        cut = cut or chunk.response_metadata["finish_reason"] == "length"
+    print()
+    return text + (" [cut short]" if cut else "")
+
+
+# %% mistake: timed-tokens | not a plain `for`
+# A plain `for` over the async generator: TypeError, explained.
+import time
+
+
+async def timed_tokens(llm, question):
+    started = time.perf_counter()
+    pairs = []
+    for chunk in llm.astream(question):
+        if chunk.content:
+            pairs.append((time.perf_counter() - started, chunk.content))
+    return pairs
+
+
+# %% mistake: timed-tokens | llm.stream is the synchronous one
+# `async for` over the synchronous stream: TypeError, explained.
+import time
+
+
+async def timed_tokens(llm, question):
+    started = time.perf_counter()
+    pairs = []
+    async for chunk in llm.stream(question):
+        if chunk.content:
+            pairs.append((time.perf_counter() - started, chunk.content))
+    return pairs

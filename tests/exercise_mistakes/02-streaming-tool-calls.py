@@ -179,3 +179,20 @@ def tool_calls_from(chunks):
     pieces = merge_lists(*[chunk.tool_call_chunks for chunk in chunks]) or []
     return [{"name": piece["name"], "id": piece["id"], "args": json.loads(piece["args"])}
             for piece in sorted(pieces, key=lambda piece: piece["index"])]
+
+
+# %% mistake: own-tool | any city
+# Knows the weather of a few cities only: any other city raises KeyError.
+from helpers.agent_executor import AgentExecutor
+from helpers.tools import as_tool, final_answer_tool
+
+WEATHER = {"Paris": "18 degrees and sunny", "London": "12 degrees and rain", "Rome": "24 degrees, clear"}
+
+
+def get_weather(city: str) -> str:
+    """Get the current weather in a city."""
+    return f"{WEATHER[city]} in {city}"
+
+
+weather_tool = as_tool(get_weather)
+weather_executor = AgentExecutor(llm, [weather_tool, final_answer_tool])
