@@ -48,14 +48,15 @@ class ConcurrencyResult:
     client_tokens_per_s: float  # tokens the clients received / wall time
 
 
-def _request_bytes(port: int, max_tokens: int) -> bytes:
-    body = json.dumps({
-        "model": MODEL_NAME, "stream": True, "max_tokens": max_tokens,
-        "messages": [{"role": "user", "content": QUESTION}],
-    }).encode()
+def request_bytes(port: int, question: str, max_tokens: int | None = None) -> bytes:
+    """A streaming chat completion request, as raw HTTP/1.1 bytes that close the connection after the reply."""
+    body: dict = {"model": MODEL_NAME, "stream": True, "messages": [{"role": "user", "content": question}]}
+    if max_tokens:
+        body["max_tokens"] = max_tokens
+    payload = json.dumps(body).encode()
     head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-    return head.encode() + body
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + payload
 
 
 def _drain_one(port: int, request: bytes) -> bool:
@@ -103,7 +104,7 @@ def _server_rates(streams: list[list[float]], arrivals: list[float | None]) -> t
 def raw_streams(label: str, delay: float, streams: int, max_tokens: int) -> ConcurrencyResult:
     """`streams` raw readers at once, each in its own thread."""
     with TimedCourseModelServer(delay=delay) as server:
-        request = _request_bytes(server.port, max_tokens)
+        request = request_bytes(server.port, QUESTION, max_tokens)
         _drain_one(server.port, request)  # warm-up: first connection, first brain call
         server.write_log.clear()
         started = time.perf_counter()
