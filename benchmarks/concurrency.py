@@ -1,14 +1,9 @@
 """Can the course model serve 100+ concurrent streams, and is it ever the bottleneck?
 
-Two kinds of client, both on 127.0.0.1 only, every call bounded by a timeout:
-
-- a raw socket reader that sends one request and drains the bytes without parsing
-  them: it costs almost nothing, so what it measures is the server's own speed;
-- the real `openai.AsyncOpenAI` client, as the course's notebooks use it through
-  `ChatOpenAI`, for "many concurrent streams without errors".
-
-The server's tokens/s come from its own write log (see `timed_server`), so they
-are the server's speed, whatever the client does with the bytes.
+Two clients, on 127.0.0.1, every call bounded: a raw socket reader that drains the bytes unparsed
+(it costs almost nothing, so it measures the server's own speed), and the real `openai.AsyncOpenAI`
+client, as the notebooks use it through `ChatOpenAI`. The server's tokens/s come from its own write
+log (`timed_server`), whatever the client does with the bytes.
 """
 
 from __future__ import annotations

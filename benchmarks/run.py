@@ -1,14 +1,8 @@
-"""The benchmark's command line: `python -m benchmarks` (or `python benchmarks/run.py`).
+"""The benchmark's command line: `python -m benchmarks [--quick] [--out DIR]` (or `python benchmarks/run.py`).
 
-One run measures, side by side on the in-process course model, the six ways of
-consuming a stream (see `paths`; 10 interleaved runs of each at zero delay, each
-compared with the floor's run beside it), whether any cost grows with the answer or
-the history (`scaling`), the course model under 100+ concurrent streams and over
-HTTP, the web app under load, and the chapter suite's execution time; then it prints
-a Markdown report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
-
-    python -m benchmarks                   # the full run, under 10 minutes on 2 cores
-    python -m benchmarks --quick           # a smoke run, about a minute (no chapter suite)
+Runs every benchmark module in turn (benchmarks/README.md lists them), prints one Markdown report
+and writes it, with a PNG timeline, to `--out` (default build/benchmarks/). `--quick` is a smoke run
+on small workloads, without the chapter suite.
 """
 
 from __future__ import annotations
