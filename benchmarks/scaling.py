@@ -28,26 +28,21 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = "benchmarks"
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.messages.ai import add_ai_message_chunks
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.outputs.chat_generation import merge_chat_generation_chunks
+from openai._utils import async_maybe_transform
+from openai.types.chat import completion_create_params
 
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage  # noqa: E402
-from langchain_core.messages.ai import add_ai_message_chunks  # noqa: E402
-from langchain_core.outputs import ChatGenerationChunk  # noqa: E402
-from langchain_core.outputs.chat_generation import merge_chat_generation_chunks  # noqa: E402
-from openai._utils import async_maybe_transform  # noqa: E402
-from openai.types.chat import completion_create_params  # noqa: E402
-
-from benchmarks import paths  # noqa: E402
-from benchmarks.paths import LONG_AGENT_ANSWER, LONG_ANSWER, Workload, measure  # noqa: E402
-from benchmarks.stats import tokens_per_s  # noqa: E402
-from benchmarks.streaming import make_llm  # noqa: E402
-from benchmarks.timed_server import TimedCourseModelServer  # noqa: E402
-from helpers.agent import build_prompt  # noqa: E402
-from helpers.streaming_executor import StreamingAgentExecutor  # noqa: E402
+from benchmarks import paths
+from benchmarks.paths import LONG_AGENT_ANSWER, LONG_ANSWER, Workload, measure
+from benchmarks.stats import tokens_per_s
+from benchmarks.streaming import make_llm
+from benchmarks.timed_server import TimedCourseModelServer
+from helpers.agent import build_prompt
+from helpers.streaming_executor import StreamingAgentExecutor
 
 SCALING_PATHS = ("floor", "handler", "executor", "events", "create_agent")
 EARLY, LATE = (0, 250), (2000, None)  # token index windows for the per-token slopes
