@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 60  # seconds, as in tools/execute_chapters.py
@@ -31,18 +32,10 @@ class ChapterTime:
 @contextmanager
 def course_model_env() -> Iterator[None]:
     """The kernels inherit this environment: the offline course model, unpaced; restored afterwards."""
-    saved = {name: os.environ.get(name) for name in (*_CLEARED, "COURSE_MODEL_DELAY")}
-    for name in _CLEARED:
-        os.environ.pop(name, None)
-    os.environ["COURSE_MODEL_DELAY"] = "0"
-    try:
+    with mock.patch.dict(os.environ, COURSE_MODEL_DELAY="0"):
+        for name in _CLEARED:
+            os.environ.pop(name, None)
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def chapter_paths(root: Path = ROOT) -> list[Path]:

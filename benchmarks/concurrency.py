@@ -1,14 +1,9 @@
 """Can the course model serve 100+ concurrent streams, and is it ever the bottleneck?
 
-Two kinds of client, both on 127.0.0.1 only, every call bounded by a timeout:
-
-- a raw socket reader that sends one request and drains the bytes without parsing
-  them: it costs almost nothing, so what it measures is the server's own speed;
-- the real `openai.AsyncOpenAI` client, as the course's notebooks use it through
-  `ChatOpenAI`, for "many concurrent streams without errors".
-
-The server's tokens/s come from its own write log (see `timed_server`), so they
-are the server's speed, whatever the client does with the bytes.
+Two clients, on 127.0.0.1, every call bounded: a raw socket reader that drains the bytes unparsed
+(it costs almost nothing, so it measures the server's own speed), and the real `openai.AsyncOpenAI`
+client, as the notebooks use it through `ChatOpenAI`. The server's tokens/s come from its own write
+log (`timed_server`), whatever the client does with the bytes.
 """
 
 from __future__ import annotations
@@ -48,14 +43,15 @@ class ConcurrencyResult:
     client_tokens_per_s: float  # tokens the clients received / wall time
 
 
-def _request_bytes(port: int, max_tokens: int) -> bytes:
-    body = json.dumps({
-        "model": MODEL_NAME, "stream": True, "max_tokens": max_tokens,
-        "messages": [{"role": "user", "content": QUESTION}],
-    }).encode()
+def request_bytes(port: int, question: str, max_tokens: int | None = None) -> bytes:
+    """A streaming chat completion request, as raw HTTP/1.1 bytes that close the connection after the reply."""
+    body: dict = {"model": MODEL_NAME, "stream": True, "messages": [{"role": "user", "content": question}]}
+    if max_tokens:
+        body["max_tokens"] = max_tokens
+    payload = json.dumps(body).encode()
     head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-    return head.encode() + body
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + payload
 
 
 def _drain_one(port: int, request: bytes) -> bool:
@@ -103,7 +99,7 @@ def _server_rates(streams: list[list[float]], arrivals: list[float | None]) -> t
 def raw_streams(label: str, delay: float, streams: int, max_tokens: int) -> ConcurrencyResult:
     """`streams` raw readers at once, each in its own thread."""
     with TimedCourseModelServer(delay=delay) as server:
-        request = _request_bytes(server.port, max_tokens)
+        request = request_bytes(server.port, QUESTION, max_tokens)
         _drain_one(server.port, request)  # warm-up: first connection, first brain call
         server.write_log.clear()
         started = time.perf_counter()

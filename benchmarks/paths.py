@@ -1,27 +1,10 @@
-"""The six ways of consuming a stream that the benchmark compares, on three workloads.
+"""The six ways of consuming a stream that the benchmark compares (see benchmarks/README.md), on three workloads.
 
-Every path runs the same model calls and so receives the same tokens; each
-returns a `Trace`: when the run started and when each token reached the consumer.
-
-1. `floor`     the model's raw `astream`, timed as each chunk is yielded: LangChain's
-               own per-chunk work, and nothing else. No callbacks, no queue.
-2. `handler`   the same raw `astream` calls with our `QueueCallbackHandler` attached,
-               timed where the consumer's `async for item in handler` receives each chunk.
-3. `executor`  our `StreamingAgentExecutor` end to end: `async with executor.stream(q) as run:
-               async for item in run`, exactly as chapter 03 teaches it. For the text
-               workload its agent is the same prompt with no tools bound (one step).
-4. `events`    the same executor as 3 through `executor.as_runnable().astream_events(..., version="v2")`,
-               as the web app (chapter 05) runs it, timed at each `on_chat_model_stream` event.
-5. `polling`   like 2, with the well-known polling handler (contrast only).
-6. `create_agent` chapter 06's agent, LangChain's `create_agent` graph with the same model,
-               tools and prompt, consumed with `agent.astream(..., stream_mode="messages")`.
-               For the text workload it has no tools (the model node alone, one step).
-
-Paths 1, 2 and 4 drive the model with `_RawStepExecutor`: the executor's own loop
-(tools, scratchpad, stopping rule), but each step is the bare model's `astream`
-on the formatted prompt, and the chunks are merged once at the end, as LangChain
-itself does. So the floor is raw `llm.astream` (tools bound for the agent), and the
-loop around it is the same for everyone.
+Every path runs the same model calls, so receives the same tokens, and returns a `Trace`: when the run
+started and when each token reached the consumer. The floor, the handler and the polling handler drive
+the model with `_RawStepExecutor`: the executor's own loop (tools, scratchpad, stopping rule) with each
+step reduced to the bare model's `astream` (tools bound for the agent), so the loop around the model
+is the same for everyone and the floor is LangChain's own per-chunk work and nothing else.
 """
 
 from __future__ import annotations
@@ -95,11 +78,8 @@ class Trace:
 
 
 def is_token(item: Any) -> bool:
-    """True for a chunk that carries a token: text, or a tool call's name or arguments fragment.
-
-    The polling handler queues `ChatGenerationChunk`s, ours queues `AIMessageChunk`s;
-    markers such as `STEP_END` and LangChain's empty closing chunk carry no token.
-    """
+    """True for a chunk that carries a token: text, or a tool call's name or arguments fragment (the polling
+    handler queues `ChatGenerationChunk`s, ours `AIMessageChunk`s; markers and empty chunks carry none)."""
     message = getattr(item, "message", item)
     return isinstance(message, AIMessageChunk) and bool(message.content or message.tool_call_chunks)
 
@@ -112,11 +92,8 @@ def _model_for(llm: BaseChatModel, workload: Workload) -> Runnable:
 
 
 class _RawStepExecutor(StreamingAgentExecutor):
-    """The executor's loop with each step reduced to the raw model `astream` (see the module docstring).
-
-    Overrides the private `_stream_step`: benchmark-only, so the floor and the
-    handler paths share everything with `StreamingAgentExecutor` except how a step streams.
-    """
+    """The executor's loop with each step reduced to the raw model `astream` (overrides the private
+    `_stream_step`: benchmark-only, so the paths share everything but how a step streams)."""
 
     def __init__(self, llm: BaseChatModel, workload: Workload, on_chunk: Callable[[Any], None] | None = None):
         super().__init__(llm)
@@ -213,11 +190,8 @@ _graphs: dict[tuple[int, str], tuple[BaseChatModel, Any]] = {}
 
 
 def _graph_for(llm: BaseChatModel, workload: Workload) -> Any:
-    """The workload's `create_agent` graph, built once per model and reused, as the web app does.
-
-    Building one compiles the graph and copies `final_answer`, whose tool schema LangChain then
-    builds again on the first model call (about 5 ms of CPU together): a cost of set-up, not of streaming.
-    """
+    """The workload's `create_agent` graph, built once per model and reused, as the web app does: building
+    it is a cost of set-up, not of streaming."""
     key = (id(llm), workload.name)
     if key not in _graphs:
         model = llm_for(llm, workload)

@@ -2,41 +2,43 @@
 
     python -m benchmarks.profiled_app --profile-out FILE --port 8000 [the app's own options]
 
-The app starts unprofiled, so its imports and start-up stay out of the figures.
-`SIGUSR1` switches `cProfile` on, on the CPU clock (`attribution.cpu_profile`), in the
-thread that runs the event loop (where the app's work happens); `SIGUSR2` switches it
-off and writes the statistics to FILE, after which FILE exists. Python runs a signal
-handler in the main thread between two bytecodes, which here is the event loop's thread.
+The app runs on asyncio's own loop and h11: uvloop and httptools are C, which cProfile cannot see
+into, so the loop's and the parser's work would hide inside whatever called them. It starts
+unprofiled, so its imports stay out of the figures. `SIGUSR1` switches cProfile on, on the CPU clock
+(`attribution.cpu_profile`); `SIGUSR2` switches it off and writes FILE, whole (renamed into place).
+Python runs signal handlers in the main thread, which here is the event loop's.
 """
 
 from __future__ import annotations
 
-import argparse
-import signal
 import sys
-from pathlib import Path
 
-from helpers.web_app.__main__ import main as serve
+# A None entry makes `import uvloop` raise ImportError: uvicorn's "auto" loop and HTTP parser then
+# fall back to asyncio's loop and h11, as when they are not installed. Before anything imports them.
+sys.modules["uvloop"] = sys.modules["httptools"] = None  # type: ignore[assignment]
 
-from .attribution import cpu_profile
+import argparse  # noqa: E402
+import signal  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from helpers.web_app.__main__ import main as serve  # noqa: E402
+
+from .attribution import cpu_profile  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile-out", type=Path, required=True, help="where SIGUSR2 writes the statistics")
     args, app_args = parser.parse_known_args(argv)
-    profile = cpu_profile()  # CPU time, not the wall clock: see `cpu_profile`
-
-    def start(*_: object) -> None:
-        profile.enable()
+    profile = cpu_profile()
 
     def stop(*_: object) -> None:
         profile.disable()
         written = args.profile_out.with_suffix(".part")
         profile.dump_stats(written)
-        written.replace(args.profile_out)  # whole, or not there: the reader never sees half a file
+        written.replace(args.profile_out)
 
-    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
     signal.signal(signal.SIGUSR2, stop)
     serve(app_args)
 

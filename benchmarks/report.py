@@ -59,34 +59,27 @@ def delay_label(delay: float) -> str:
     return "0" if delay == 0 else f"{delay * 1000:g} ms"
 
 
+def table(header: str, rows: list[str]) -> str:
+    """A Markdown table: `header` is "| A | B |" with a `:` after a right-aligned name ("| A | B: |")."""
+    names = [name.strip() for name in header.strip("| ").split(" | ")]
+    rule = "| " + " | ".join("---:" if name.endswith(":") else "---" for name in names) + " |"
+    return "\n".join(["| " + " | ".join(name.rstrip(":") for name in names) + " |", rule, *rows])
+
+
 def streaming_table(rows: list[PathStats]) -> str:
-    lines = [
-        "| Workload | Delay | Path | Tokens | Runs | Tokens/s | TTFT ms | Added p50 ms | Added p99 ms "
-        "| Added max ms | CPU µs/token |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row.workload} | {delay_label(row.delay)} | {PATH_LABELS[row.path]} | {row.tokens} | {row.runs} "
-            f"| {row.tokens_per_s:,.0f} | {row.ttft_ms:.1f} | {row.added_p50_ms:.2f} | {row.added_p99_ms:.2f} "
-            f"| {row.added_max_ms:.2f} | {row.cpu_us_per_token:,.0f} |"
-        )
-    return "\n".join(lines)
+    return table("| Workload | Delay | Path | Tokens: | Runs: | Tokens/s: | TTFT ms: | Added p50 ms: | Added p99 ms: "
+                 "| Added max ms: | CPU µs/token: |",
+                 [f"| {r.workload} | {delay_label(r.delay)} | {PATH_LABELS[r.path]} | {r.tokens} | {r.runs} "
+                  f"| {r.tokens_per_s:,.0f} | {r.ttft_ms:.1f} | {r.added_p50_ms:.2f} | {r.added_p99_ms:.2f} "
+                  f"| {r.added_max_ms:.2f} | {r.cpu_us_per_token:,.0f} |" for r in rows])
 
 
 def concurrency_table(results: list[ConcurrencyResult]) -> str:
-    lines = [
-        "| Experiment | Client | Delay | Streams | Tokens each | Errors | Peak concurrent | Server tokens/s "
-        "| Server tokens/s per stream | Clients' tokens/s |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.label} | {r.client} | {delay_label(r.delay)} | {r.streams} | {r.tokens_per_stream} | {r.errors} "
-            f"| {r.peak_concurrent} | {r.server_tokens_per_s:,.0f} | {r.server_stream_tokens_per_s:,.1f} "
-            f"| {r.client_tokens_per_s:,.0f} |"
-        )
-    return "\n".join(lines)
+    return table("| Experiment | Client | Delay | Streams: | Tokens each: | Errors: | Peak concurrent: "
+                 "| Server tokens/s: | Server tokens/s per stream: | Clients' tokens/s: |",
+                 [f"| {r.label} | {r.client} | {delay_label(r.delay)} | {r.streams} | {r.tokens_per_stream} "
+                  f"| {r.errors} | {r.peak_concurrent} | {r.server_tokens_per_s:,.0f} "
+                  f"| {r.server_stream_tokens_per_s:,.1f} | {r.client_tokens_per_s:,.0f} |" for r in results])
 
 
 def chapters_table(chapters: list[ChapterTime] | None) -> str:
@@ -94,11 +87,9 @@ def chapters_table(chapters: list[ChapterTime] | None) -> str:
         return "Not measured in this run (`--quick` skips it; `--chapters` forces it)."
     if not chapters:
         return "No chapters yet (`chapters/*.ipynb` is empty): total 0.0 s."
-    lines = ["| Chapter | Seconds | Result |", "| --- | ---: | --- |"]
-    for chapter in chapters:
-        lines.append(f"| {chapter.name} | {chapter.seconds:.1f} | {chapter.error or 'ok'} |")
-    lines.append(f"| **all {len(chapters)}** | **{sum(c.seconds for c in chapters):.1f}** | |")
-    return "\n".join(lines)
+    return table("| Chapter | Seconds: | Result |",
+                 [f"| {c.name} | {c.seconds:.1f} | {c.error or 'ok'} |" for c in chapters]
+                 + [f"| **all {len(chapters)}** | **{sum(c.seconds for c in chapters):.1f}** | |"])
 
 
 def _row(rows: list[PathStats], workload: str, delay: float, path: str) -> PathStats | None:
@@ -106,14 +97,10 @@ def _row(rows: list[PathStats], workload: str, delay: float, path: str) -> PathS
 
 
 def ratio_table(ratios: list[FloorRatio]) -> str:
-    lines = [
-        "| Workload | Delay | Path | Runs | Tokens/s ÷ floor, median | min | max | CPU per token, floor ÷ path |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in ratios:
-        lines.append(f"| {r.workload} | {delay_label(r.delay)} | {PATH_LABELS[r.path]} | {r.runs} | {r.median:.2f} "
-                     f"| {r.minimum:.2f} | {r.maximum:.2f} | {r.cpu_ratio:.2f} |")
-    return "\n".join(lines)
+    return table("| Workload | Delay | Path | Runs: | Tokens/s ÷ floor, median: | min: | max: "
+                 "| CPU per token, floor ÷ path: |",
+                 [f"| {r.workload} | {delay_label(r.delay)} | {PATH_LABELS[r.path]} | {r.runs} | {r.median:.2f} "
+                  f"| {r.minimum:.2f} | {r.maximum:.2f} | {r.cpu_ratio:.2f} |" for r in ratios])
 
 
 def targets(rows: list[PathStats], paced_delay: float, concurrency: list[ConcurrencyResult],
@@ -173,9 +160,8 @@ def _model_targets(rows: list[PathStats], concurrency: list[ConcurrencyResult]) 
 
 
 def targets_table(found: list[Target]) -> str:
-    lines = ["| Target | Measured | Met |", "| --- | --- | --- |"]
-    lines += [f"| {t.name} | {t.measured} | {'met' if t.met else '**not met**'} |" for t in found]
-    return "\n".join(lines)
+    return table("| Target | Measured | Met |",
+                 [f"| {t.name} | {t.measured} | {'met' if t.met else '**not met**'} |" for t in found])
 
 
 def render(*, settings: list[str], rows: list[PathStats], concurrency: list[ConcurrencyResult],

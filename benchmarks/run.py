@@ -1,14 +1,8 @@
-"""The benchmark's command line: `python -m benchmarks` (or `python benchmarks/run.py`).
+"""The benchmark's command line: `python -m benchmarks [--quick] [--out DIR]`.
 
-One run measures, side by side on the in-process course model, the six ways of
-consuming a stream (see `paths`; 10 interleaved runs of each at zero delay, each
-compared with the floor's run beside it), whether any cost grows with the answer or
-the history (`scaling`), the course model under 100+ concurrent streams and over
-HTTP, the web app under load, and the chapter suite's execution time; then it prints
-a Markdown report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
-
-    python -m benchmarks                   # the full run, under 10 minutes on 2 cores
-    python -m benchmarks --quick           # a smoke run, about a minute (no chapter suite)
+Runs every benchmark module in turn (benchmarks/README.md lists them), prints one Markdown report
+and writes it, with a PNG timeline, to `--out` (default build/benchmarks/). `--quick` is a smoke run
+on small workloads, without the chapter suite.
 """
 
 from __future__ import annotations
@@ -21,17 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # `python benchmarks/run.py`: make `benchmarks` importable as a package
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = "benchmarks"
-
-from benchmarks import chapters as chapter_suite  # noqa: E402
-from benchmarks import (  # noqa: E402
+from benchmarks import chapters as chapter_suite
+from benchmarks import (
     attribution, concurrency, course_model_http, report, scaling, web_app_cpu, web_app_load, web_app_profile,
 )
-from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS  # noqa: E402
-from benchmarks.streaming import Plan, measure_streaming  # noqa: E402
-from benchmarks.timeline import write_timeline  # noqa: E402
+from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS
+from benchmarks.streaming import Plan, measure_streaming
+from benchmarks.timeline import write_timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 PACED = 0.02  # the course model's default: about one token every 20 ms

@@ -13,6 +13,10 @@ Three measurements, all on the in-process course model at zero delay:
   and the openai SDK's `async_maybe_transform` of the request body.
 - **`stream_chunk_timeout`**: the floor (raw `llm.astream`) with langchain-openai's default
   per-chunk timeout and with it switched off (`stream_chunk_timeout=None`), interleaved.
+- **the merge at the end of a step**: the CPU time of merging the long `final_answer`'s chunks
+  into one message, once as LangChain does after every `astream` (`merge_chat_generation_chunks`)
+  and once as the executor does (`add_ai_message_chunks`). Both run before the reader gets the
+  step's last chunks, so they land on the last tokens.
 
     python -m benchmarks.scaling [--quick]
 """
@@ -24,23 +28,21 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    __package__ = "benchmarks"
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from langchain_core.messages.ai import add_ai_message_chunks
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.outputs.chat_generation import merge_chat_generation_chunks
+from openai._utils import async_maybe_transform
+from openai.types.chat import completion_create_params
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage  # noqa: E402
-from openai._utils import async_maybe_transform  # noqa: E402
-from openai.types.chat import completion_create_params  # noqa: E402
-
-from benchmarks import paths  # noqa: E402
-from benchmarks.paths import LONG_AGENT_ANSWER, LONG_ANSWER, Workload, measure  # noqa: E402
-from benchmarks.stats import tokens_per_s  # noqa: E402
-from benchmarks.streaming import make_llm  # noqa: E402
-from benchmarks.timed_server import TimedCourseModelServer  # noqa: E402
-from helpers.agent import build_prompt  # noqa: E402
-from helpers.streaming_executor import StreamingAgentExecutor  # noqa: E402
+from benchmarks import paths
+from benchmarks.paths import LONG_AGENT_ANSWER, LONG_ANSWER, Workload, measure
+from benchmarks.stats import tokens_per_s
+from benchmarks.streaming import make_llm
+from benchmarks.timed_server import TimedCourseModelServer
+from helpers.agent import build_prompt
+from helpers.streaming_executor import StreamingAgentExecutor
 
 SCALING_PATHS = ("floor", "handler", "executor", "events", "create_agent")
 EARLY, LATE = (0, 250), (2000, None)  # token index windows for the per-token slopes
@@ -75,10 +77,18 @@ class ChunkTimeout:
 
 
 @dataclass(frozen=True)
+class MergeCost:
+    chunks: int
+    langchain_ms: float  # merge_chat_generation_chunks, as BaseChatModel.astream ends (median CPU ms)
+    executor_ms: float  # add_ai_message_chunks, as StreamingAgentExecutor ends a step
+
+
+@dataclass(frozen=True)
 class Scaling:
     per_token: list[PerToken]
     per_call: list[PerCall]
     chunk_timeout: ChunkTimeout
+    merge: MergeCost
 
 
 def _slope(cpu: list[float], window: tuple[int, int | None]) -> float:
@@ -150,15 +160,35 @@ async def _chunk_timeout(llm, server, repeats: int, max_tokens: int) -> ChunkTim
                         statistics.median(t.cpu_seconds / len(t.received) for t in off) * 1e6)
 
 
+async def _merge_cost(llm, repeats: int) -> MergeCost:
+    """CPU ms to merge the long `final_answer`'s chunks, LangChain's way and the executor's (medians)."""
+    messages = build_prompt().format_messages(input=LONG_AGENT_ANSWER.question, chat_history=[], agent_scratchpad=[])
+    chunks = [chunk async for chunk in paths._model_for(llm, LONG_AGENT_ANSWER).astream(messages)]
+    if not all(isinstance(chunk, AIMessageChunk) for chunk in chunks) or len(chunks) < 2:
+        raise RuntimeError("the long final answer streamed no chunks to merge")
+
+    def cpu_ms(merge) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.thread_time()
+            merge()
+            times.append((time.thread_time() - started) * 1000)
+        return statistics.median(times)
+
+    generations = [ChatGenerationChunk(message=chunk) for chunk in chunks]
+    return MergeCost(len(chunks), cpu_ms(lambda: merge_chat_generation_chunks(generations)),
+                     cpu_ms(lambda: add_ai_message_chunks(chunks[0], *chunks[1:])))
+
+
 async def _measure(quick: bool) -> Scaling:
     with TimedCourseModelServer(delay=0.0) as server:
         llm = make_llm(server.base_url)
         await measure("floor", llm, paths.FULL_AGENT, server.write_log)  # warm up
         if quick:
             return Scaling(await _per_token(llm, server, 1), await _per_call(llm, (1, 3), 1),
-                           await _chunk_timeout(llm, server, 2, 200))
+                           await _chunk_timeout(llm, server, 2, 200), await _merge_cost(llm, 3))
         return Scaling(await _per_token(llm, server, 5), await _per_call(llm, (1, 5, 20), 5),
-                       await _chunk_timeout(llm, server, 10, 1000))
+                       await _chunk_timeout(llm, server, 10, 1000), await _merge_cost(llm, 10))
 
 
 def measure_scaling(quick: bool = False) -> Scaling:
@@ -197,6 +227,11 @@ def render(result: Scaling) -> str:
         f"each chunk in a Task): the floor's tokens/s with it ÷ without, {c.runs} interleaved runs of "
         f"{c.tokens} tokens: median {c.ratio_median:.2f}, min {c.ratio_min:.2f}; CPU per token "
         f"{c.cpu_us_on:,.0f} µs with it, {c.cpu_us_off:,.0f} µs without ({c.cpu_us_on - c.cpu_us_off:+,.0f} µs).",
+        "",
+        f"Merging the long `final_answer`'s {result.merge.chunks:,} chunks into one message at the end of the step "
+        f"(CPU, median): LangChain's `merge_chat_generation_chunks` {result.merge.langchain_ms:.1f} ms, the "
+        f"executor's `add_ai_message_chunks` {result.merge.executor_ms:.1f} ms. Both run before the reader takes "
+        "the step's last chunks, so their cost lands on the last tokens.",
     ]
     return "\n".join(lines)
 

@@ -1,12 +1,9 @@
 """A course model that records the moment it writes each token, for measuring added latency.
 
-"Latency a token gains between the course model writing it and the consumer
-receiving it" needs the write time of every token. The server runs in this
-process, in a thread, so `time.perf_counter()` on both sides reads the same
-clock. `helpers` offers one hook for this: `CourseModelApp.on_stream`, called when
-a stream starts, returns a callback that the server calls just before each write
-with the token flags of the events in that write (at zero delay several events
-share a write, and so share its time). This is benchmark-only code.
+The server runs in this process, in a thread, so `time.perf_counter()` on both sides reads the
+same clock. `CourseModelApp.on_stream`, called when a stream starts, returns a callback that the
+server calls just before each write with the token flags of the events in it (at zero delay
+several events share a write, and so its time).
 """
 
 from __future__ import annotations

@@ -1,22 +1,12 @@
 """Chapter 05's web app under load: 100 concurrent SSE clients, alone and beside two hostile ones.
 
-The app runs as a learner starts it (`python -m helpers.web_app`) in a process of
-its own, on 127.0.0.1 only; the course model (paced at 20 ms per token) runs in
-another, as a real model runs elsewhere, so the figures are the app's own.
-Each SSE client connects from its own loopback address (127.0.1.x): the app
-bounds sessions per client address, and 100 people are 100 addresses.
-
-Two rounds, same clients, same question (after one client alone, for reference):
-
-1. unloaded: the clients each start a session, then all ask at once;
-2. loaded: the same, while one client (127.0.0.2) creates sessions as fast as it
-   can and another (127.0.0.3) POSTs a 200 MB body.
-
-For every client: time to first event (TTFT: request sent → first SSE event, the
-first tool call) and time to `done`; an error is anything but a 200 stream that
-ends with `answer` then `done`; a hang is a stream still open after `TIMEOUT`.
-The target: 0 errors, 0 hangs, loaded p99 TTFT within 2× of unloaded. Every wait
-is bounded; nothing leaves loopback.
+The app runs as a learner starts it (`python -m helpers.web_app`), the course model paced in another
+process, as a real model runs elsewhere. Each SSE client connects from its own loopback address (the
+app bounds sessions per address, and 100 people are 100 addresses). One client alone, for reference;
+then rounds of all clients asking at once, unloaded and while one client (127.0.0.2) creates sessions
+as fast as it can and another (127.0.0.3) POSTs a 200 MB body. Per client: time to the first SSE event
+and to `done`; an error is anything but a 200 stream ending with `answer` then `done`, a hang is a
+stream still open after `TIMEOUT`. Target: no error, no hang, loaded p99 TTFT within 2x of unloaded.
 """
 
 from __future__ import annotations
@@ -81,9 +71,8 @@ class Served:
     """A server process on a free loopback port, ready when `ready_path` answers; stopped (bounded) on exit."""
 
     def __init__(self, module: str, args: list[str], env: dict[str, str], ready_path: str,
-                 cwd: Path = ROOT, cpus: set[int] | None = None) -> None:
+                 cpus: set[int] | None = None) -> None:
         self.port = _free_port()
-        self.cwd = cwd  # where `module` is imported from: this checkout, or another one to compare with
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", module, "--port", str(self.port), *args]
         if cpus:  # run only on these CPUs, every thread of it (util-linux's `taskset`)
@@ -92,7 +81,7 @@ class Served:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Served":
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env,
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline and self.process.poll() is None:

@@ -1,24 +1,13 @@
-"""Where chapter 05's web app spends its CPU per agent question, by package (cProfile).
+"""Whose code spends chapter 05's web app's CPU per agent question, by package (cProfile).
 
-`web_app_cpu` measures how much CPU the app spends per question; this says whose
-code spends it. The app runs as a learner runs it (`python -m helpers.web_app`, here
-through `profiled_app`, which switches cProfile on only after a warm-up), the course
-model in its own process; `QUESTIONS` agent questions are asked one at a time, each
-in a new session. Every function's own time is charged to the package that defines
-it, a builtin's or a standard-library helper's (`typing`, `inspect`, ...) to its nearest
-caller that has an owner (`attribution.by_nearest_owner`), and the time the event loop
-sleeps waiting for the network is left out. The profile runs on the CPU clock
-(`attribution.cpu_profile`): on cProfile's default wall clock, a loopback `socket.send`
-looked nine times dearer than it is.
+`web_app_cpu` measures how much CPU the app spends; this says whose code spends it. The app
+runs through `profiled_app` (asyncio's loop and h11, profiled after a warm-up, on the CPU clock),
+the course model in its own process; `QUESTIONS` questions one at a time, each in a new session.
+Each function's own time goes to its package, a builtin's or standard-library helper's to its
+nearest caller that has one (`attribution.by_nearest_owner`); the loop's sleeps are left out.
+cProfile makes the milliseconds about four times the real ones; the shares are the point.
 
-The app runs on asyncio's own loop and h11 here (`web_app_cpu.without_uvloop`):
-uvloop's and httptools' work is C, which cProfile cannot see into, so on them the
-loop's and the parser's share would hide inside whatever called them. cProfile slows
-every Python function call by a similar factor, so the milliseconds are about four times
-the real ones; the shares are what this is for.
-
-    python -m benchmarks.web_app_profile               # no delay: the app's work alone
-    python -m benchmarks.web_app_profile --delay 0.02  # at the course model's paced 20 ms per token
+    python -m benchmarks.web_app_profile [--delay 0.02] [--questions N]
 """
 
 from __future__ import annotations
@@ -37,7 +26,7 @@ from pathlib import Path
 import pstats
 
 from .attribution import by_nearest_owner, owner
-from .web_app_cpu import QUESTION, ask_one, new_addresses, one_at_a_time, without_uvloop
+from .web_app_cpu import QUESTION, ask_one, new_addresses, one_at_a_time
 from .web_app_load import Served, offline_env, pointed_at
 
 QUESTIONS = 40
@@ -45,9 +34,8 @@ PROFILE_TIMEOUT = 30.0  # seconds for the app to write its statistics
 
 WEB_SERVER = ("/uvicorn/", "/starlette/", "/fastapi/")
 WAITING = "waiting for the network (not CPU)"
-# Places the README names: two in the openai SDK (preparing each request's body, building each chunk's object),
-# and the kernel's work in `socket.send` (charged to its caller, mostly asyncio's transports), one call per SSE
-# event the app writes, which an earlier, wall-clock version of this profile overstated (see the docstring).
+# Places benchmarks/README.md names: two in the openai SDK, and the kernel's work in `socket.send` (one call per
+# SSE event the app writes), which a wall-clock profile overstated (20 ms per paced question; 2 ms of CPU).
 HOT_SPOTS = {
     "openai SDK: preparing each request (`async_maybe_transform`)": ("openai/_utils/_transform.py", "async_maybe_transform"),
     "openai SDK: an object per streamed chunk (`_process_response_data`)": ("openai/_base_client.py",
@@ -109,7 +97,7 @@ def profile(delay: float = 0.0, questions: int = QUESTIONS) -> Profile:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="web-app-profile-")))
         profile_file = folder / "app.prof"
         model = stack.enter_context(Served("helpers.course_model", ["--delay", str(delay)], env, "/v1/models"))
-        app_env = without_uvloop(pointed_at(model, env), stack)
+        app_env = pointed_at(model, env)
         app = stack.enter_context(Served("benchmarks.profiled_app", ["--profile-out", str(profile_file)], app_env, "/"))
         asyncio.run(_ask_profiled(app.url, app.process.pid, profile_file, questions))
         stats = pstats.Stats(str(profile_file))

@@ -14,7 +14,7 @@ The course keeps langchain-openai's stall detection, `stream_chunk_timeout`, at 
 default (120 s; `LANGCHAIN_OPENAI_STREAM_CHUNK_TIMEOUT_S` overrides it): a stream that
 stays open but sends no content fails with `StreamChunkTimeoutError` instead of hanging
 until a whole-run timeout. Its price is CPU per token on Python 3.11 only, where
-`asyncio.wait_for` runs each chunk in a Task (see the README's Performance section).
+`asyncio.wait_for` runs each chunk in a Task (figures: benchmarks/README.md).
 Nothing here sets it, so every chapter's `ChatOpenAI(...)` and the web app's get the default.
 """
 

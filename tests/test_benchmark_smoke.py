@@ -91,8 +91,10 @@ def test_scaling_reports_early_and_late_costs_and_history():
     assert [r.turns for r in result.per_call] == [1, 3]
     assert result.per_call[1].history_chars == 3 * result.per_call[0].history_chars
     assert result.chunk_timeout.cpu_us_on > 0 and result.chunk_timeout.cpu_us_off > 0
+    assert result.merge.chunks > 2000 and result.merge.langchain_ms > 0 and result.merge.executor_ms > 0
     text = scaling.render(result)
     assert "tokens 2,000+" in text and "stream_chunk_timeout" in text
+    assert f"{result.merge.chunks:,} chunks" in text and "merge_chat_generation_chunks" in text
 
 
 def test_percentile_interpolates():
@@ -138,107 +140,45 @@ def test_web_app_cpu_reads_a_process_cpu_time_and_renders_every_level():
     assert web_app_cpu.cpu_seconds(os.getpid()) - before >= 0.03  # clock ticks are 10 ms
     alone = web_app_cpu.Level(1, wall_s=10.0, cpu_s=0.6, seconds=[1.5] * 6)
     busy = web_app_cpu.Level(32, wall_s=10.0, cpu_s=9.6, seconds=[2.0] * 140 + [2.4] * 20)
-    result = web_app_cpu.CpuResult("executor", web_app_cpu.ROOT, False, 0.02, 10, 120.0, 1.5, [alone, busy])
+    result = web_app_cpu.CpuResult("executor", 0.02, 120.0, 1.5, [alone, busy], floor_ms=85.0, loop="uvloop")
     assert busy.core_share == pytest.approx(0.96) and busy.questions_per_s == pytest.approx(16.0)
     assert busy.cpu_ms_per_question == pytest.approx(60.0)
     assert result.saturates_at == 32  # the first level at which the app used 95 % of its core
     text = web_app_cpu.render([result])
-    assert ("| executor | this checkout | asyncio | own process, 20 ms/token | 120 ms | — | 1.50 s | 32 at once "
-            "| 16.0 |") in text
+    assert "(20 ms per token)" in text
+    assert "| executor | uvloop | 120 ms | 85 ms | 1.50 s | 32 at once | 16.0 |" in text
     assert "| executor | 0.06 core, 0.6/s, 100 ms, 1.50 s / 1.50 s | 0.96 core, 16.0/s, 60 ms, 2.00 s / 2.40 s |" in text
-    result.floor_ms = 85.0  # the bare LangChain calls, measured beside the app
-    assert "| 120 ms | 85 ms | 1.50 s |" in web_app_cpu.render([result])
+    result.floor_ms = None
+    assert "| 120 ms | — | 1.50 s |" in web_app_cpu.render([result])
     result.levels = [alone]
     assert "| not reached at 1 |" in web_app_cpu.render([result])
 
 
-def test_web_app_cpu_can_run_the_app_without_uvloop_and_httptools():
-    """`--plain-asyncio`: the app's uvicorn must fall back to asyncio's loop and h11, as when neither is installed."""
-    import os
-    import subprocess
+def test_web_app_cpu_floor_runs_on_the_apps_loop_and_http_client(monkeypatch):
+    """The floor is the same model calls on what the app runs on: uvloop (as uvicorn picks it) and the
+    OpenAI SDK's aiohttp client (`helpers.web_app.app.model_http_client`)."""
+    import asyncio as aio
 
-    from benchmarks import web_app_cpu
-
-    probe = ("from uvicorn.loops.auto import auto_loop_factory; from uvicorn.protocols.http.auto import "
-             "AutoHTTPProtocol; print(auto_loop_factory(use_subprocess=False).__module__.split('.')[0], "
-             "AutoHTTPProtocol.__module__)")  # what uvicorn's "auto" loop and HTTP parser choose
-    with web_app_cpu.plain_asyncio_path() as hidden:
-        plain = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "PYTHONPATH": hidden},
-                               capture_output=True, text=True, timeout=60)
-    normal = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
-    assert plain.stdout.split() == ["asyncio", "uvicorn.protocols.http.h11_impl"], plain.stderr
-    assert normal.stdout.split() == ["uvloop", "uvicorn.protocols.http.httptools_impl"], normal.stderr
-
-
-def test_web_app_cpu_compares_apps_side_by_side_with_ratios_to_the_last():
-    from benchmarks import web_app_cpu
-
-    now = web_app_cpu.Variant("this checkout", web_app_cpu.ROOT, False, cpu_ms=[80.0, 90.0, 85.0],
-                              full_load_ms=[50.0, 52.0, 54.0])
-    before = web_app_cpu.Variant("the old one", web_app_cpu.ROOT, True, cpu_ms=[120.0, 125.0, 130.0],
-                                 full_load_ms=[78.0, 75.0, 80.0])
-    text = web_app_cpu.render_comparison([now, before], 0.02)
-    assert "(20 ms per token)" in text and "3 interleaved rounds" in text
-    assert "| this checkout | 85 ms | 80 – 90 ms | 0.68 | 52 ms | 50 – 54 ms | 0.67 |" in text
-    assert "| the old one | 125 ms | 120 – 130 ms | 1.00 | 78 ms | 75 – 80 ms | 1.00 |" in text
-
-
-def test_web_app_cpu_compares_the_apps_own_work_beyond_each_ones_floor():
-    """Each app's floor runs on its own loop and HTTP client; what the app adds is compared round by round."""
-    from benchmarks import web_app_cpu
-
-    now = web_app_cpu.Variant("this checkout", web_app_cpu.ROOT, False, cpu_ms=[60.0, 58.0, 62.0],
-                              full_load_ms=[46.0, 44.0, 48.0], floor_ms=[50.0, 47.0, 49.0],
-                              floor_full_load_ms=[40.0, 38.0, 43.0])
-    before = web_app_cpu.Variant("the old one", web_app_cpu.ROOT, True, cpu_ms=[84.0, 80.0, 88.0],
-                                 full_load_ms=[61.0, 60.0, 63.0], floor_ms=[62.0, 60.0, 63.0],
-                                 floor_full_load_ms=[45.0, 47.0, 44.0])
-    text = web_app_cpu.render_comparison([now, before], 0.02)
-    loop = "uvloop" if web_app_cpu.uvloop_available() else "asyncio"
-    # own, one at a time: 10, 11, 13 (median 11) against 22, 20, 25 (median 22); at full load: 6, 6, 5 against 16, 13, 19
-    assert (f"| this checkout | {loop}, aiohttp | 49 ms | 11 ms | 10 – 13 ms | 0.50 | 40 ms | 6 ms | 5 – 6 ms "
-            "| 0.38 |") in text
-    assert "| the old one | asyncio, aiohttp | 62 ms | 22 ms | 20 – 25 ms | 1.00 | 45 ms | 16 ms | 13 – 19 ms | 1.00 |" in text
-
-
-def test_web_app_cpu_runs_each_floor_on_the_http_client_its_app_opens(tmp_path):
-    from benchmarks import web_app_cpu
-
-    assert web_app_cpu.app_http_client(web_app_cpu.ROOT) == "aiohttp"
-    old_app = tmp_path / "helpers" / "web_app" / "app.py"
-    old_app.parent.mkdir(parents=True)
-    old_app.write_text("async with httpx.AsyncClient() as http_client:\n    app.state.llm = make_model(http_client)\n")
-    assert web_app_cpu.app_http_client(tmp_path) == "httpx"
-    assert str(web_app_cpu.Variant("old", tmp_path, True).floor) == "asyncio, httpx"
-
-
-def test_web_app_cpu_measures_the_floor_under_load_on_the_apps_core(monkeypatch):
-    """The floor at full load: questions always in flight, CPU over a window; pinned to the given CPU."""
-    import os
-    import threading
+    import openai
 
     from benchmarks import web_app_cpu
     from benchmarks.timed_server import TimedCourseModelServer
 
-    cpus = {sorted(os.sched_getaffinity(0))[-1]}
-    seen: list[set[int]] = []
-    original = web_app_cpu._run_on
+    seen: list = []
+    opened = web_app_cpu.model_http_client
 
-    def run_on(loop, coroutine):
-        seen.append(os.sched_getaffinity(0))
-        return original(loop, coroutine)
+    def spy():
+        client = opened()
+        seen.append((type(aio.get_running_loop()).__module__.split(".")[0], client))
+        return client
 
-    monkeypatch.setattr(web_app_cpu, "_run_on", run_on)
-    result: list = []
+    monkeypatch.setattr(web_app_cpu, "model_http_client", spy)
     with TimedCourseModelServer(delay=0.0) as server:
-        worker = threading.Thread(target=lambda: result.append(web_app_cpu._floor_round(
-            web_app_cpu.Floor("asyncio", "httpx"), server.base_url, 2, 3, 0.5, cpus)))
-        worker.start()
-        worker.join(120)
-    one, loaded = result[0]
-    assert 1 < one < 1000 and 1 < loaded < 1000, (one, loaded)  # milliseconds of CPU per question
-    assert seen == [cpus, cpus]
-    assert os.sched_getaffinity(0) != cpus or len(os.sched_getaffinity(0)) == 1  # only the worker thread moved
+        ms = in_thread(web_app_cpu.floor_ms, server.base_url, 2, web_app_cpu.event_loop())
+    assert 1 < ms < 5000, ms  # milliseconds of CPU per question: the floor did the work
+    assert web_app_cpu.event_loop() == "uvloop"  # the course installs it, and uvicorn picks it
+    assert [loop for loop, _ in seen] == ["uvloop"]
+    assert isinstance(seen[0][1], openai.DefaultAioHttpClient)
 
 
 def test_every_http_client_the_course_uses_is_charged_to_the_http_client():
@@ -299,6 +239,9 @@ def test_web_app_profile_charges_the_apps_cpu_to_packages_without_the_waiting():
     result = web_app_profile.profile(questions=2)
     assert web_app_profile.WAITING not in result.ms_per_question
     assert result.ms_per_question["openai SDK"] > 0 and result.ms_per_question["ours (helpers)"] > 0
+    # on asyncio's loop and h11, which cProfile can see into (uvloop and httptools are C)
+    assert result.ms_per_question["HTTP parsing (h11: the requests the app serves)"] > 0
+    assert result.ms_per_question["asyncio"] > 0
     assert all(ms > 0 for ms in result.hot_spots.values())
     text = web_app_profile.render(result)
     assert "| openai SDK |" in text and "preparing each request" in text

@@ -65,7 +65,7 @@ async def test_every_model_call_runs_inside_its_agent_run(make_llm):
 async def test_a_stalled_stream_ends_with_langchain_openais_chunk_timeout(make_llm):
     """What `stream_chunk_timeout` (on by default, 120 s) buys: a model that stops sending content fails
     the step within that time, and the reader of the handler gets the error, long before the executor's
-    own whole-run timeout. The course keeps it on (see the README's Performance section for its cost)."""
+    own whole-run timeout. The course keeps it on (its cost: benchmarks/README.md)."""
     from langchain_openai.chat_models._client_utils import StreamChunkTimeoutError
 
     executor = StreamingAgentExecutor(make_llm("delay=2", stream_chunk_timeout=0.3))

@@ -240,7 +240,8 @@ async def test_the_same_app_can_be_stopped_and_served_again(make_llm):
                     reason="no uvloop there (see pyproject.toml); uvicorn serves on asyncio's loop")
 async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser(make_llm):
     """What `uvicorn[standard]` gives a FastAPI app in production, and the course installs:
-    uvloop and httptools cut the app's CPU per agent question by 5-10 % (benchmarks/web_app_cpu --compare)."""
+    uvloop and httptools, which cost the app less CPU per question than asyncio's loop and h11
+    (figures from earlier runs: benchmarks/README.md)."""
     app = create_app(lambda http: make_llm(http_async_client=http))
     loops: list[str] = []
 
@@ -258,8 +259,7 @@ async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser
 
 async def test_the_model_streams_over_the_openai_sdks_aiohttp_client(make_llm):
     """The client the app opens for its model is the one the OpenAI SDK recommends for many concurrent
-    streams (`DefaultAioHttpClient`, the `openai[aiohttp]` extra): about a tenth less CPU per question
-    than httpx's, one at a time or at full load (benchmarks/web_app_cpu --compare)."""
+    streams (`DefaultAioHttpClient`, the `openai[aiohttp]` extra)."""
     import openai
 
     clients: list = []

@@ -93,8 +93,7 @@ def create_app(
     app opens its own HTTP client in that loop, hands it to the model, and closes
     it when the server stops. That client is the OpenAI SDK's `DefaultAioHttpClient`
     (httpx's interface on aiohttp's connections), which the SDK recommends for many
-    concurrent streams: measured side by side, about a tenth less CPU per question
-    than httpx's own client, one at a time and at full load (`benchmarks.web_app_cpu`).
+    concurrent streams.
 
     `agent` picks who answers: "executor" (chapter 03) or
     "langchain" (chapter 06's `create_agent`); the events are the same. `allowed_hosts`

@@ -4,8 +4,8 @@ In a terminal you run the app in the foreground (`python -m helpers.web_app`).
 A notebook must keep running cells while the app serves, so `BackgroundServer`
 runs uvicorn in a daemon thread, with its own event loop, on a free port. That loop
 is uvloop and the HTTP parser httptools (uvicorn's choice when they are installed,
-as the course installs them): together 5-10 % less CPU per agent question
-than asyncio's own loop and h11 (`python -m benchmarks.web_app_cpu --compare`).
+as the course installs them): compiled, so cheaper per agent question than asyncio's
+own loop and h11 (figures from earlier runs: benchmarks/README.md).
 
     with BackgroundServer(create_app()) as server:
         httpx.get(server.url)
