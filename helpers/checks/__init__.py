@@ -1,7 +1,7 @@
 """The checks behind the chapters' exercises, one module per chapter (`chapter01` ... `chapter07`).
 
 A chapter's check cell calls one function here, for example
-`await chapter01.check_timed_tokens(timed_tokens, llm)`; it prints `Solved: ...` or
+`await check_timed_tokens(timed_tokens)`; it prints `Solved: ...` or
 `Not yet: <what to fix>` (see `helpers/exercises.py`) and never raises.
 
 Why the checks live here and not in the cells: a check is a test of the learner,
