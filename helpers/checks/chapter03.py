@@ -127,13 +127,12 @@ async def check_count_per_step(handler_class: type) -> None:
         model = scripted_model(plan, rng)
         streamed = [len(step) for step in model.steps]  # chunks per model call
         with_content = [sum(1 for chunk in step if chunk.tool_call_chunks or chunk.text) for step in model.steps]
-        received, at_step_end, items = [0], [], 0
+        received, at_step_end = [0], []
         with _callback_errors() as errors:
             try:
                 async with asyncio.timeout(RUN_TIMEOUT):
                     async with StreamingAgentExecutor(model).stream(question_for(plan), handler) as run:
                         async for item in run:
-                            items += 1
                             if item == STEP_END:
                                 at_step_end.append(_counts_now(handler))  # what the handler has counted by now
                                 received.append(0)
@@ -144,9 +143,9 @@ async def check_count_per_step(handler_class: type) -> None:
                              "you override, so the stream gets its markers and its end.") from None
         _no_callback_errors(errors)
         calls = len(plan)
-        exercise.expect(sum(received) == sum(streamed), f"the reader received {sum(received)} of the {sum(streamed)} "
-                        "chunks the model streamed: call `await super().on_llm_new_token(token, chunk=chunk, **kwargs)` "
-                        "first, so the queue still gets every chunk.")
+        exercise.expect(sum(received) == sum(streamed), f"the reader received {sum(received)} of the "
+                        f"{sum(streamed)} chunks the model streamed: call `await super().on_llm_new_token(token, "
+                        "chunk=chunk, **kwargs)` first, so the queue still gets every chunk.")
         exercise.expect(len(at_step_end) == calls - 1, f"the reader received {len(at_step_end)} STEP_END markers for "
                         f"{calls} model calls: call `await super().on_llm_end(response, **kwargs)` in on_llm_end, so "
                         "the queue still gets them.")
@@ -164,9 +163,10 @@ async def check_count_per_step(handler_class: type) -> None:
                         "steps and of chunks.")
         _same_numbers(exercise, counts, streamed, with_content)
         for step, seen in enumerate(at_step_end):
-            exercise.expect(seen[:step + 1] == streamed[:step + 1], f"when the reader received the STEP_END of model "
-                            f"call {step + 1}, counts was {seen}, not yet {streamed[:step + 1]}: count each chunk as it "
-                            "arrives, in on_llm_new_token, so counts is right while the run streams, not only after it.")
+            exercise.expect(seen[:step + 1] == streamed[:step + 1], f"when the reader received the STEP_END of "
+                            f"model call {step + 1}, counts was {seen}, not yet {streamed[:step + 1]}: count each "
+                            "chunk as it arrives, in on_llm_new_token, so counts is right while the run streams, not "
+                            "only after it.")
 
 
 def _no_callback_errors(errors: list[tuple[str, str]]) -> None:
@@ -292,6 +292,11 @@ async def check_render_steps(steps_of: Any) -> None:
             except TimeoutError:
                 raise NotYet(f"steps_of did not return within {RUN_TIMEOUT:.0f} s: read the run's stream once, with "
                              "`async for item in run`, and return the lists when it ends.") from None
+            except AttributeError as error:
+                if "'str' object" not in str(error):
+                    raise
+                raise NotYet(f"steps_of raised AttributeError ({error}): a STEP_END marker is a str. Check "
+                             "`item == STEP_END` first; every other item is an AIMessageChunk.") from None
             if executor.refused:  # steps_of caught our refusal and went on: say it all the same
                 raise NotYet(executor.refused[0])
             _same_steps(exercise, steps, _names(plan), executor, question)
@@ -309,8 +314,9 @@ def _same_steps(exercise: check, steps: Any, expected: list[list[str]], executor
     exercise.expect(names, "no tool names found: when an item is an AIMessageChunk, read the 'name' of each entry "
                     "in item.tool_call_chunks (it is None after a call's first piece), and start a new list at every "
                     "STEP_END.")
-    exercise.expect(all(isinstance(name, str) for name in names), f"your steps hold {_short(steps)}: only the first piece of "
-                    "a call in tool_call_chunks carries its 'name', the later pieces have None. Keep the names that "
+    exercise.expect(all(isinstance(name, str) for name in names), f"your steps hold {_short(steps)}: only the "
+                    "first piece of a call in tool_call_chunks carries its 'name', the later pieces have None. Keep "
+                    "the names that "
                     "are not None.")
     if len(steps) != len(expected):
         exercise.expect(len(steps) != 1, f"all the names are in one list, {steps}, for a run of {len(expected)} model "

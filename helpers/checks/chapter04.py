@@ -137,9 +137,7 @@ class CheckRun:
     runnable: Any
     question: str
     toolbox: Toolbox
-    unexpected: str  # the math tool named like none of the course's
-    untagged: str  # the tool with no tags
-    failing: str  # the math tool that fails
+    failing: str  # the name of the math tool that fails
 
 
 def _number(rng: random.Random) -> int:
@@ -163,9 +161,11 @@ def random_run(rng: random.Random) -> CheckRun:
     first, second = {"x": _number(rng), "y": _number(rng)}, {"x": _number(rng), "y": _number(rng)}
     while unexpected(**second) == unexpected(**first):  # two runs whose lines cannot be told apart prove nothing
         second = {"x": _number(rng), "y": _number(rng)}
-    together = [box.pause((unexpected.__name__, first), SLOWER), box.pause((untagged.__name__, {"text": _text(rng)}), SLOW),
+    together = [box.pause((unexpected.__name__, first), SLOWER),
+                box.pause((untagged.__name__, {"text": _text(rng)}), SLOW),
                 (unexpected.__name__, second)]
-    failure = [(failing.__name__, {"x": -_number(rng)}), (rng.choice(course).__name__, {"x": _number(rng), "y": _number(rng)})]
+    failure = [(failing.__name__, {"x": -_number(rng)}),
+               (rng.choice(course).__name__, {"x": _number(rng), "y": _number(rng)})]
     rng.shuffle(failure)
     steps = [together, failure]
     if rng.random() < 0.5:
@@ -178,8 +178,7 @@ def random_run(rng: random.Random) -> CheckRun:
     executor = StreamingAgentExecutor(scripted_model(steps, rng), tools)
     question = "Please work out: " + "; ".join(", ".join(f"{name} of {arguments}" for name, arguments in calls)
                                                for calls in steps[:-1]) + "."
-    return CheckRun(executor.as_runnable(timeout=RUN_TIMEOUT), question, box, unexpected.__name__,
-                    untagged.__name__, failing.__name__)
+    return CheckRun(executor.as_runnable(timeout=RUN_TIMEOUT), question, box, failing.__name__)
 
 
 async def _call_learner(function: Callable[..., Any], run: CheckRun, name: str) -> Any:
@@ -188,6 +187,11 @@ async def _call_learner(function: Callable[..., Any], run: CheckRun, name: str) 
     except TimeoutError:
         raise NotYet(f"{name} did not return within {RUN_TIMEOUT:.0f} s: read the events with one `async for`, "
                      "and return when the stream ends.") from None
+    except AttributeError as error:
+        if "'dict' object" not in str(error):
+            raise
+        raise NotYet(f"{name} raised AttributeError ({error}): an event is a dict, so read event['name'], "
+                     "event['data'], event['tags'], not event.name.") from None
     except KeyError as error:
         raise NotYet(f"{name} raised KeyError: {error}: not every event has that key (start events carry "
                      "data['input'], end events data['output'], error events data['error']); check "
@@ -296,10 +300,10 @@ async def check_tool_log(tool_log: Callable[..., Any]) -> None:
                         "runs: write one line per run, when it ends (on_tool_end or on_tool_error).")
         for match in parsed:
             given = _value(match["input"])
-            exercise.expect(given != {"input": run.question}, f"the line {_short(match.group(0))!r} shows the question as the "
-                            "tool's input: a filtered stream (include_* or exclude_*) moves the root run's input onto "
-                            "the first event it lets through. Read the whole stream and pick the tool events with "
-                            "your own if.")
+            exercise.expect(given != {"input": run.question}, f"the line {_short(match.group(0))!r} shows the "
+                            "question as the tool's input: a filtered stream (include_* or exclude_*) moves the "
+                            "root run's input onto the first event it lets through. Read the whole stream and pick "
+                            "the tool events with your own if.")
             exercise.expect(isinstance(given, dict), f"the input in {match.group(0)!r} should be the start event's "
                             "data['input'] as it is, a dict such as {'x': 2, 'y': 3}.")
             line = _short(match.group(0))

@@ -57,8 +57,9 @@ def tool_call_script(calls: Sequence[Call], rng: random.Random) -> list[AIMessag
         opening = tool_call_chunk(name=name, args="", id=f"call_{uuid.uuid4().hex[:24]}", index=index)
         chunks.append(AIMessageChunk(content="", id=message_id, tool_call_chunks=[opening], response_metadata=meta))
         for piece in pieces(json.dumps(arguments, separators=(",", ":"), ensure_ascii=False), rng):
+            piece_chunk = tool_call_chunk(name=None, args=piece, id=None, index=index)
             chunks.append(AIMessageChunk(content="", id=message_id, response_metadata=meta,
-                                         tool_call_chunks=[tool_call_chunk(name=None, args=piece, id=None, index=index)]))
+                                         tool_call_chunks=[piece_chunk]))
     written = len(chunks)
     chunks.append(AIMessageChunk(content="", id=message_id, response_metadata={
         **meta, "finish_reason": "tool_calls", "model_name": "scripted-agent"}))

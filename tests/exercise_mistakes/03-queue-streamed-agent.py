@@ -25,6 +25,21 @@ class CountingHandler(QueueCallbackHandler):
         self.counts.append(0)
 
 
+# %% mistake: count-per-step | start with an extra 0
+# Follows the new hint (on_chat_model_start) but keeps the old starting [0].
+class CountingHandler(QueueCallbackHandler):
+    def __init__(self):
+        super().__init__()
+        self.counts = [0]
+
+    async def on_chat_model_start(self, serialized, messages, **kwargs):
+        self.counts.append(0)
+
+    async def on_llm_new_token(self, token, *, chunk=None, **kwargs):
+        await super().on_llm_new_token(token, chunk=chunk, **kwargs)
+        self.counts[-1] += 1
+
+
 # %% mistake: count-per-step | left out the chunks
 # Counts only the chunks that carry something to show, not the metadata chunks.
 class CountingHandler(QueueCallbackHandler):
@@ -155,3 +170,15 @@ async def steps_of(executor, question):
             if item != STEP_END:
                 names += [piece["name"] for piece in item.tool_call_chunks if piece.get("name")]
     return [names]
+
+
+# %% mistake: render-steps | a STEP_END marker is a str
+# Reads tool_call_chunks before asking whether the item is a marker.
+async def steps_of(executor, question):
+    steps = [[]]
+    async with executor.stream(question) as run:
+        async for item in run:
+            steps[-1] += [piece["name"] for piece in item.tool_call_chunks if piece.get("name")]
+            if item == STEP_END:
+                steps.append([])
+    return steps

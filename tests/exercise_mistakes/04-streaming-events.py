@@ -23,6 +23,17 @@ async def math_results(runnable, question):
     return results
 
 
+# %% mistake: math-results | final_answer's among them
+# Two include_ filters, meant as "tools AND math": they are alternatives, so every tool gets through.
+async def math_results(runnable, question):
+    results = []
+    async for event in runnable.astream_events({"input": question}, version="v2", include_types=["tool"],
+                                               include_tags=["math"]):
+        if event["event"] == "on_tool_end":
+            results.append((event["name"], event["data"]["output"]))
+    return results
+
+
 # %% mistake: math-results | in the order the runs finished
 # Lists the results in the order the runs started.
 async def math_results(runnable, question):
@@ -131,4 +142,14 @@ async def tool_log(runnable, question):
             lines.append(f"{event['name']}({inputs.pop(run_id)}) -> {event['data']['output']}")
         elif kind == "on_tool_error":
             lines.append(f"{event['name']}({inputs.pop(run_id)}) failed: {event['data']['error']}")
+    return lines
+
+
+# %% mistake: tool-log | not every event has that key
+# One line for every tool event, whatever its kind.
+async def tool_log(runnable, question):
+    lines = []
+    async for event in runnable.astream_events({"input": question}, version="v2"):
+        if event["event"].startswith("on_tool_"):
+            lines.append(f"{event['name']}({event['data']['input']}) -> {event['data']['output']}")
     return lines
