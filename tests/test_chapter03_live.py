@@ -19,6 +19,20 @@ CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "03-queue-stream
 LIVE_VIEW_TAG = "live-view"
 CELL_TIMEOUT = 60  # seconds
 
+# Appended after the chapter, as a learner would use the simple chat widget after Run All:
+# type a question, click Send, wait (at most 20 s) until the view shows something and the turn's
+# task has ended, then read the view.
+AFTER_RUN_ALL = """
+box.value = "What is 10 + 10?"
+send.click()
+for _ in range(400):
+    await asyncio.sleep(0.05)
+    running = [task for task in asyncio.all_tasks() if task.get_coro().__name__ == "answer"]
+    if view.value and not running:
+        break
+print(view.value)
+"""
+
 FINAL_VIEW = "\n".join([
     '- `add` {"x":2,"y":3}',
     '- `add` {"x":4,"y":5}',
@@ -51,6 +65,7 @@ def executed():
             environment.delenv(name, raising=False)
         environment.setenv("COURSE_MODEL_DELAY", "0")
         notebook = nbformat.read(CHAPTER, as_version=4)
+        notebook.cells.append(nbformat.v4.new_code_cell(AFTER_RUN_ALL))
         client = CountingClient(
             notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
             resources={"metadata": {"path": str(CHAPTER.parent)}},
@@ -77,6 +92,13 @@ def test_the_live_view_is_redrawn_as_tokens_arrive(executed):
     notebook, client = executed
     # One redraw per streamed piece of text: tool names, argument fragments, answer words, then the summary.
     assert client.updates[live_view_index(notebook)] > 20
+
+
+def test_the_simple_chat_widget_still_answers_after_run_all(executed):
+    """No later cell breaks the widget's `executor` (chapter 03's fault demonstrations use names of their own)."""
+    notebook, _ = executed
+    view = "".join(output.get("text", "") for output in notebook.cells[-1].outputs)
+    assert "Answer: 10 + 10 is 20.</pre>" in view, view
 
 
 def test_the_chapter_runs_without_errors_or_stderr(executed):

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from helpers.chat_widget import ChatWidget
+from helpers.render import StreamRenderer
 from helpers.streaming_executor import StreamingAgentExecutor
+
+CHAPTER_03 = Path(__file__).resolve().parent.parent / "chapters" / "03-queue-streamed-agent.ipynb"
+SIMPLE_WIDGET_TAG = "simple-chat-widget"  # chapter 03's dozen-line widget, before `ChatWidget`
 
 HARD_TIMEOUT = 20  # seconds; every turn ends long before this or the test fails
 
@@ -151,3 +157,30 @@ async def test_a_click_handled_on_another_thread_runs_the_turn_on_the_widgets_lo
     await finished(chat)
     assert chat.task.get_loop() is asyncio.get_running_loop()
     assert answers(chat) == ["10 + 10 is 20.", "20 × 3 is 60."], chat.transcript.value
+
+
+def simple_widget(executor: StreamingAgentExecutor) -> dict:
+    """Chapter 03's own simple-widget cell, run with `executor`: its names (box, send, view, ...)."""
+    cells = [cell for cell in nbformat.read(CHAPTER_03, as_version=4).cells
+             if SIMPLE_WIDGET_TAG in cell.metadata.get("tags", [])]
+    assert len(cells) == 1, f"expected one cell tagged {SIMPLE_WIDGET_TAG!r} in chapter 03, found {len(cells)}"
+    names = {"executor": executor, "StreamRenderer": StreamRenderer, "asyncio": asyncio}
+    exec(cells[0].source, names)  # the cell's last line (the widget) is an expression: exec just builds it
+    return names
+
+
+async def test_the_chapters_simple_widget_streams_an_answer(make_llm):
+    widget = simple_widget(StreamingAgentExecutor(make_llm()))
+    widget["box"].value = "What is 10 + 10?"
+    widget["send"].click()
+    await until(lambda: "Answer: 10 + 10 is 20." in widget["view"].value, "the answer in the simple widget")
+
+
+async def test_the_chapters_simple_widget_shows_a_failure(make_llm):
+    """The task runs behind `run_coroutine_threadsafe`, whose future keeps an error to itself: the cell shows it."""
+    widget = simple_widget(StreamingAgentExecutor(make_llm("status=500@1")))  # the second model call fails
+    widget["box"].value = "What is 10 + 10?"
+    widget["send"].click()
+    await until(lambda: "500" in widget["view"].value, "the error in the simple widget")
+    assert "Calling add" in widget["view"].value, "what streamed before the failure stays"
+    assert "InternalServerError" in widget["view"].value or "APIError" in widget["view"].value

@@ -11,16 +11,14 @@ class CountingHandler(QueueCallbackHandler):
 
     def __init__(self):
         super().__init__()
-        self.counts = [0]  # one number per model call, in order; the first call's is counting
+        self.counts = []  # one number per model call, in order
+
+    async def on_chat_model_start(self, serialized, messages, **kwargs):
+        self.counts.append(0)  # LangChain calls this as each chat model call begins: a new number
 
     async def on_llm_new_token(self, token, *, chunk=None, **kwargs):
         await super().on_llm_new_token(token, chunk=chunk, **kwargs)  # keep streaming
-        self.counts[-1] += 1
-
-    async def on_llm_end(self, response, **kwargs):
-        await super().on_llm_end(response, **kwargs)
-        if not self.final_answer_seen:
-            self.counts.append(0)  # the next model call starts counting
+        self.counts[-1] += 1  # every chunk, the empty ones (role, finish reason, usage) included
 
 
 # %% exercise: render-steps
