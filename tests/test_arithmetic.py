@@ -186,7 +186,9 @@ def test_impossible_arithmetic_is_refused_quickly(question: str, problem: type[E
     started = time.perf_counter()
     with pytest.raises(problem):
         evaluate(expr)
-    assert time.perf_counter() - started < 0.5
+    # A guard against runaway work, generous for a loaded machine: evaluating 10 ** 10 ** 10 would take hours;
+    # refusing it takes microseconds. Not a speed: speeds are figures of `make bench`.
+    assert time.perf_counter() - started < 5
 
 
 @pytest.mark.parametrize(

@@ -342,6 +342,15 @@ def test_after_final_answer_has_run_the_answer_comes_as_text() -> None:
 
 # -- tool_choice ------------------------------------------------------------------------------
 
+# The course model's answer to "What is NLP?", written out here rather than asked of answers.py, so a question
+# routed to the wrong answer (another topic, the fallback) fails.
+NLP_ANSWER = (
+    "Natural language processing, or NLP, is the field of computer science that teaches computers to understand "
+    "and produce human language. It covers tasks such as translation, summarisation, sentiment analysis and "
+    "question answering. Modern NLP is dominated by large language models, which learn language patterns from "
+    "vast amounts of text. Chat models like the ones in this course are NLP systems you can talk to."
+)
+
 
 def test_tool_choice_none_answers_in_text() -> None:
     assert respond([user("What is 10 + 10?")], COURSE_TOOLS, "none") == Reply(text="10 + 10 is 20.")
@@ -355,13 +364,13 @@ def test_no_tools_answers_in_text() -> None:
 def test_auto_uses_tools_for_arithmetic_and_text_otherwise(tool_choice: str | None) -> None:
     run = play("What is 10 + 10?", tool_choice=tool_choice)
     assert run.final_answer == {"answer": "10 + 10 is 20.", "tools_used": ["add"]}
-    assert respond([user("What is NLP?")], COURSE_TOOLS, tool_choice).text == answers.answer_for("What is NLP?")
+    assert respond([user("What is NLP?")], COURSE_TOOLS, tool_choice).text == NLP_ANSWER
 
 
 def test_required_non_arithmetic_goes_through_final_answer() -> None:
     reply = respond([user("What is NLP?")], COURSE_TOOLS, "required")
     assert reply.tool_calls == (
-        ToolCall("final_answer", {"answer": answers.answer_for("What is NLP?"), "tools_used": []}),
+        ToolCall("final_answer", {"answer": NLP_ANSWER, "tools_used": []}),
     )
 
 

@@ -2,8 +2,8 @@
 
 Each row of the bad-input table is sent over a raw socket (so malformed HTTP can be sent at all)
 and checked for: the expected status, an OpenAI-style JSON error body
-(`{"error": {"message", "type", "param", "code"}}`), an answer within a time bound (nothing
-hangs), and a server that still answers a normal request afterwards. Cases that depend on the
+(`{"error": {"message", "type", "param", "code"}}`), an answer within a generous time bound
+(nothing hangs, no runaway work), and a server that still answers a normal request afterwards. Cases that depend on the
 brain (huge arithmetic, a 60 KB question) accept a 200 or a clear 400, never a 5xx.
 """
 
@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 from helpers.course_model import MODEL_NAME, CourseModelServer
+from helpers.course_model.server import Limits
 
 HELLO = [{"role": "user", "content": "Hello!"}]
 GOOD = {"model": MODEL_NAME, "messages": HELLO}
@@ -97,7 +98,8 @@ class Case:
     raw: bytes
     status: int | frozenset[int]
     param: str | None | type(...) = ...  # ... : do not check
-    bound: float = 5.0  # seconds
+    bound: float = 5.0  # seconds: a guard against runaway work or a hang (the 60 KB question once took 17 s),
+    # generous for a loaded machine; speeds are figures of `make bench`, not asserted here
     method: str = "POST"
     check: object = field(default=None)  # an extra check on the Answer
 
@@ -245,7 +247,7 @@ def test_bad_input(server, case: Case):
     answer = exchange(server, case.raw, method=case.method, timeout=case.bound + 5)
     expected = case.status if isinstance(case.status, frozenset) else {case.status}
     assert answer.status in expected, (answer.status, answer.body[:400])
-    assert answer.elapsed < case.bound, f"took {answer.elapsed:.1f} s"
+    assert answer.elapsed < case.bound, f"took {answer.elapsed:.1f} s"  # runaway work, not a speed (see Case)
     if answer.status >= 400 and case.method != "HEAD":
         error = answer.error()
         if case.param is not ...:
@@ -261,8 +263,6 @@ def test_bad_input(server, case: Case):
 @pytest.fixture
 def strict_server():
     """A course model with short timeouts and a small connection cap, so these tests run fast."""
-    from helpers.course_model.server import Limits
-
     limits = Limits(max_connections=8, idle_timeout=1.0, header_timeout=1.0, body_timeout=1.0, write_timeout=2.0)
     with CourseModelServer(delay=0, limits=limits) as running:
         yield running
@@ -293,69 +293,110 @@ def test_idle_connection_is_closed(strict_server):
     assert_healthy(strict_server)
 
 
-def test_slow_headers_are_cut_off_with_408(strict_server):
-    with socket.create_connection(address(strict_server)) as sock:
-        sock.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\n")
-        started = time.monotonic()
-        for _ in range(8):  # one header byte every 0.3 s: never finishing the request
-            time.sleep(0.3)
-            try:
-                sock.sendall(b"X")
-            except OSError:
-                break
-        closed, data = closed_within(sock, 5)
-    assert closed and time.monotonic() - started < 6
-    assert data.startswith(b"HTTP/1.1 408"), data[:200]
-    assert json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "request_timeout"
+def open_connections(server, clients: list[socket.socket] | None = None, *, closing: bool = False) -> int:
+    """How many client connections the server holds open now (uvicorn's own count, the one the cap checks);
+    with `clients`, how many of those sockets' connections; with `closing`, how many the server is closing."""
+    held = [protocol for protocol in list(server._uvicorn.server_state.connections)
+            if not closing or protocol.transport.is_closing()]
+    if clients is None:
+        return len(held)
+    mine = {sock.getsockname() for sock in clients}
+    return sum(tuple(protocol.client) in mine for protocol in held)
 
 
-def test_slow_body_is_cut_off_with_408(strict_server):
-    body = json.dumps(GOOD).encode()
-    with socket.create_connection(address(strict_server)) as sock:
-        sock.sendall(post(body)[: -len(body)])
-        started = time.monotonic()
-        for byte in body[:8]:  # a byte every 0.3 s
-            time.sleep(0.3)
+def wait_for(condition, what: str, seconds: float = 20) -> None:
+    """Wait for something the server does on its own thread (bounded: a loaded machine gets time, not a pass)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def trickle(sock: socket.socket, data: bytes, every: float = 0.3) -> tuple[int, bytes]:
+    """Send `data` a byte at a time, stopping as soon as the server answers: (bytes sent, what it answered)."""
+    sock.settimeout(every)
+    for sent, byte in enumerate(data):
+        try:
+            answer = sock.recv(65536)
+        except socket.timeout:
             try:
                 sock.sendall(bytes([byte]))
             except OSError:
                 break
-        closed, data = closed_within(sock, 5)
-    assert time.monotonic() - started < 7
+            continue
+        except ConnectionResetError:
+            return sent, b""
+        return sent, answer + closed_within(sock, 5)[1]
+    return len(data), closed_within(sock, 5)[1]
+
+
+def test_slow_headers_are_cut_off_with_408(strict_server):
+    """Headers trickling in (a byte every 0.3 s) keep the connection busy, yet the 1 s header timeout counts from
+    the request's first byte: the 408 must come while the client is still sending, not after it stops."""
+    with socket.create_connection(address(strict_server)) as sock:
+        sock.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\n")
+        sent, data = trickle(sock, b"X-Slow: " + b"x" * 40)  # 48 bytes: 14 s, were it never cut off
     assert data.startswith(b"HTTP/1.1 408"), data[:200]
+    assert sent < 48, "the 408 came only after the client stopped sending"
+    assert json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "request_timeout"
 
 
-def test_connections_are_bounded_and_the_extra_one_gets_a_json_429(strict_server):
-    idle = [socket.create_connection(address(strict_server)) for _ in range(8)]
-    try:
-        time.sleep(0.2)
-        with socket.create_connection(address(strict_server), timeout=5) as extra:
-            closed, data = closed_within(extra, 3)
-        assert closed and data.startswith(b"HTTP/1.1 429"), data[:200]
-        assert json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["type"]
-    finally:
-        for sock in idle:
-            sock.close()
-    time.sleep(0.3)
-    assert_healthy(strict_server)
+def test_slow_body_is_cut_off_with_408(strict_server):
+    """The same for a body: a byte every 0.3 s is cut off by the 1 s body timeout while it is still arriving."""
+    body = json.dumps(GOOD).encode()
+    with socket.create_connection(address(strict_server)) as sock:
+        sock.sendall(post(body)[: -len(body)])
+        sent, data = trickle(sock, body)
+    assert data.startswith(b"HTTP/1.1 408"), data[:200]
+    assert sent < len(body), "the 408 came only after the whole body had arrived"
 
 
-def test_a_client_that_never_reads_is_cut_off_and_others_go_on(strict_server):
+def test_connections_are_bounded_and_the_extra_one_gets_a_json_429():
+    limits = Limits(max_connections=8, idle_timeout=30)  # the 8 stay open for as long as the test needs
+    with CourseModelServer(delay=0, limits=limits) as server:
+        idle = [socket.create_connection(address(server)) for _ in range(8)]
+        try:
+            wait_for(lambda: open_connections(server) == 8, "the server to hold the 8 connections")
+            with socket.create_connection(address(server), timeout=5) as extra:
+                closed, data = closed_within(extra, 5)
+            assert closed and data.startswith(b"HTTP/1.1 429"), data[:200]
+            assert json.loads(data.split(b"\r\n\r\n", 1)[1])["error"]["type"]
+        finally:
+            for sock in idle:
+                sock.close()
+        wait_for(lambda: open_connections(server) == 0, "the server to see the 8 connections closed")
+        assert_healthy(server)
+
+
+def test_a_client_that_never_reads_is_cut_off_and_others_go_on():
+    """Three clients ask for a long story and never read it: the server, its buffers full, waits for them at
+    most `write_timeout`, then stops the story and closes; meanwhile another client is answered in full."""
+    server = CourseModelServer(delay=0, limits=Limits(write_timeout=3.0))
+    # Small send buffers (Linux: accepted sockets inherit the listener's), so a 370 KB story cannot be parked
+    # in the kernel's buffers, which would let the server finish writing to a client that reads nothing.
+    server._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     long_story = post({"model": MODEL_NAME, "stream": True,
                        "messages": [{"role": "user", "content": "Tell me a long story"}]})
     hogs = []
-    for _ in range(3):
-        sock = socket.create_connection(address(strict_server))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.sendall(long_story)
-        hogs.append(sock)
-    try:
-        started = time.perf_counter()
-        assert_healthy(strict_server)
-        assert time.perf_counter() - started < 2
-    finally:
-        for sock in hogs:
-            sock.close()
+    with server:
+        try:
+            for _ in range(3):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+                sock.connect(address(server))
+                sock.sendall(long_story)
+                hogs.append(sock)
+            wait_for(lambda: open_connections(server, hogs) == 3, "the three stories to be under way")
+            assert_healthy(server)
+            assert open_connections(server, hogs, closing=True) == 0, "the stuck clients were still being served"
+            wait_for(lambda: open_connections(server, hogs, closing=True) == 3, "the stuck clients to be cut off")
+            for sock in hogs:  # reading now gets what was already in the buffers, then the end
+                closed, data = closed_within(sock, 10)
+                assert closed and data.startswith(b"HTTP/1.1 200"), data[:100]
+                assert b"data: [DONE]" not in data, "the story was cut short, not finished"
+        finally:
+            for sock in hogs:
+                sock.close()
 
 
 def test_same_request_gives_the_same_bytes_headers_included(server):
@@ -369,27 +410,48 @@ def test_same_request_gives_the_same_bytes_headers_included(server):
     assert whole(raw) == whole(raw)
 
 
-def test_a_60kb_question_does_not_stall_another_client(server):
-    """While one client's 60 KB question is being answered, another's "What is NLP?" finishes quickly."""
+def test_a_60kb_question_does_not_stall_another_client(monkeypatch):
+    """While two clients' 60 KB questions are being worked on, a third client's "What is NLP?" is answered.
+
+    The brain answers a 60 KB question in milliseconds now, too fast to overlap anything by luck, so the
+    test holds each big request inside the brain (after its real work) until the small one has its whole
+    answer. Only a server that runs the brain off the event loop, in several worker threads, gets there.
+    """
+    from helpers.course_model import brain
+
+    think = brain.respond
+    arrived = threading.Semaphore(0)  # one release per 60 KB question the brain has worked through
+    release = threading.Event()
+
+    def respond_and_hold_big_questions(messages, *args, **kwargs):
+        reply = think(messages, *args, **kwargs)
+        if len(str(messages[-1].get("content"))) > 50_000:
+            arrived.release()
+            release.wait(30)  # a bound, not a pace: the test sets it as soon as the small answer is in
+        return reply
+
+    monkeypatch.setattr(brain, "respond", respond_and_hold_big_questions)
     big = post({"model": MODEL_NAME, "messages": [{"role": "user", "content": BIG_QUESTION}], "stream": True})
-    small = post(STREAM_NLP)
-    big_done: dict[str, float] = {}
-
-    def send_big() -> None:
-        started = time.perf_counter()
-        exchange(server, big, timeout=60)
-        big_done["elapsed"] = time.perf_counter() - started
-
-    workers = [threading.Thread(target=send_big) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    time.sleep(0.3)  # both big requests are sent and being worked on
-    small_answer = exchange(server, small, timeout=10)
-    for worker in workers:
-        worker.join(timeout=60)
+    big_answers: list[Answer] = []
+    with CourseModelServer(delay=0) as server:
+        workers = [threading.Thread(target=lambda: big_answers.append(exchange(server, big, timeout=60)))
+                   for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        try:
+            for count in (1, 2):
+                assert arrived.acquire(timeout=10), f"only {count - 1} of the 2 big questions reached the brain"
+            small_answer = exchange(server, post(STREAM_NLP), timeout=10)
+            answered_meanwhile = len(big_answers)
+        finally:
+            release.set()
+            for worker in workers:
+                worker.join(timeout=60)
     assert small_answer.status == 200 and small_answer.body.rstrip().endswith(b"data: [DONE]")
-    assert small_answer.elapsed < 1.5, f"the small request took {small_answer.elapsed:.2f} s"
-    assert "elapsed" in big_done, "the 60 KB requests finished too"
+    assert b"language" in small_answer.body
+    assert answered_meanwhile == 0, "the 60 KB requests were still in flight when the small one was answered"
+    assert [answer.status for answer in big_answers] == [200, 200], "and then they were answered too"
+    assert all(answer.body.rstrip().endswith(b"data: [DONE]") for answer in big_answers)
 
 
 def test_http_benchmark_runs_and_reports_every_figure():
@@ -461,16 +523,18 @@ def test_wrong_types_anywhere_in_a_request_never_give_a_5xx(server):
     assert not failures, failures[:10]
 
 
-def test_kept_alive_connections_answer_without_a_delayed_ack_stall(server):
+def test_kept_alive_connections_answer_without_a_delayed_ack_stall():
     """Each small write must leave at once (TCP_NODELAY): without it, a response's headers and body go in
-    two writes and the second waits ~40 ms for the client's delayed ACK, on every request an SDK sends."""
-    connection = http.client.HTTPConnection(*address(server), timeout=10)
-    times = []
-    for _ in range(11):
-        started = time.perf_counter()
-        connection.request("POST", "/v1/chat/completions", body=json.dumps(GOOD).encode(),
-                           headers={"Content-Type": "application/json"})
-        connection.getresponse().read()
-        times.append(time.perf_counter() - started)
-    connection.close()
-    assert sorted(times)[5] < 0.03, f"median {sorted(times)[5] * 1000:.0f} ms per request"
+    two writes and the second waits ~40 ms for the client's delayed ACK, on every request an SDK sends.
+    Checked on the server's own end of a kept-alive connection; the round trip it buys is a figure of
+    `make bench` (benchmarks/course_model_http.py, "small request on a kept-alive connection")."""
+    with CourseModelServer(delay=0) as server:
+        connection = http.client.HTTPConnection(*address(server), timeout=10)
+        for _ in range(2):
+            connection.request("POST", "/v1/chat/completions", body=json.dumps(GOOD).encode(),
+                               headers={"Content-Type": "application/json"})
+            assert connection.getresponse().read()
+        [protocol] = list(server._uvicorn.server_state.connections)  # the kept-alive connection, server side
+        sock = protocol.transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0, "Nagle's algorithm is on"
+        connection.close()

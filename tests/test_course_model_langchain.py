@@ -53,51 +53,54 @@ def test_tool_choice_any_is_sent_as_required(make_llm):
 
 # --- arithmetic, end to end: course model + ChatOpenAI + the course's tools + the executor -----
 
+# (question, value, the tool calls the agent makes, in order). One call per operation, in the order the
+# expression is evaluated (parentheses, then powers, products, sums; calls that do not wait on each other come
+# in one step, left to right). The tools have no divide: "a / b" is exponentiate(b, -1), then multiply by a.
 ARITHMETIC = [
-    ("What is 10 + 10?", 10 + 10),
-    ("What is 10 plus 10?", 10 + 10),
-    ("What is 7 minus 12?", 7 - 12),
-    ("What is 100 - 58?", 100 - 58),
-    ("What is 6 times 7?", 6 * 7),
-    ("What is 10.7 multiplied by 7.68?", 10.7 * 7.68),
-    ("What is 3 * 4 * 5?", 3 * 4 * 5),
-    ("What is 2 to the power of 10?", 2**10),
-    ("What is 5 + 5 squared?", 5 + 5**2),
-    ("What is 3 cubed?", 3**3),
-    ("What is (2 + 3) * (4 + 5)?", (2 + 3) * (4 + 5)),
-    ("What is 2 + 3 * 4?", 2 + 3 * 4),
-    ("What is (2 + 3) * 4?", (2 + 3) * 4),
-    ("What is 10 - 3 - 2?", 10 - 3 - 2),
-    ("What is 10 - (3 - 2)?", 10 - (3 - 2)),
-    ("What is 2 ** 3 ** 2?", 2**3**2),
-    ("What is 2 ^ 8?", 2**8),
-    ("What is 1.5 + 2.25?", 1.5 + 2.25),
-    ("What is -4 + 10?", -4 + 10),
-    ("What is 9 + 10?", 9 + 10),
-    ("What is 100 divided by 8?", 100 / 8),
-    ("What is 7 / 2?", 7 / 2),
-    ("What is 1 / 3?", 1 / 3),
-    ("What is 50 / 5 / 2?", 50 / 5 / 2),
-    ("What is (10 + 2) / 4?", (10 + 2) / 4),
-    ("Calculate 12 * 12 - 44.", 12 * 12 - 44),
-    ("what's 4 squared plus 3 squared?", 4**2 + 3**2),
-    ("What is 0.1 + 0.2?", 0.1 + 0.2),
-    ("What is 1000 * 0.075?", 1000 * 0.075),
-    ("What is 2 * (3 + 4) * 5?", 2 * (3 + 4) * 5),
-    ("What is ((1 + 2) * 3 - 4) ** 2?", ((1 + 2) * 3 - 4) ** 2),
-    ("What is 5 - 10 + 3?", 5 - 10 + 3),
-    ("What is 81 to the power of 0.5?", 81**0.5),
-    ("What is 2 to the power of -2?", 2**-2),
-    ("What is 12.5 times 4 minus 20?", 12.5 * 4 - 20),
-    ("What is 3 plus 4 times 5 minus 6?", 3 + 4 * 5 - 6),
-    ("What is (3 + 4) times (5 - 6)?", (3 + 4) * (5 - 6)),
-    ("What is 6 x 7?", 6 * 7),
-    ("What is 1 + 2 + 3 + 4 + 5?", 1 + 2 + 3 + 4 + 5),
-    ("What is 99 * 99 - 1?", 99 * 99 - 1),
-    ("What is 15 divided by 4 times 2?", 15 / 4 * 2),
-    ("What is 2 multiplied by 3 to the power of 2?", 2 * 3**2),
-    ("Add 5 to 3", 3 + 5),
-    ("Subtract 4 from 10", 10 - 4),
+    ("What is 10 + 10?", 10 + 10, "add"),
+    ("What is 10 plus 10?", 10 + 10, "add"),
+    ("What is 7 minus 12?", 7 - 12, "subtract"),
+    ("What is 100 - 58?", 100 - 58, "subtract"),
+    ("What is 6 times 7?", 6 * 7, "multiply"),
+    ("What is 10.7 multiplied by 7.68?", 10.7 * 7.68, "multiply"),
+    ("What is 3 * 4 * 5?", 3 * 4 * 5, "multiply multiply"),
+    ("What is 2 to the power of 10?", 2**10, "exponentiate"),
+    ("What is 5 + 5 squared?", 5 + 5**2, "exponentiate add"),
+    ("What is 3 cubed?", 3**3, "exponentiate"),
+    ("What is (2 + 3) * (4 + 5)?", (2 + 3) * (4 + 5), "add add multiply"),
+    ("What is 2 + 3 * 4?", 2 + 3 * 4, "multiply add"),
+    ("What is (2 + 3) * 4?", (2 + 3) * 4, "add multiply"),
+    ("What is 10 - 3 - 2?", 10 - 3 - 2, "subtract subtract"),
+    ("What is 10 - (3 - 2)?", 10 - (3 - 2), "subtract subtract"),
+    ("What is 2 ** 3 ** 2?", 2**3**2, "exponentiate exponentiate"),
+    ("What is 2 ^ 8?", 2**8, "exponentiate"),
+    ("What is 1.5 + 2.25?", 1.5 + 2.25, "add"),
+    ("What is -4 + 10?", -4 + 10, "add"),
+    ("What is 9 + 10?", 9 + 10, "add"),
+    ("What is 100 divided by 8?", 100 / 8, "exponentiate multiply"),
+    ("What is 7 / 2?", 7 / 2, "exponentiate multiply"),
+    ("What is 1 / 3?", 1 / 3, "exponentiate multiply"),
+    ("What is 50 / 5 / 2?", 50 / 5 / 2, "exponentiate exponentiate multiply multiply"),
+    ("What is (10 + 2) / 4?", (10 + 2) / 4, "add exponentiate multiply"),
+    ("Calculate 12 * 12 - 44.", 12 * 12 - 44, "multiply subtract"),
+    ("what's 4 squared plus 3 squared?", 4**2 + 3**2, "exponentiate exponentiate add"),
+    ("What is 0.1 + 0.2?", 0.1 + 0.2, "add"),
+    ("What is 1000 * 0.075?", 1000 * 0.075, "multiply"),
+    ("What is 2 * (3 + 4) * 5?", 2 * (3 + 4) * 5, "add multiply multiply"),
+    ("What is ((1 + 2) * 3 - 4) ** 2?", ((1 + 2) * 3 - 4) ** 2, "add multiply subtract exponentiate"),
+    ("What is 5 - 10 + 3?", 5 - 10 + 3, "subtract add"),
+    ("What is 81 to the power of 0.5?", 81**0.5, "exponentiate"),
+    ("What is 2 to the power of -2?", 2**-2, "exponentiate"),
+    ("What is 12.5 times 4 minus 20?", 12.5 * 4 - 20, "multiply subtract"),
+    ("What is 3 plus 4 times 5 minus 6?", 3 + 4 * 5 - 6, "multiply add subtract"),
+    ("What is (3 + 4) times (5 - 6)?", (3 + 4) * (5 - 6), "add subtract multiply"),
+    ("What is 6 x 7?", 6 * 7, "multiply"),
+    ("What is 1 + 2 + 3 + 4 + 5?", 1 + 2 + 3 + 4 + 5, "add add add add"),
+    ("What is 99 * 99 - 1?", 99 * 99 - 1, "multiply subtract"),
+    ("What is 15 divided by 4 times 2?", 15 / 4 * 2, "exponentiate multiply multiply"),
+    ("What is 2 multiplied by 3 to the power of 2?", 2 * 3**2, "exponentiate multiply"),
+    ("Add 5 to 3", 3 + 5, "add"),
+    ("Subtract 4 from 10", 10 - 4, "subtract"),
 ]
 
 
@@ -109,13 +112,15 @@ def last_number(text: str) -> float:
     return float(numbers[-1])
 
 
-@pytest.mark.parametrize("question, expected", ARITHMETIC, ids=[q for q, _ in ARITHMETIC])
-def test_arithmetic_end_to_end(make_llm, question, expected):
+@pytest.mark.parametrize("question, expected, calls", ARITHMETIC, ids=[q for q, _, _ in ARITHMETIC])
+def test_arithmetic_end_to_end(make_llm, question, expected, calls):
     executor = AgentExecutor(make_llm(), TOOLS, max_iterations=8)
     result = executor.invoke(question)
     assert result.finished, result.answer
     assert math.isclose(last_number(result.answer), expected, rel_tol=1e-9, abs_tol=1e-9), result.answer
-    assert set(result.tools_used) <= {tool.name for tool in MATH_TOOLS}
+    made = [call["name"] for message in result.scratchpad for call in getattr(message, "tool_calls", [])]
+    assert made == [*calls.split(), "final_answer"], made
+    assert result.tools_used == list(dict.fromkeys(calls.split())), "final_answer names each tool used, once"
 
 
 def test_arithmetic_table_is_large_enough():

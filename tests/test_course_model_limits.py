@@ -14,6 +14,10 @@ import pytest
 from helpers.course_model.brain import respond
 from helpers.course_model.tokens import count_tokens, tokenize
 
+# Seconds: a guard against runaway work, not a speed. The hostile questions take well under 0.1 s now, and
+# took 17 s (or never ended) before the limits; a loaded machine can slow them tenfold and still pass.
+RUNAWAY = 10.0
+
 MATH = [
     {"type": "function", "function": {"name": name, "description": description, "parameters": {
         "type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x", "y"]}}}
@@ -37,7 +41,7 @@ HOSTILE = {
 def test_hostile_questions_are_answered_quickly_and_honestly(question, said, tools):
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools, "auto")
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < RUNAWAY
     if said is not None:
         assert reply.text is not None and said in reply.text
 
@@ -84,6 +88,6 @@ def test_absurd_schemas_get_a_bounded_answer(schema):
     start = time.perf_counter()
     forced = respond([{"role": "user", "content": "Fill it in."}], [tool], "required")
     structured = respond([{"role": "user", "content": "Fill it in."}], response_format=json_schema)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < RUNAWAY
     assert forced.tool_calls[0].name == "fill_in"
     assert structured.text is not None and len(structured.text) < 100_000

@@ -205,6 +205,10 @@ def test_a_tool_strategy_summary_is_a_sentence_not_a_quote(make_llm):
 
 # --- bounded ---------------------------------------------------------------------------------------------
 
+# Seconds: a guard against runaway work (a backtracking pattern, a quadratic scan), not a speed; these take
+# well under a second now, and a loaded machine can slow them tenfold and still pass.
+RUNAWAY = 10.0
+
 HOSTILE = {
     "60 KB list": "Buy " + ", ".join(f"item{i}" for i in range(8_000))[:60_000] + " and coffee.",
     "60 KB of tasks": "Tasks: " + ", ".join(f"'task {i}' (urgent)" for i in range(3_000))[:60_000],
@@ -218,8 +222,8 @@ def test_hostile_lists_stay_fast_and_bounded(question):
     properties = {"items": STRINGS, "tasks": {"type": "array", "items": TASK}, "phone": {"type": "string"}}
     start = time.perf_counter()
     answer = ask_json_schema(question, properties)
-    assert time.perf_counter() - start < 3.0
+    assert time.perf_counter() - start < RUNAWAY
     assert len(answer["items"]) <= 100 and len(answer["tasks"]) <= 100
     start = time.perf_counter()
     ask_json_object("Answer in JSON with the keys " + ", ".join(f"k{i}" for i in range(20_000)), question)
-    assert time.perf_counter() - start < 3.0
+    assert time.perf_counter() - start < RUNAWAY

@@ -306,15 +306,20 @@ def test_concurrent_streams_are_all_served(server):
 
 
 def test_pacing_delay_spaces_tokens():
+    """With a delay, token k leaves no earlier than k delays after the first: the whole answer can take longer
+    on a loaded machine, never less. (The gaps themselves are bench figures; load makes a client read late and
+    see several tokens at once, so they are not asserted here.)"""
     from helpers.course_model import CourseModelServer
 
-    with CourseModelServer(delay=0.01) as paced, openai.OpenAI(base_url=paced.base_url, api_key="k") as paced_client:
+    delay = 0.02
+    with CourseModelServer(delay=delay) as paced, openai.OpenAI(base_url=paced.base_url, api_key="k") as paced_client:
+        started = time.perf_counter()
         arrivals = []
         for chunk in paced_client.chat.completions.create(model=MODEL_NAME, messages=HELLO, stream=True):
             if chunk.choices and chunk.choices[0].delta.content:
                 arrivals.append(time.perf_counter())
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
-    assert sorted(gaps)[len(gaps) // 2] >= 0.008, "tokens arrive about one delay apart"
+    assert len(arrivals) > 20
+    assert arrivals[-1] - started >= (len(arrivals) - 1) * delay, "the tokens came faster than one per delay"
 
 
 def test_command_line_server_streams_a_tool_call(tmp_path):

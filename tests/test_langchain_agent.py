@@ -22,6 +22,7 @@ from helpers.langchain_agent import build_langchain_agent, stream_rendered, user
 from helpers.render import StreamRenderer
 from helpers.streaming_executor import StreamingAgentExecutor
 from helpers.tools import MATH_TOOLS
+from settle import running_tasks, settled
 
 QUESTIONS = ["What is 10 + 10?", "What is (2 + 3) * (4 + 5)?", "What is NLP?", "Hello!",
              "What is 2 to the power of 5000?"]  # the last: a tool that fails, twice
@@ -104,11 +105,12 @@ async def test_a_reader_that_stops_stops_the_run(make_llm):
 
     tools = [StructuredTool.from_function(add), *MATH_TOOLS[1:]]
     agent = build_langchain_agent(make_llm(), tools)
+    before = running_tasks()
     async with aclosing(stream_rendered(agent, "What is 10 + 10?")) as pieces:
         async for piece in pieces:
             assert piece.startswith("Calling add")
             break
-    await asyncio.sleep(0.5)  # time enough for the tool to run, had the run gone on
+    await settled(before)  # every task of the run has ended: had it gone on, the tool would have run by now
     assert ran == []
 
 

@@ -61,5 +61,6 @@ async def test_rendering_a_real_run(make_llm):
     assert renderer.text == (
         'Calling add... {"x":2,"y":3}\nCalling add... {"x":4,"y":5}\n'
         'Calling multiply... {"x":5.0,"y":9.0}\n'
-        f"Answer: {run.result.answer}"
+        "Answer: (2 + 3) × (4 + 5) is 45."
     )
+    assert run.result.answer == "(2 + 3) × (4 + 5) is 45."

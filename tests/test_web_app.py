@@ -21,6 +21,7 @@ from langchain_core.callbacks import AsyncCallbackHandler
 from helpers.web_app import BackgroundServer, create_app
 from helpers.web_app.events import EVENT_TYPES, Event
 from helpers.web_app.sessions import SessionStore
+from settle import running_tasks, settled
 
 WAIT = 30  # seconds any one exchange may take, at most
 AGENTS = ["executor", "langchain"]  # chapter 03's executor, chapter 06's create_agent agent
@@ -36,7 +37,7 @@ async def serve(make_llm):
 
     The app is reached at `server.url` (127.0.0.1); `serve.client_from(address)` makes
     another client that connects from another loopback address (127.0.0.2, ...),
-    so the app sees it as a different client.
+    so the app sees it as a different client. `serve.loop` is the app's event loop.
     """
     clients: list[httpx.AsyncClient] = []
     with ExitStack() as servers:
@@ -47,6 +48,7 @@ async def serve(make_llm):
             server = servers.enter_context(BackgroundServer(app))
             clients.append(httpx.AsyncClient(base_url=server.url, timeout=10))
             start.url = server.url
+            start.loop = server.server.servers[0].get_loop()  # the app's event loop, on the server's thread
             return app, clients[-1]
 
         def client_from(address: str) -> httpx.AsyncClient:
@@ -97,13 +99,22 @@ def answer_of(events: list[tuple[str, dict]]) -> str:
     return next(data["answer"] for kind, data in events if kind == "answer")
 
 
-async def until(condition, what: str, attempts: int = 200) -> None:
-    """Wait (at most attempts x 25 ms) for something that happens on the server's thread."""
-    for _ in range(attempts):
-        if condition():
-            return
+async def until(condition, what: str, seconds: float = WAIT) -> None:
+    """Wait (bounded; polling every 25 ms) for something that happens on the server's thread."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
         await asyncio.sleep(0.025)
-    pytest.fail(f"timed out waiting for {what}")
+
+
+async def on_loop(loop: asyncio.AbstractEventLoop, coroutine):
+    """Run `coroutine` on another thread's event loop (the app's) and wait for its result here."""
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, loop))
+
+
+async def _snapshot() -> set[asyncio.Task]:
+    return running_tasks()
 
 
 class ModelWatcher(AsyncCallbackHandler):
@@ -345,6 +356,7 @@ async def test_closing_the_connection_cancels_the_run(agent, serve):
     watcher = ModelWatcher()
     app, client = serve(agent=agent, fault="delay=0.05", callbacks=[watcher])  # 50 ms per token: the run takes seconds
     session = await new_session(client)
+    before = await on_loop(serve.loop, _snapshot())  # the app's tasks before the run (its lifespan, ...)
     async with client.stream("POST", "/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}) as response:
         lines = response.aiter_lines()
         assert await asyncio.wait_for(anext(lines), WAIT) == "event: tool_call"
@@ -354,7 +366,8 @@ async def test_closing_the_connection_cancels_the_run(agent, serve):
     if agent == "executor":  # LangChain reports the cancelled call to its callbacks here
         await until(lambda: watcher.errors, "the model call to be cancelled")
         assert watcher.errors == ["CancelledError"]
-    await asyncio.sleep(1.5)  # longer than the rest of the paced model call would take
+    # Every task the run started on the app's loop has ended: nothing of it can still call the model.
+    await on_loop(serve.loop, settled(before))
     assert dict(app.state.runs) == {"cancelled": 1}
     assert (watcher.starts, watcher.ends) == (1, 0), "the model call was cancelled, and no other started"
     stored = app.state.sessions.get(session)
@@ -601,18 +614,34 @@ async def test_hostile_questions_end_honestly(agent, serve, question):
 
 
 async def test_a_client_over_its_request_rate_gets_429_while_others_are_served(serve):
-    app, client = serve()
+    # The default burst (30), with a refill too slow to matter during the test: how many of the 100 pass
+    # must not depend on how fast a loaded machine serves them. The refill itself is checked on a clock below.
+    app, client = serve(requests_per_second=0.01)
     mine = await new_session(client)
     flooder = serve.client_from("127.0.0.2")
     responses = await asyncio.gather(*(flooder.post("/api/sessions") for _ in range(100)))
     refused = [r for r in responses if r.status_code == 429]
-    # A burst of 30 passes (plus what refills at 10/s while the 100 are served), the rest is refused.
-    assert 30 <= 100 - len(refused) <= 50, f"{100 - len(refused)} of 100 requests at once were let through"
+    assert 100 - len(refused) == 30, f"{100 - len(refused)} of 100 requests at once were let through"
     assert all(int(r.headers["retry-after"]) >= 1 and "slow down" in r.json()["detail"] for r in refused)
     assert {r.status_code for r in responses} <= {201, 429}
     # Another client is not affected.
     assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
     assert (await client.post("/api/sessions")).status_code == 201
+
+
+def test_the_request_rate_bucket_holds_a_burst_and_refills_at_the_rate():
+    """The defaults, on a clock the test moves: 30 at once, then one more every 0.1 s (10 a second)."""
+    from helpers.web_app.limits import RateLimit
+
+    now = [100.0]
+    limit = RateLimit(app=None, clock=lambda: now[0])
+    assert [limit._take("a") for _ in range(30)] == [0.0] * 30
+    assert limit._take("a") == pytest.approx(0.1), "the 31st waits for one token: 0.1 s"
+    assert limit._take("b") == 0.0, "another address has its own bucket"
+    now[0] += 0.25  # 2.5 tokens
+    assert [limit._take("a") == 0.0 for _ in range(3)] == [True, True, False]
+    now[0] += 3600  # an hour later: full again, but never more than the burst
+    assert sum(limit._take("a") == 0.0 for _ in range(40)) == 30
 
 
 async def test_a_conversation_that_is_answering_is_never_evicted():
@@ -705,12 +734,13 @@ async def test_a_create_agent_run_that_takes_too_long_is_stopped_as_the_executor
     graph = build_langchain_agent(make_llm(fault="delay=0.05", callbacks=[watcher]))  # 50 ms per token
     conversation = LangChainConversation(graph, timeout=0.3)
     received = []
+    before = running_tasks()
     with pytest.raises(AgentTimeout) as stopped:
         async with asyncio.timeout(WAIT):
             async for event in conversation.events("What is 10 + 10?"):
                 received.append(event.type)
     assert failure(stopped.value).data == {"message": "The agent took too long and was stopped."}
     assert "tool_call" in received and "answer" not in received
-    await asyncio.sleep(1.0)  # longer than the rest of the paced model call would take
+    await settled(before)  # every task of the run has ended: the model call cannot end (or start) after this
     assert (watcher.starts, watcher.ends) == (1, 0), "the model call in progress was cancelled"
     assert conversation.chat_history == [], "a stopped run records no turn"

@@ -7,6 +7,7 @@ network): the real workflow must pass it, and a broken one must not.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -64,8 +65,58 @@ def test_the_workflow_runs_ci_run_on_311_and_313_and_uploads_the_screenshots():
     assert uploads[0].get("if") == "always()", "screenshots are most useful when a check failed"
 
 
-def test_ci_run_builds_with_the_python_it_is_given():
-    script = CI_SCRIPT.read_text()
-    assert 'export PYTHON="${PYTHON:-python3}"' in script  # make's `PYTHON ?= python3` then takes it
-    assert subprocess.run(["bash", "-n", str(CI_SCRIPT)], capture_output=True).returncode == 0
-    assert "make test\n" in script and "make test-environments" in script
+STUB_MAKE = """#!/bin/sh
+echo "$* PYTHON=$PYTHON" >> "$MAKE_LOG"
+[ "$1" = "$MAKE_FAILS_ON" ] && exit 3
+exit 0
+"""
+
+
+def run_ci(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run .ci/run with a stand-in `make` (it logs its target and PYTHON) and a stand-in `chromium` on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in {"make": STUB_MAKE, "chromium": "#!/bin/sh\nexit 0\n",
+                       "python3.42": '#!/bin/sh\necho "Python 3.42.0"\n'}.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    log = tmp_path / "make.log"
+    log.write_text("")
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHON"}
+    environ.update(PATH=f"{bin_dir}:{environ['PATH']}", MAKE_LOG=str(log), **env)
+    result = subprocess.run(["bash", str(CI_SCRIPT)], capture_output=True, text=True, env=environ, timeout=60)
+    return result, log.read_text().splitlines()
+
+
+def test_ci_run_runs_the_tests_then_the_environment_checks_with_python3_by_default(tmp_path):
+    result, makes = run_ci(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert makes == ["test PYTHON=python3", "test-environments PYTHON=python3"]
+
+
+def test_ci_run_builds_with_the_python_it_is_given(tmp_path):
+    result, makes = run_ci(tmp_path, PYTHON="python3.42")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert makes == ["test PYTHON=python3.42", "test-environments PYTHON=python3.42"]
+    assert "Python 3.42.0" in result.stdout, "the banner names the Python CI runs on"
+
+
+def test_ci_run_stops_at_the_first_failure(tmp_path):
+    result, makes = run_ci(tmp_path, MAKE_FAILS_ON="test")
+    assert result.returncode != 0, "a failing `make test` fails CI"
+    assert makes == ["test PYTHON=python3"], "nothing runs after a failure"
+
+
+@pytest.mark.parametrize("python", [None, "/opt/python3.42/bin/python3.42"])
+def test_make_builds_the_venv_with_the_python_in_the_environment(tmp_path, python):
+    """`PYTHON ?= python3` in the Makefile: what .ci/run exports is the interpreter that builds .venv."""
+    environ = {key: value for key, value in os.environ.items() if key not in ("PYTHON", "VENV", "MAKEFLAGS")}
+    if python:
+        environ["PYTHON"] = python
+    venv = tmp_path / "venv"
+    dry_run = subprocess.run(["make", "-n", "-C", str(ROOT), f"VENV={venv}", "setup-dev"],
+                             capture_output=True, text=True, env=environ, timeout=60)
+    assert dry_run.returncode == 0, dry_run.stderr
+    builds = [line for line in dry_run.stdout.splitlines() if "tools/setup_venv.py" in line]
+    assert builds == [f"{python or 'python3'} tools/setup_venv.py --venv {venv} requirements.txt",
+                      f"{python or 'python3'} tools/setup_venv.py --venv {venv} requirements-dev.txt"], dry_run.stdout
