@@ -50,8 +50,13 @@ TIMEOUT = 20  # seconds: the scripted streams have no pauses, so a check that ta
 
 async def _drain(what: str, produced: Any, into: list, timeout: float = TIMEOUT) -> None:
     """Read the async generator `produced` into `into` (copies: later changes to a yielded dict don't count)."""
+    stuck = NotYet(f"{what} was still running after {timeout} s on a stream that had ended: does a loop wait for "
+                   "something that never comes?")
     if inspect.iscoroutine(produced):
-        result = await asyncio.wait_for(produced, timeout)
+        try:
+            result = await asyncio.wait_for(produced, timeout)
+        except TimeoutError:
+            raise stuck from None
         raise NotYet(f"{what} returned {type(result).__name__} at the end instead of yielding: make it an async "
                      "generator (`yield` each result inside the loop) so each one comes out as it arrives.")
     if not hasattr(produced, "__aiter__"):
@@ -65,13 +70,15 @@ async def _drain(what: str, produced: Any, into: list, timeout: float = TIMEOUT)
     try:
         await asyncio.wait_for(read(), timeout)
     except TimeoutError:
-        raise NotYet(f"{what} was still running after {timeout} s on a stream that had ended: does a loop "
-                     "wait for something that never comes?") from None
+        raise stuck from None
 
 
-def _explained(what: str, error: Exception) -> NotYet:
+def _explained(what: str, error: Exception, server: ScriptedOpenAI | None = None) -> NotYet:
     """A learner's exception, with what it usually means."""
     kind = f"{type(error).__name__}: {error}"
+    if server is not None and server.sync_calls:
+        return NotYet(f"{what} called the model synchronously (invoke or stream), which blocks the event loop: in "
+                      "an async function, use astream with `async for`.")
     if isinstance(error, pydantic.ValidationError):
         return NotYet(f"{what} raised a ValidationError ({error.error_count()} problem(s), e.g. "
                       f"{error.errors()[0]['msg']!r}): a partial dict lacks the fields still to come, so validate "
@@ -83,10 +90,10 @@ def _explained(what: str, error: Exception) -> NotYet:
     if isinstance(error, KeyError):
         return NotYet(f"{what} raised KeyError {error}: a partial object has only the keys streamed so far "
                       "(other fields may come first). Use .get(key, default) until the key has arrived.")
-    if isinstance(error, (TypeError, AttributeError)):
-        return NotYet(f"{what} raised {kind}. parse_partial_json returns None for text it can't read yet "
-                      "(whitespace, a cut escape), and a chunk's text or args may be empty or None: check "
-                      "before you index.")
+    if isinstance(error, (TypeError, AttributeError)) and "NoneType" in str(error):
+        return NotYet(f"{what} raised {kind}: something it used was None. parse_partial_json returns None for "
+                      "text it can't read yet (whitespace, a cut escape), and a chunk's args may be None: check "
+                      "before you use them.")
     return NotYet(f"{what} raised {kind}.")
 
 
@@ -185,7 +192,9 @@ async def check_pydantic_stream(explanations: Callable, explanation_class: type[
         except NotYet:
             raise
         except Exception as error:  # noqa: BLE001 - every learner's exception gets its explanation
-            raise _explained("explanations", error) from None
+            raise _explained("explanations", error, server) from None
+        finally:
+            await server.aclose()
         exercise.expect(server.requests, "explanations never called the model it was given: use its `llm` "
                         "argument (the check passes its own model).")
         exercise.expect(server.streams, "explanations asked for the whole answer at once (ainvoke or invoke), so "
@@ -216,7 +225,8 @@ async def check_pydantic_stream(explanations: Callable, explanation_class: type[
 
 def _expect_streamed_partials(partials: list[dict], handouts: Handouts, carried: list[str], final: dict) -> None:
     """Each partial came out while the JSON streamed: not after it, not ahead of it, at most one chunk behind."""
-    ended = handouts.seen_at_end or 0
+    # A loop that stopped reading once the object was complete never asked for the end: all came out during it.
+    ended = handouts.seen_at_end if handouts.finished() else len(partials)
     if ended < len(partials) and not ended:
         raise NotYet(f"all your {len(partials)} partial dicts came out after the model's stream had ended: that "
                      "is waiting, not streaming. Yield each dict inside the `async for` loop, as it arrives.")
@@ -434,7 +444,9 @@ async def check_summary_pieces(summary_pieces: Callable) -> None:
         except NotYet:
             raise
         except Exception as error:  # noqa: BLE001
-            raise _explained("summary_pieces", error) from None
+            raise _explained("summary_pieces", error, server) from None
+        finally:
+            await server.aclose()
         exercise.expect(recording.handouts, "summary_pieces didn't stream the agent it was given: read "
                         '`agent.astream(..., stream_mode="messages")` on its `agent` argument.')
         for piece in pieces:
@@ -448,13 +460,17 @@ async def check_summary_pieces(summary_pieces: Callable) -> None:
                         "Forecast.")
         _expect_summary("".join(pieces), pieces, summary)
         handouts = recording.handouts[0]
-        exercise.expect(handouts.seen_at_end == len(summary), "not streaming: the summary came out after the "
-                        "agent's stream had ended. Yield each piece inside the loop, as soon as its chunk arrives.")
+        # A loop that stopped reading once the summary was complete never asked for the end.
+        ended = handouts.seen_at_end if handouts.finished() else len(summary)
+        exercise.expect(ended, "not streaming: the summary came out after the agent's stream had ended. Yield "
+                        "each piece inside the loop, as soon as its chunk arrives.")
         streamed = _summary_so_far(recording.items)
         for handout in handouts[2:]:  # asking for item h, it should have yielded the summary up to item h - 2
             exercise.expect(handout.seen >= streamed[handout.index - 2], "pieces came out late: the agent had "
                             f"streamed {summary[:streamed[handout.index - 2]]!r} while you had yielded "
                             f"{summary[:handout.seen]!r}. Yield each piece as soon as its chunk arrives.")
+        exercise.expect(ended == len(summary), f"{summary[ended:]!r}, the end of the summary, came out after the "
+                        "agent's stream had ended: yield each piece inside the loop, as soon as its chunk arrives.")
         exercise.expect(len(pieces) > 1, "the summary came out in one piece: yield each piece as it streams.")
 
 

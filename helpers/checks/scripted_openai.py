@@ -48,11 +48,29 @@ class ScriptedOpenAI:
     streams: list[Handouts] = field(default_factory=list)  # one per streamed answer
     carried: list[list[str]] = field(default_factory=list)  # per streamed answer, each event's fragment
     waited: int = 0  # answers asked for whole (`"stream": false`, as `ainvoke` does)
+    sync_calls: int = 0  # calls from `invoke`/`stream`, refused: the exercises are async
+
+    _clients: list[httpx.AsyncClient | httpx.Client] = field(default_factory=list)
 
     def chat_model(self, **settings: Any) -> ChatOpenAI:
-        client = httpx.AsyncClient(transport=httpx.MockTransport(self._handle))
+        """A `ChatOpenAI` served by this script (close it with `aclose()` when the check is done)."""
+        async_client = httpx.AsyncClient(transport=httpx.MockTransport(self._handle))
+        sync_client = httpx.Client(transport=httpx.MockTransport(self._refuse))
+        self._clients += [async_client, sync_client]
         return ChatOpenAI(model="scripted-model", base_url="http://scripted.invalid/v1", api_key="not-used",
-                          http_async_client=client, max_retries=0, stream_usage=True, **settings)
+                          http_async_client=async_client, http_client=sync_client, max_retries=0,
+                          stream_usage=True, **settings)
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose() if isinstance(client, httpx.AsyncClient) else client.close()
+        self._clients.clear()
+
+    def _refuse(self, request: httpx.Request) -> httpx.Response:
+        """A synchronous call would block the event loop the async code runs on: count it and refuse it."""
+        self.sync_calls += 1
+        return httpx.Response(400, json={"error": {"message": "this model answers async calls only (astream, "
+                                                              "ainvoke)", "type": "invalid_request_error"}})
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
