@@ -14,7 +14,8 @@ async def explanations(llm, question):
 # %% mistake: pydantic-stream | after the model's stream had ended
 # Streams the dict schema, but keeps every partial until the stream is over.
 async def explanations(llm, question):
-    partials = [partial async for partial in llm.with_structured_output(Explanation.model_json_schema()).astream(question)]
+    stream = llm.with_structured_output(Explanation.model_json_schema()).astream(question)
+    partials = [partial async for partial in stream]
     for partial in partials:
         yield partial
     yield Explanation.model_validate(partials[-1])
