@@ -35,10 +35,9 @@ async def completed_items(fragments, field):
 
 # %% exercise: summary-pieces
 async def summary_pieces(agent, question):
-    """The pieces of the Forecast's summary, in the order they streamed."""
+    """Yield the pieces of the Forecast's summary as they stream."""
     readers = {}  # (reply id, index) -> a FieldReader for that one call
     names = {}  # (reply id, index) -> the call's name, which only its first fragment carries
-    pieces = []
     async for message, metadata in agent.astream({"messages": [{"role": "user", "content": question}]},
                                                  stream_mode="messages"):
         for chunk in getattr(message, "tool_call_chunks", []):
@@ -48,5 +47,4 @@ async def summary_pieces(agent, question):
                 continue  # get_weather's arguments are not the answer
             piece = readers.setdefault(key, FieldReader("summary")).feed(chunk["args"] or "")
             if piece:
-                pieces.append(piece)
-    return pieces
+                yield piece
