@@ -22,7 +22,7 @@ from helpers.queue_handler import STEP_END, QueueCallbackHandler
 from helpers.streaming_executor import StreamingAgentExecutor
 from helpers.tools import TOOLS
 
-SOLUTIONS_03 = Path(__file__).resolve().parent.parent / "solutions" / "03-queue-streamed-agent.py"
+SOLUTIONS_03 = Path(__file__).resolve().parent.parent / "helpers" / "solutions" / "03-queue-streamed-agent.py"
 
 
 def shape(chunks: list[AIMessageChunk]) -> list[tuple]:
