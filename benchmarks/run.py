@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks import chapters as chapter_suite
+from benchmarks import exercise_checks
 from benchmarks import (
     attribution, concurrency, course_model_http, report, scaling, web_app_cpu, web_app_load, web_app_profile,
 )
@@ -123,10 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     attributed = [(workload, asyncio.run(attribution.attribute(workload, runs)))
                   for workload in (FULL_AGENT, long_answer)]
 
-    chapters = None
+    chapters = checks = None
     if settings.chapters:
         _step("chapter suite: every chapters/*.ipynb in a fresh kernel ...")
         chapters = chapter_suite.time_suite()
+        _step("exercise checks: every check on its starter and on its solution ...")
+        checks = exercise_checks.time_all()
 
     tokens = {row.workload: row.tokens for row in streaming.rows}
     setting_lines = [
@@ -142,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     markdown = report.render(settings=setting_lines, rows=streaming.rows, concurrency=load, chapters=chapters,
                              found=found, elapsed_s=time.perf_counter() - started, ratios=streaming.ratios,
                              extra=[scaling.render(grows)])
+    if checks is not None:
+        markdown += "\n\n" + exercise_checks.render(checks)
     markdown += "\n" + web_app_load.render(web_app)
     markdown += "\n\n" + course_model_http.render(model_http)
     markdown += "\n\n" + web_app_cpu.render(web_cpu)

@@ -245,3 +245,15 @@ def test_web_app_profile_charges_the_apps_cpu_to_packages_without_the_waiting():
     assert all(ms > 0 for ms in result.hot_spots.values())
     text = web_app_profile.render(result)
     assert "| openai SDK |" in text and "preparing each request" in text
+
+
+def test_exercise_checks_are_timed_on_the_starter_and_on_the_solution():
+    from benchmarks import exercise_checks
+
+    chapter = Path(__file__).resolve().parent.parent / "chapters" / "02-streaming-tool-calls.ipynb"
+    with exercise_checks.course_model_env():
+        rows = exercise_checks.time_checks(chapter)
+    assert [row.exercise for row in rows] == ["merge-by-index", "own-tool"]
+    assert all(0 <= row.starter_s < 60 and 0 <= row.solution_s < 60 for row in rows)  # a number, not NaN
+    slow = exercise_checks.CheckTime("x", "slow", 0.1, 4.0)
+    assert "NOT met" in exercise_checks.render([*rows, slow]) and "| x | slow | 0.10 | 4.00 |" in exercise_checks.render([slow])
