@@ -102,11 +102,6 @@ class Case:
     check: object = field(default=None)  # an extra check on the Answer
 
 
-def tool_call_message(arguments) -> dict:
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "add", "arguments": arguments}}]}
-
-
 ADD_TOOL = {"type": "function", "function": {"name": "add", "description": "Add two numbers.", "parameters": {
     "type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x", "y"]}}}
 STREAM_NLP = {"model": MODEL_NAME, "stream": True, "messages": [{"role": "user", "content": "What is NLP?"}]}
@@ -117,6 +112,86 @@ HARMLESS = {"seed": 7, "temperature": 0.2, "top_p": 0.9, "user": "learner-1", "m
             "service_tier": "auto", "reasoning_effort": "low", "logprobs": False, "parallel_tool_calls": True,
             "stream": True, "stream_options": {"include_usage": True}, "max_completion_tokens": 50,
             "prompt_cache_key": "k", "safety_identifier": "s", "verbosity": "low", "modalities": ["text"]}
+
+
+def tool_call_message(arguments, name: str = "add") -> dict:
+    return {"role": "assistant", "content": None,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+
+
+MULTIPLY_TOOL = {"type": "function", "function": {"name": "multiply", "description": "Multiply 'x' and 'y'.",
+                                                  "parameters": {"type": "object", "properties": {
+                                                      "x": {"type": "number"}, "y": {"type": "number"}},
+                                                      "required": ["x", "y"]}}}
+MAX_OUTPUT_TOKENS = 16_384  # what a real model (gpt-4o, gpt-4.1-mini) writes at most in one answer
+
+
+def json_schema_format(schema: dict) -> dict:
+    return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+
+
+def _array_of(items: dict, count: int = 100) -> dict:
+    return {"type": "array", "minItems": count, "items": items}
+
+
+def _object_with(value: dict) -> dict:
+    return {"type": "object", "properties": {"a": value}, "required": ["a"]}
+
+
+# 518 bytes of request asked for a 100 MB answer: 100 arrays of 100 strings of at least 10,000 characters.
+HUGE_SCHEMA = _object_with(_array_of(_array_of({"type": "string", "minLength": 10_000})))
+NESTED_SCHEMA = _object_with(_array_of(_object_with(_array_of(_object_with(_array_of(_object_with(
+    _array_of({"type": "string", "minLength": 10_000}))))))))
+
+
+def schema_post(keyword: str, number: str, kind: str = "number") -> bytes:
+    """A json_schema request whose field `a` has `keyword: number`, written as raw JSON (1e400 is not a float)."""
+    body = json.dumps({**GOOD, "response_format": json_schema_format(_object_with({"type": kind, keyword: 0}))})
+    return post(body.replace(f'"{keyword}": 0', f'"{keyword}": {number}').encode())
+
+
+def strict_json(text: str):
+    """`text` parsed as standard JSON: Infinity and NaN are refused, as every other JSON parser refuses them."""
+    def refuse(name: str):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def strict_json_answer(answer: Answer) -> None:
+    message = strict_json(answer.body.decode())["choices"][0]["message"]
+    if message["content"] is not None and message["content"].lstrip().startswith("{"):
+        strict_json(message["content"])
+    for call in message.get("tool_calls") or []:
+        strict_json(call["function"]["arguments"])
+
+
+def says(words: str):
+    def check(answer: Answer) -> None:
+        message = strict_json(answer.body.decode())["choices"][0]["message"]
+        said = message["content"] or json.dumps([c["function"]["arguments"] for c in message["tool_calls"]])
+        assert words in said, said
+    return check
+
+
+def cut_at(cap: int):
+    def check(answer: Answer) -> None:
+        assert len(answer.body) < 2 * 1024 * 1024, f"a {len(answer.body):,}-byte answer"
+        body = strict_json(answer.body.decode())
+        assert body["choices"][0]["finish_reason"] == "length", body["choices"][0]["finish_reason"]
+        assert body["usage"]["completion_tokens"] <= cap, body["usage"]
+    return check
+
+
+cut_at_the_cap = cut_at(MAX_OUTPUT_TOKENS)
+
+
+def streamed_cut_at_the_cap(answer: Answer) -> None:
+    assert len(answer.body) < 8 * 1024 * 1024, f"a {len(answer.body):,}-byte stream"
+    events = [strict_json(line[6:]) for line in answer.body.decode().splitlines()
+              if line.startswith("data: {")]
+    assert [c["choices"][0]["finish_reason"] for c in events if c["choices"]][-1] == "length"
+    assert events[-1]["usage"]["completion_tokens"] <= MAX_OUTPUT_TOKENS
+    assert answer.body.rstrip().endswith(b"data: [DONE]")
 
 
 def no_chunked_encoding(answer: Answer) -> None:
@@ -232,6 +307,53 @@ CASES = [
         {"role": "user", "content": "What is " + " + ".join(["1"] * 500) + "?"}]}), frozenset({200, 400}), bound=20),
     Case("5,000-digit numbers", post({"model": MODEL_NAME, "messages": [
         {"role": "user", "content": f"What is {'9' * 5000} + {'8' * 5000}?"}]}), frozenset({200, 400}), bound=20),
+    # --- numbers beyond a float: a 400 naming the parameter, or an honest answer in valid JSON ------
+    Case("schema minimum 1e400", schema_post("minimum", "1e400"), 400,
+         "response_format.json_schema.schema.properties.a.minimum"),
+    Case("schema const 1e400", schema_post("const", "1e400"), 400, "response_format.json_schema.schema.properties.a.const"),
+    Case("schema maximum -1e400", schema_post("maximum", "-1e400"), 400,
+         "response_format.json_schema.schema.properties.a.maximum"),
+    Case("tool schema minimum 1e400", post(json.dumps({**GOOD, "tools": [ADD_TOOL]}).replace(
+        '"type": "number"}', '"type": "number", "minimum": 1e400}', 1).encode()), 400,
+         "tools[0].function.parameters.properties.x.minimum"),
+    Case("schema multipleOf 1e-320", schema_post("multipleOf", "1e-320"), 200, check=strict_json_answer),
+    Case("schema integer multipleOf 1e-320", schema_post("multipleOf", "1e-320", kind="integer"), 200,
+         check=strict_json_answer),
+    Case("a json_object prompt's schema with 1e400", post({"model": MODEL_NAME, "response_format": {
+        "type": "json_object"}, "messages": [{"role": "user", "content": "Reply in JSON matching this schema: "
+                                              '{"properties": {"a": {"type": "integer", "minimum": 1e400}}, '
+                                              '"required": ["a"]}'}]}), 200, check=strict_json_answer),
+    Case("a json_object prompt's schema with const 1e400", post({"model": MODEL_NAME, "response_format": {
+        "type": "json_object"}, "messages": [{"role": "user", "content": "Reply in JSON matching this schema: "
+                                              '{"properties": {"a": {"const": 1e400}}, "required": ["a"]}'}]}),
+         200, check=strict_json_answer),
+    Case("a tool result of 309 digits", post({"model": MODEL_NAME, "tools": [ADD_TOOL, MULTIPLY_TOOL], "messages": [
+        {"role": "user", "content": "What is 3 times 4, plus 2?"}, tool_call_message('{"x": 3, "y": 4}', "multiply"),
+        {"role": "tool", "tool_call_id": "call_1", "content": "9" * 309}]}), 200, check=strict_json_answer),
+    Case("a 5,000-digit earlier answer, then times 2", post({"model": MODEL_NAME, "messages": [
+        {"role": "user", "content": "What is 1 + 1?"}, {"role": "assistant", "content": "It is " + "9" * 5000 + "."},
+        {"role": "user", "content": "times 2"}]}), 200, check=says("digits")),
+    Case("a 10,000-letter word", post({"model": MODEL_NAME, "messages": [{"role": "user", "content": "a" * 10_000}]}),
+         200),
+    Case("a 10,000-letter word, streamed", post({**STREAM_NLP, "messages": [
+        {"role": "user", "content": "Say " + "b" * 10_000}]}), 200, check=sse_done),
+    Case("n: true", post({**GOOD, "n": True}), 400, "n"),
+    Case("max_tokens: true", post({**GOOD, "max_tokens": True}), 400, "max_tokens"),
+    Case("seed: true", post({**GOOD, "seed": True}), 400, "seed"),
+    Case("max_tokens past the model's maximum", post({**GOOD, "max_tokens": 10**6}), 400, "max_tokens"),
+    # --- small requests that ask for huge answers: cut at a real model's cap, "length" ---------------
+    Case("a tool schema of 100 x 100 strings of 10,000 characters", post(
+        {**GOOD, "tools": [{"type": "function", "function": {"name": "fill", "parameters": HUGE_SCHEMA}}],
+         "tool_choice": "required"}), 200, bound=10, check=cut_at_the_cap),
+    Case("the same schema as response_format", post({**GOOD, "response_format": json_schema_format(HUGE_SCHEMA)}),
+         200, bound=10, check=cut_at_the_cap),
+    Case("the same schema nested four deep", post({**GOOD, "response_format": json_schema_format(NESTED_SCHEMA)}),
+         200, bound=10, check=cut_at_the_cap),
+    Case("the huge schema with max_tokens 50", post({**GOOD, "max_tokens": 50, "response_format": json_schema_format(
+        HUGE_SCHEMA)}), 200, check=cut_at(50)),
+    Case("the huge schema, streamed", post({**STREAM_NLP, "response_format": json_schema_format(NESTED_SCHEMA),
+                                            "stream_options": {"include_usage": True}}),
+         200, bound=10, check=streamed_cut_at_the_cap),
 ]
 
 
@@ -356,6 +478,24 @@ def test_a_client_that_never_reads_is_cut_off_and_others_go_on(strict_server):
     finally:
         for sock in hogs:
             sock.close()
+
+
+def test_abandoned_heavy_requests_do_not_stall_a_small_question():
+    """Sixteen clients ask for the nested huge schema and hang up; "What is NLP?" is answered at once after.
+
+    Before the work was bounded, their answers (hundreds of MB each) held every worker thread for
+    30 s or more after the clients had gone.
+    """
+    heavy = post({**GOOD, "response_format": json_schema_format(NESTED_SCHEMA)})
+    with CourseModelServer(delay=0) as own:
+        for _ in range(16):
+            with socket.create_connection(address(own), timeout=5) as sock:
+                sock.sendall(heavy)  # and gone, without reading
+        time.sleep(0.2)
+        started = time.perf_counter()
+        assert_healthy(own)
+        elapsed = time.perf_counter() - started
+    assert elapsed < 10, f"the small question waited {elapsed:.1f} s"  # the benchmark reports the real figure
 
 
 def test_same_request_gives_the_same_bytes_headers_included(server):

@@ -24,6 +24,7 @@ Used by the course model behind chapters 06-07 (structured output).
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -55,7 +56,7 @@ def requested_schema(context: list[str]) -> dict[str, Any] | None:
 
 def _embedded_schema(context: list[str]) -> dict[str, Any] | None:
     """The last JSON schema written into a message (the outermost object around a "properties")."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_not_json)
     found: dict[str, Any] | None = None
     for text in context:
         text = text[:MAX_TEXT]
@@ -73,6 +74,17 @@ def _embedded_schema(context: list[str]) -> dict[str, Any] | None:
     return found
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is beyond a float")
+    return value
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _outermost_object(decoder: json.JSONDecoder, text: str, at: int) -> tuple[dict[str, Any], int] | None:
     """The largest JSON object with a "properties" object that starts among the 20 braces before `at`."""
     starts, brace = [], at
@@ -84,7 +96,7 @@ def _outermost_object(decoder: json.JSONDecoder, text: str, at: int) -> tuple[di
     for start in reversed(starts):  # the outermost first
         try:
             candidate, end = decoder.raw_decode(text, start)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # not JSON, or numbers beyond a float (1e400): not a schema to fill
             continue
         if isinstance(candidate, dict) and isinstance(candidate.get("properties"), dict) and end > at:
             return candidate, end

@@ -16,10 +16,11 @@ Used by the course model behind chapters 02 (tools) and 06-07 (structured output
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from itertools import islice
 from typing import Any, Iterator
 
-from . import schemas
+from . import schemas, workload
 
 # Field-name words and the value a made-up field of that name gets.
 _BY_NAME: tuple[tuple[frozenset[str], str], ...] = (
@@ -42,7 +43,9 @@ _FORMATS = {"email": "alex@example.com", "uri": "https://example.com", "url": "h
             "date": "2026-01-01", "date-time": "2026-01-01T09:00:00Z", "time": "09:00:00",
             "uuid": "00000000-0000-4000-8000-000000000000", "ipv4": "127.0.0.1", "hostname": "example.com"}
 # A schema may demand absurd sizes ("minItems": 10**9); the model writes at most these, like a real
-# model running out of tokens, rather than exhausting memory.
+# model running out of tokens, rather than exhausting memory. Beyond them, every character built
+# comes out of the request's budget (`workload.py`): 100 arrays of 100 strings of 10,000 characters
+# stop once there is enough to fill the longest answer a model writes, which is then cut ("length").
 MAX_ITEMS = 100
 MAX_STRING_CHARS = 10_000
 # A free-text list ("points", "steps") takes this many sentences of the answer, as a real model
@@ -71,12 +74,15 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
     kind = schemas.type_of(schema)
     if depth >= schemas.MAX_DEPTH:
         return _empty(kind)
+    budget = workload.current()
     if kind == "object":
-        return {
-            field: plausible_value(field, sub, root, prose, depth + 1)
-            for field, sub in schemas.properties(schema).items()
-            if field in schemas.required(schema)
-        }
+        filled: dict[str, Any] = {}
+        for field, sub in schemas.properties(schema).items():
+            if budget.exhausted:
+                break  # the answer is already longer than any model writes: it will be cut there
+            if field in schemas.required(schema):
+                filled[field] = plausible_value(field, sub, root, prose, depth + 1)
+        return filled
     if kind == "array":
         low, high = schema.get("minItems"), schema.get("maxItems")
         count = low if isinstance(low, int) and low > 0 else (1 if depth < 3 else 0)  # deep down, lists stay empty
@@ -86,9 +92,9 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
             wanted = max(count, min(PROSE_ITEMS, high if isinstance(high, int) and high >= 0 else PROSE_ITEMS))
             sentences = list(islice(prose, wanted))
             if sentences:
-                return sentences + [plausible_value(name, schema.get("items", {}), root, None, depth + 1)
-                                    for _ in range(count - len(sentences))]
-        return [plausible_value(name, schema.get("items", {}), root, prose, depth + 1) for _ in range(count)]
+                return sentences + plausible_items(name, schema.get("items", {}), root, None, depth + 1,
+                                                   count - len(sentences))
+        return plausible_items(name, schema.get("items", {}), root, prose, depth + 1, count)
     if kind in ("integer", "number"):
         return _number(schema, kind)
     if kind == "boolean":
@@ -96,6 +102,18 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
     if kind == "null":
         return None
     return _string(name, schema, prose)
+
+
+def plausible_items(name: str, items: dict[str, Any], root: dict[str, Any], prose: Iterator[str] | None,
+                    depth: int, count: int) -> list[Any]:
+    """`count` plausible items, fewer once the request's budget is spent (the answer is cut before them)."""
+    budget = workload.current()
+    found: list[Any] = []
+    for _ in range(count):
+        if budget.exhausted:
+            break
+        found.append(plausible_value(name, items, root, prose, depth))
+    return found
 
 
 def _by_name(name: str) -> str | None:
@@ -117,18 +135,34 @@ def _empty(kind: str) -> Any:
 
 
 def _number(schema: dict[str, Any], kind: str) -> int | float:
-    """1, moved inside the schema's bounds."""
-    low = schema.get("minimum", schema.get("exclusiveMinimum"))
-    high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    value: float = 1
-    if isinstance(low, (int, float)) and value <= low:
+    """1, moved inside the schema's bounds.
+
+    Computed with exact fractions, so bounds and steps beyond a float (`minimum` 10**400,
+    `multipleOf` 1e-320) give a valid JSON number, never infinity or an OverflowError.
+    """
+    low = _exact(schema.get("minimum", schema.get("exclusiveMinimum")))
+    high = _exact(schema.get("maximum", schema.get("exclusiveMaximum")))
+    value = Fraction(1)
+    if low is not None and value <= low:
         value = low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
-    if isinstance(high, (int, float)) and value >= high:
+    if high is not None and value >= high:
         value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, (int, float)) and multiple > 0:
+    multiple = _exact(schema.get("multipleOf"))
+    if multiple is not None and multiple > 0:
         value = math.ceil(value / multiple) * multiple
-    return int(value) if kind == "integer" else value
+    if kind == "integer" or value.denominator == 1:
+        return math.ceil(value) if kind == "integer" else int(value)
+    as_float = float(value)  # finite: within a float's range whenever a bound or step was a float
+    return as_float if math.isfinite(as_float) else math.ceil(value)
+
+
+def _exact(bound: Any) -> Fraction | None:
+    """A schema's number as an exact fraction, or None when it is not a finite number."""
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+        return None
+    if isinstance(bound, float) and not math.isfinite(bound):
+        return None
+    return Fraction(bound)
 
 
 def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> str:
@@ -141,8 +175,8 @@ def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> s
         value = next(prose, None)
     if value is None:
         value = " ".join(schemas.words_of(name)).capitalize() or "Example"
-    if isinstance(low, int) and len(value) < low:
-        value = value + "." * (min(low, MAX_STRING_CHARS) - len(value))
-    if isinstance(high, int) and len(value) > high:
-        value = value[:high]
-    return value
+    length = max(len(value), min(low, MAX_STRING_CHARS)) if isinstance(low, int) else len(value)
+    if isinstance(high, int):
+        length = min(length, max(high, 0))
+    length = workload.current().take(length)  # less once the budget is spent: the answer is cut before it
+    return (value + "." * max(0, length - len(value)))[:length]

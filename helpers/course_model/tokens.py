@@ -24,12 +24,14 @@ _CHUNK = 6
 
 
 def _chunk_long(piece: str) -> list[str]:
-    """Cut a very long word into chunks, the first keeping the leading space."""
-    letters = piece.lstrip(" ")
-    if len(letters) <= _LONG_WORD:
-        return [piece]
-    head = len(piece) - len(letters) + _CHUNK
-    return [piece[:head]] + _chunk_long(piece[head:])
+    """Cut a very long word into chunks, the first keeping the leading space (a loop: a word may be 10,000 letters)."""
+    chunks: list[str] = []
+    while len(piece.lstrip(" ")) > _LONG_WORD:
+        head = len(piece) - len(piece.lstrip(" ")) + _CHUNK
+        chunks.append(piece[:head])
+        piece = piece[head:]
+    chunks.append(piece)
+    return chunks
 
 
 def _split_word(piece: str) -> list[str]:
