@@ -547,6 +547,21 @@ def test_http_benchmark_runs_and_reports_every_figure():
     assert "in-process / own process" in text and "60 KB" in text
 
 
+def test_heavy_requests_benchmark_runs_and_reports_every_figure():
+    """Structure only (timings belong to `make bench`): both figures are measured and rendered."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks import heavy_requests
+
+    figures = heavy_requests.measure(quick=True)
+    assert figures.small_alone_ms > 0 and len(figures.small_after_abandoned_ms) == 2
+    assert 0 < figures.answer_bytes < 2 * 1024 * 1024 and figures.rss_after_mb > 0
+    text = heavy_requests.render(figures)
+    assert "16 abandoned heavy requests" in text and "never read" in text
+
+
 # --- every field of a valid request, given the wrong type, is a 4xx (never a 5xx) -------------
 
 ADD_AND_FINAL = [ADD_TOOL, {"type": "function", "function": {

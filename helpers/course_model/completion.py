@@ -11,11 +11,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Iterator
 
 from .reply import Reply
 from .request import MODEL_NAME, ChatRequest
-from .tokens import count_tokens, tokenize
+from .tokens import count_tokens, iter_tokens
 from .workload import MAX_OUTPUT_TOKENS, MAX_TOKEN_CHARS
 
 CREATED = 1767225600  # 2026-01-01T00:00:00Z: a fixed `created`, so responses never vary
@@ -55,9 +56,12 @@ def _digest(*parts: str) -> str:
 _FRAGMENT = re.compile(rf"\w{{1,{MAX_TOKEN_CHARS}}}|[^\w]{{1,{MAX_TOKEN_CHARS}}}")
 
 
-def argument_fragments(arguments: str) -> list[str]:
-    """Cut a JSON arguments string the way OpenAI streams it: words, numbers and runs of punctuation."""
-    return _FRAGMENT.findall(arguments)
+def argument_fragments(arguments: str, limit: int | None = None) -> list[str]:
+    """Cut a JSON arguments string the way OpenAI streams it: words, numbers and runs of punctuation.
+
+    With `limit`, at most that many fragments are cut (an answer cut at its cap needs no more).
+    """
+    return [match.group() for match in islice(_FRAGMENT.finditer(arguments), limit)]
 
 
 def build_completion(request: ChatRequest, reply: Reply) -> Completion:
@@ -89,8 +93,8 @@ def _plan_text(request: ChatRequest, text: str) -> tuple[tuple[str, ...], str]:
     for stop in request.stop:
         if stop in text:
             text = text[: text.index(stop)]
-    tokens = tokenize(text)
     cap = _cap(request)
+    tokens = list(islice(iter_tokens(text), cap + 1))  # one past the cap says "length"; no more is tokenized
     if len(tokens) > cap:
         return tuple(tokens[:cap]), "length"
     return tuple(tokens), "stop"
@@ -105,7 +109,7 @@ def _plan_calls(request: ChatRequest, reply: Reply, completion_id: str) -> tuple
     calls: list[PlannedCall] = []
     for index, call in enumerate(reply.tool_calls):
         arguments = json.dumps(call.arguments, separators=(",", ":"), ensure_ascii=False)
-        fragments = argument_fragments(arguments)
+        fragments = argument_fragments(arguments, max(budget, 0) + 1)
         budget -= 1  # the name costs a token
         if budget < len(fragments):
             fragments = fragments[: max(budget, 0)]

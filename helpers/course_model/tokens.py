@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator
 
 # A run of letters or digits with its leading space, a single punctuation mark
 # with its leading space, or leftover whitespace (newlines, double spaces).
@@ -52,6 +53,12 @@ def tokenize(text: str) -> list[str]:
     for match in _PIECE.finditer(text):
         tokens.extend(_split_word(match.group()))
     return tokens
+
+
+def iter_tokens(text: str) -> Iterator[str]:
+    """The tokens of `text` one by one, so an answer cut at its cap is never tokenized past it."""
+    for match in _PIECE.finditer(text):
+        yield from _split_word(match.group())
 
 
 _CACHED_CHARS = 32_768  # longer texts are counted afresh, so the cache holds at most ~32 MB
