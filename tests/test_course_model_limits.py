@@ -96,19 +96,24 @@ def test_absurd_schemas_get_a_bounded_answer(schema):
 # --- bounded work: what a small request can make the brain build, and for how long ----------------
 
 
-def _huge(depth: int) -> dict:
-    """An object schema of 100 arrays of 100 strings of 10,000 characters, nested `depth` times."""
-    inner: dict = {"type": "string", "minLength": 10_000}
+LONG_STRING = {"type": "string", "minLength": 10_000}
+
+
+def _huge(depth: int, leaf: dict = LONG_STRING) -> dict:
+    """An object schema of 100 arrays of 100 ... of `leaf` (strings of 10,000 characters), nested `depth` times."""
+    inner: dict = leaf
     for _ in range(depth):
         inner = {"type": "object", "properties": {"a": {"type": "array", "minItems": 100, "items": inner}},
                  "required": ["a"]}
     return inner
 
 
-@pytest.mark.parametrize("depth", [2, 4])
-def test_a_huge_schema_is_never_built_in_memory(depth):
-    tool = {"type": "function", "function": {"name": "fill_in", "parameters": _huge(depth)}}
-    json_schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": _huge(depth)}}
+@pytest.mark.parametrize(("depth", "leaf"), [(2, LONG_STRING), (4, LONG_STRING), (4, {"type": "integer"}),
+                                            (4, {"type": "object", "properties": {}})],
+                         ids=["strings 2 deep", "strings 4 deep", "integers 4 deep", "empty objects 4 deep"])
+def test_a_huge_schema_is_never_built_in_memory(depth, leaf):
+    tool = {"type": "function", "function": {"name": "fill_in", "parameters": _huge(depth, leaf)}}
+    json_schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": _huge(depth, leaf)}}
     tracemalloc.start()
     try:
         started = time.perf_counter()

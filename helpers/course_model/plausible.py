@@ -81,6 +81,7 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
             if budget.exhausted:
                 break  # the answer is already longer than any model writes: it will be cut there
             if field in schemas.required(schema):
+                budget.take(len(field) + 3)  # "field": , as written
                 filled[field] = plausible_value(field, sub, root, prose, depth + 1)
         return filled
     if kind == "array":
@@ -106,13 +107,27 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
 
 def plausible_items(name: str, items: dict[str, Any], root: dict[str, Any], prose: Iterator[str] | None,
                     depth: int, count: int) -> list[Any]:
-    """`count` plausible items, fewer once the request's budget is spent (the answer is cut before them)."""
+    """`count` plausible items, fewer once the request's budget is spent (the answer is cut before them).
+
+    Every item costs at least its comma, so 100 ** 4 integers are not free either. Once two items in
+    a row come out the same (no sentences left to take), the rest are that item again, charged what it
+    cost: nested arrays of 100 are then filled in time linear in what is written, not in what is asked.
+    """
     budget = workload.current()
     found: list[Any] = []
-    for _ in range(count):
-        if budget.exhausted:
+    last_cost = -1
+    while len(found) < count and not budget.exhausted:
+        before = budget.chars
+        budget.take(1)
+        item = plausible_value(name, items, root, prose, depth)
+        cost = before - budget.chars
+        if found and cost == last_cost and item == found[-1]:
+            while len(found) < count and not budget.exhausted:
+                budget.take(cost)
+                found.append(item)
             break
-        found.append(plausible_value(name, items, root, prose, depth))
+        found.append(item)
+        last_cost = cost
     return found
 
 
@@ -140,6 +155,8 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
     Computed with exact fractions, so bounds and steps beyond a float (`minimum` 10**400,
     `multipleOf` 1e-320) give a valid JSON number, never infinity or an OverflowError.
     """
+    if not any(key in schema for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf")):
+        return 1
     low = _exact(schema.get("minimum", schema.get("exclusiveMinimum")))
     high = _exact(schema.get("maximum", schema.get("exclusiveMaximum")))
     value = Fraction(1)
