@@ -165,6 +165,15 @@ def strict_json_answer(answer: Answer) -> None:
         strict_json(call["function"]["arguments"])
 
 
+def answers_a(expected):
+    """The answer is valid JSON whose `a` is `expected` (1e400 written as the exact integer it names)."""
+    def check(answer: Answer) -> None:
+        strict_json_answer(answer)
+        content = json.loads(answer.body)["choices"][0]["message"]["content"]
+        assert strict_json(content)["a"] == expected, content[:200]
+    return check
+
+
 def says(words: str):
     def check(answer: Answer) -> None:
         message = strict_json(answer.body.decode())["choices"][0]["message"]
@@ -322,11 +331,11 @@ CASES = [
     Case("a json_object prompt's schema with 1e400", post({"model": MODEL_NAME, "response_format": {
         "type": "json_object"}, "messages": [{"role": "user", "content": "Reply in JSON matching this schema: "
                                               '{"properties": {"a": {"type": "integer", "minimum": 1e400}}, '
-                                              '"required": ["a"]}'}]}), 200, check=strict_json_answer),
+                                              '"required": ["a"]}'}]}), 200, check=answers_a(10**400)),
     Case("a json_object prompt's schema with const 1e400", post({"model": MODEL_NAME, "response_format": {
         "type": "json_object"}, "messages": [{"role": "user", "content": "Reply in JSON matching this schema: "
                                               '{"properties": {"a": {"const": 1e400}}, "required": ["a"]}'}]}),
-         200, check=strict_json_answer),
+         200, check=answers_a(10**400)),
     Case("a tool result of 309 digits", post({"model": MODEL_NAME, "tools": [ADD_TOOL, MULTIPLY_TOOL], "messages": [
         {"role": "user", "content": "What is 3 times 4, plus 2?"}, tool_call_message('{"x": 3, "y": 4}', "multiply"),
         {"role": "tool", "tool_call_id": "call_1", "content": "9" * 309}]}), 200, check=strict_json_answer),
