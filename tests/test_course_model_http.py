@@ -507,6 +507,42 @@ def test_abandoned_heavy_requests_do_not_stall_a_small_question():
     assert elapsed < 10, f"the small question waited {elapsed:.1f} s"  # the benchmark reports the real figure
 
 
+def test_the_work_for_a_client_that_hangs_up_stops(monkeypatch):
+    """A request whose planning is slow (a stand-in brain that checks its budget every 10 ms, for up to 20 s)
+    stops within moments of its client hanging up: the connection's disconnect reaches the worker thread."""
+    from helpers.course_model import app as app_module
+    from helpers.course_model import workload
+
+    outcome: dict[str, float | str] = {}
+    started = threading.Event()
+
+    def slow_respond(*args, **kwargs):
+        began = time.monotonic()
+        started.set()
+        try:
+            while time.monotonic() - began < 20:
+                workload.current().check()
+                time.sleep(0.01)
+            outcome["ended"] = "ran to the end"
+        except workload.ClientGone:
+            outcome["ended"] = "stopped"
+        except workload.WorkStopped as other:  # the planning time limit, not the client
+            outcome["ended"] = type(other).__name__
+        outcome["seconds"] = time.monotonic() - began
+        raise workload.ClientGone()
+
+    monkeypatch.setattr(app_module.brain, "respond", slow_respond)
+    with CourseModelServer(delay=0) as own:
+        with socket.create_connection(address(own), timeout=5) as sock:
+            sock.sendall(post(GOOD))
+            assert started.wait(5)
+        deadline = time.monotonic() + 25
+        while "ended" not in outcome and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert outcome.get("ended") == "stopped", outcome
+    assert outcome["seconds"] < 5, outcome
+
+
 def test_same_request_gives_the_same_bytes_headers_included(server):
     raw = post({**STREAM_NLP, "stream_options": {"include_usage": True}})
 
