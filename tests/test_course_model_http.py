@@ -360,6 +360,10 @@ CASES = [
          200, bound=10, check=cut_at_the_cap),
     Case("the huge schema with max_tokens 50", post({**GOOD, "max_tokens": 50, "response_format": json_schema_format(
         HUGE_SCHEMA)}), 200, check=cut_at(50)),
+    Case("the huge tool schema with max_completion_tokens 50", post(
+        {**GOOD, "max_completion_tokens": 50, "tool_choice": "required",
+         "tools": [{"type": "function", "function": {"name": "fill", "parameters": HUGE_SCHEMA}}]}), 200,
+         check=cut_at(50)),
     Case("the huge schema, streamed", post({**STREAM_NLP, "response_format": json_schema_format(NESTED_SCHEMA),
                                             "stream_options": {"include_usage": True}}),
          200, bound=10, check=streamed_cut_at_the_cap),
