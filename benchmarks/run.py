@@ -3,7 +3,8 @@
 One run measures, side by side on the in-process course model, the six ways of
 consuming a stream (see `paths`; 10 interleaved runs of each at zero delay, each
 compared with the floor's run beside it), whether any cost grows with the answer or
-the history (`scaling`), the course model under 100+ concurrent streams and over
+the history (`scaling`), the course model under 100+ concurrent streams, over HTTP and under
+small requests that ask for huge answers (`heavy_requests`), and over
 HTTP, the web app under load, and the chapter suite's execution time; then it prints
 a Markdown report and writes it, with a PNG timeline, to `--out` (default build/benchmarks/).
 

@@ -157,19 +157,27 @@ def _number(schema: dict[str, Any], kind: str) -> int | float:
     """
     if not any(key in schema for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf")):
         return 1
-    low = _exact(schema.get("minimum", schema.get("exclusiveMinimum")))
-    high = _exact(schema.get("maximum", schema.get("exclusiveMaximum")))
+    raw_low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    raw_high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    raw_multiple = schema.get("multipleOf")
+    low, high, multiple = _exact(raw_low), _exact(raw_high), _exact(raw_multiple)
     value = Fraction(1)
+    floating = False  # whether a float bound or step moved the value (then it is written as a float, as before)
     if low is not None and value <= low:
         value = low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
+        floating = isinstance(raw_low, float)
     if high is not None and value >= high:
         value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
-    multiple = _exact(schema.get("multipleOf"))
+        floating = isinstance(raw_high, float)
     if multiple is not None and multiple > 0:
         value = math.ceil(value / multiple) * multiple
-    if kind == "integer" or value.denominator == 1:
-        return math.ceil(value) if kind == "integer" else int(value)
-    as_float = float(value)  # finite: within a float's range whenever a bound or step was a float
+        floating = floating or isinstance(raw_multiple, float)
+    if kind == "integer":
+        whole = math.ceil(value)
+        return math.floor(value) if high is not None and whole > high else whole
+    if not floating:
+        return int(value) if value.denominator == 1 else float(value)
+    as_float = float(value)  # finite whenever the float bound or step was finite
     return as_float if math.isfinite(as_float) else math.ceil(value)
 
 
