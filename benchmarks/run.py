@@ -18,7 +18,8 @@ from pathlib import Path
 from benchmarks import chapters as chapter_suite
 from benchmarks import exercise_checks
 from benchmarks import (
-    attribution, concurrency, course_model_http, report, scaling, web_app_cpu, web_app_load, web_app_profile,
+    attribution, concurrency, course_model_http, heavy_requests, report, scaling, web_app_cpu, web_app_load,
+    web_app_profile,
 )
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS
 from benchmarks.streaming import Plan, measure_streaming
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     _step("course model HTTP: one stream alone, in-process vs own process, small request beside 60 KB ones ...")
     model_http = course_model_http.measure(quick=args.quick)
 
+    _step("course model: a small question after 16 abandoned heavy requests, memory with 100 clients that never read ...")
+    heavy = heavy_requests.measure(quick=args.quick)
+
     _step("web app under load: SSE clients, alone and beside a session flood and a huge body ...")
     web_app = web_app_load.measure(**(web_app_load.QUICK if args.quick else {}))
 
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         markdown += "\n\n" + exercise_checks.render(checks)
     markdown += "\n" + web_app_load.render(web_app)
     markdown += "\n\n" + course_model_http.render(model_http)
+    markdown += "\n\n" + heavy_requests.render(heavy)
     markdown += "\n\n" + web_app_cpu.render(web_cpu)
     markdown += "".join("\n\n" + web_app_profile.render(app_profile) for app_profile in app_profiles)
     markdown += "\n\n## Where the extra CPU goes (cProfile, by package)\n\n" + "\n\n".join(

@@ -17,6 +17,8 @@ Three measurements, all on the in-process course model at zero delay:
   into one message, once as LangChain does after every `astream` (`merge_chat_generation_chunks`)
   and once as the executor does (`add_ai_message_chunks`). Both run before the reader gets the
   step's last chunks, so they land on the last tokens.
+- **`FieldReader` per fragment**: the CPU per one-character fragment 25,000, 200,000 and
+  1,000,000 characters into the field, and the whole million fed one character at a time.
 
     python -m benchmarks.scaling [--quick]
 """
@@ -42,6 +44,7 @@ from benchmarks.stats import tokens_per_s
 from benchmarks.streaming import make_llm
 from benchmarks.timed_server import TimedCourseModelServer
 from helpers.agent import build_prompt
+from helpers.answer_reader import FieldReader
 from helpers.streaming_executor import StreamingAgentExecutor
 
 SCALING_PATHS = ("floor", "handler", "executor", "events", "create_agent")
@@ -89,6 +92,28 @@ class Scaling:
     per_call: list[PerCall]
     chunk_timeout: ChunkTimeout
     merge: MergeCost
+    field_reader: tuple[list[tuple[int, float]], float] = ([], 0.0)  # (chars in, µs per fragment), 1M one by one s
+
+
+FIELD_READER_AT = (25_000, 200_000, 1_000_000)
+
+
+def _field_reader(fragments: int = 20_000) -> tuple[list[tuple[int, float]], float]:
+    """CPU µs per one-character fragment at each depth of FIELD_READER_AT; seconds to feed a million one by one."""
+    per_fragment = []
+    for chars in FIELD_READER_AT:
+        reader = FieldReader("answer")
+        reader.feed('{"answer": "' + "a" * chars)  # one fragment: read once
+        started = time.thread_time()
+        for _ in range(fragments):
+            reader.feed("a")
+        per_fragment.append((chars, (time.thread_time() - started) / fragments * 1e6))
+    reader = FieldReader("answer")
+    started = time.thread_time()
+    reader.feed('{"answer": "')
+    for _ in range(FIELD_READER_AT[-1]):
+        reader.feed("a")
+    return per_fragment, time.thread_time() - started
 
 
 def _slope(cpu: list[float], window: tuple[int, int | None]) -> float:
@@ -186,9 +211,10 @@ async def _measure(quick: bool) -> Scaling:
         await measure("floor", llm, paths.FULL_AGENT, server.write_log)  # warm up
         if quick:
             return Scaling(await _per_token(llm, server, 1), await _per_call(llm, (1, 3), 1),
-                           await _chunk_timeout(llm, server, 2, 200), await _merge_cost(llm, 3))
+                           await _chunk_timeout(llm, server, 2, 200), await _merge_cost(llm, 3),
+                           _field_reader(2_000))
         return Scaling(await _per_token(llm, server, 5), await _per_call(llm, (1, 5, 20), 5),
-                       await _chunk_timeout(llm, server, 10, 1000), await _merge_cost(llm, 10))
+                       await _chunk_timeout(llm, server, 10, 1000), await _merge_cost(llm, 10), _field_reader())
 
 
 def measure_scaling(quick: bool = False) -> Scaling:
@@ -233,6 +259,11 @@ def render(result: Scaling) -> str:
         f"executor's `add_ai_message_chunks` {result.merge.executor_ms:.1f} ms. Both run before the reader takes "
         "the step's last chunks, so their cost lands on the last tokens.",
     ]
+    per_fragment, million_s = result.field_reader
+    if per_fragment:
+        lines += ["", "`FieldReader` (chapter 03), CPU per one-character fragment this far into the field: "
+                  + ", ".join(f"{chars:,} characters {us:.2f} µs" for chars, us in per_fragment)
+                  + f"; a million characters fed one at a time: {million_s:.1f} s."]
     return "\n".join(lines)
 
 

@@ -9,7 +9,9 @@ The easy way, re-parsing the whole accumulated text with `parse_partial_json`
 after every fragment, is quadratic: each fragment re-reads everything before
 it, so a 2,000-token answer costs about a millisecond per token by its end.
 `FieldReader` instead remembers where it is in the JSON (a small state machine)
-and reads each character once.
+and reads each character once; the field's text is kept as a list of pieces and
+joined only when `value` is read, so a fragment a million characters in costs
+what the first one did (appending to one growing string copies it every time).
 
 It reads what a model sends: one JSON object whose fields may come in any order
 and hold any JSON value. Only the first top-level field with the wanted name and
@@ -38,7 +40,7 @@ class FieldReader:
 
     def __init__(self, field: str) -> None:
         self.field = field
-        self.value: str | None = None  # the field's text so far; None until its string starts
+        self._parts: list[str] | None = None  # the field's text so far, in pieces; None until its string starts
         self._state = "start"
         self._key = ""  # the key being read, or the last one read
         self._reading_key = False  # in a string that is a key, not a value
@@ -71,8 +73,18 @@ class FieldReader:
                 i = self._structure(text, i)
         piece = "".join(out)
         if piece:
-            self.value = (self.value or "") + piece
+            assert self._parts is not None
+            self._parts.append(piece)  # not `value + piece`: that copies the whole text, per fragment
         return piece
+
+    @property
+    def value(self) -> str | None:
+        """The field's text so far (None until its string starts), joined when asked for."""
+        if self._parts is None:
+            return None
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
 
     # -- between tokens ------------------------------------------------------------------------
 
@@ -95,11 +107,11 @@ class FieldReader:
             self._state = "value" if char == ":" else "failed"
         elif state == "value":
             if char == '"':
-                self._capturing = self._key == self.field and self.value is None
+                self._capturing = self._key == self.field and self._parts is None
                 self._reading_key = False
                 self._state = "string"
                 if self._capturing:
-                    self.value = ""
+                    self._parts = []
             elif char in "{[":
                 self._depth, self._nested_in_string, self._nested_escape = 1, False, False
                 self._state = "nested"
@@ -167,7 +179,8 @@ class FieldReader:
     def _emit(self, chars: str, out: list[str]) -> None:
         self._flush_surrogate(out)
         if self._reading_key:
-            self._key += chars
+            if len(self._key) <= len(self.field):  # a key longer than the field's name is not it: stop growing it
+                self._key += chars
         elif self._capturing:
             out.append(chars)
 

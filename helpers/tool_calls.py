@@ -20,9 +20,27 @@ from pydantic import ValidationError
 
 
 def result_message(call: ToolCall, output: Any) -> ToolMessage:
-    """The `ToolMessage` for a successful call: dicts as JSON, everything else as text."""
-    content = json.dumps(output, ensure_ascii=False) if isinstance(output, (dict, list)) else str(output)
+    """The `ToolMessage` for a successful call: dicts as JSON, everything else as text.
+
+    A tool may return anything: a dict holding a `datetime` (JSON has no dates: it is written as its
+    text), an object whose `__str__` raises (the model is told so, as for a failing tool), a string
+    with a lone surrogate (not valid Unicode, so no client could send it: it becomes U+FFFD).
+    """
+    try:
+        content = _as_text(output)
+    except Exception as error:  # the model reads why, and can try again, as for any failing tool
+        return error_message(call, f"{call['name']} returned a {type(output).__name__} that cannot be shown as "
+                                   f"text ({type(error).__name__}).")
     return ToolMessage(content=content, tool_call_id=call["id"], name=call["name"], artifact=output)
+
+
+def _as_text(output: Any) -> str:
+    if isinstance(output, (dict, list)):
+        text = json.dumps(output, ensure_ascii=False, default=str)
+    else:
+        text = str(output)
+    # Pairs of surrogates become the characters they encode; a lone one becomes U+FFFD.
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def error_message(call: ToolCall | InvalidToolCall, error: str) -> ToolMessage:

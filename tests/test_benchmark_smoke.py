@@ -95,6 +95,9 @@ def test_scaling_reports_early_and_late_costs_and_history():
     text = scaling.render(result)
     assert "tokens 2,000+" in text and "stream_chunk_timeout" in text
     assert f"{result.merge.chunks:,} chunks" in text and "merge_chat_generation_chunks" in text
+    per_fragment, million_s = result.field_reader
+    assert [chars for chars, _ in per_fragment] == list(scaling.FIELD_READER_AT) and million_s > 0
+    assert all(us > 0 for _, us in per_fragment) and "1,000,000 characters" in text
 
 
 def test_percentile_interpolates():

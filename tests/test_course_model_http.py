@@ -104,11 +104,6 @@ class Case:
     check: object = field(default=None)  # an extra check on the Answer
 
 
-def tool_call_message(arguments) -> dict:
-    return {"role": "assistant", "content": None,
-            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "add", "arguments": arguments}}]}
-
-
 ADD_TOOL = {"type": "function", "function": {"name": "add", "description": "Add two numbers.", "parameters": {
     "type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x", "y"]}}}
 STREAM_NLP = {"model": MODEL_NAME, "stream": True, "messages": [{"role": "user", "content": "What is NLP?"}]}
@@ -119,6 +114,95 @@ HARMLESS = {"seed": 7, "temperature": 0.2, "top_p": 0.9, "user": "learner-1", "m
             "service_tier": "auto", "reasoning_effort": "low", "logprobs": False, "parallel_tool_calls": True,
             "stream": True, "stream_options": {"include_usage": True}, "max_completion_tokens": 50,
             "prompt_cache_key": "k", "safety_identifier": "s", "verbosity": "low", "modalities": ["text"]}
+
+
+def tool_call_message(arguments, name: str = "add") -> dict:
+    return {"role": "assistant", "content": None,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+
+
+MULTIPLY_TOOL = {"type": "function", "function": {"name": "multiply", "description": "Multiply 'x' and 'y'.",
+                                                  "parameters": {"type": "object", "properties": {
+                                                      "x": {"type": "number"}, "y": {"type": "number"}},
+                                                      "required": ["x", "y"]}}}
+MAX_OUTPUT_TOKENS = 16_384  # what a real model (gpt-4o, gpt-4.1-mini) writes at most in one answer
+
+
+def json_schema_format(schema: dict) -> dict:
+    return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+
+
+def _array_of(items: dict, count: int = 100) -> dict:
+    return {"type": "array", "minItems": count, "items": items}
+
+
+def _object_with(value: dict) -> dict:
+    return {"type": "object", "properties": {"a": value}, "required": ["a"]}
+
+
+# 518 bytes of request asked for a 100 MB answer: 100 arrays of 100 strings of at least 10,000 characters.
+HUGE_SCHEMA = _object_with(_array_of(_array_of({"type": "string", "minLength": 10_000})))
+NESTED_SCHEMA = _object_with(_array_of(_object_with(_array_of(_object_with(_array_of(_object_with(
+    _array_of({"type": "string", "minLength": 10_000}))))))))
+
+
+def schema_post(keyword: str, number: str, kind: str = "number") -> bytes:
+    """A json_schema request whose field `a` has `keyword: number`, written as raw JSON (1e400 is not a float)."""
+    body = json.dumps({**GOOD, "response_format": json_schema_format(_object_with({"type": kind, keyword: 0}))})
+    return post(body.replace(f'"{keyword}": 0', f'"{keyword}": {number}').encode())
+
+
+def strict_json(text: str):
+    """`text` parsed as standard JSON: Infinity and NaN are refused, as every other JSON parser refuses them."""
+    def refuse(name: str):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def strict_json_answer(answer: Answer) -> None:
+    message = strict_json(answer.body.decode())["choices"][0]["message"]
+    if message["content"] is not None and message["content"].lstrip().startswith("{"):
+        strict_json(message["content"])
+    for call in message.get("tool_calls") or []:
+        strict_json(call["function"]["arguments"])
+
+
+def answers_a(expected):
+    """The answer is valid JSON whose `a` is `expected` (1e400 written as the exact integer it names)."""
+    def check(answer: Answer) -> None:
+        strict_json_answer(answer)
+        content = json.loads(answer.body)["choices"][0]["message"]["content"]
+        assert strict_json(content)["a"] == expected, content[:200]
+    return check
+
+
+def says(words: str):
+    def check(answer: Answer) -> None:
+        message = strict_json(answer.body.decode())["choices"][0]["message"]
+        said = message["content"] or json.dumps([c["function"]["arguments"] for c in message["tool_calls"]])
+        assert words in said, said
+    return check
+
+
+def cut_at(cap: int):
+    def check(answer: Answer) -> None:
+        assert len(answer.body) < 2 * 1024 * 1024, f"a {len(answer.body):,}-byte answer"
+        body = strict_json(answer.body.decode())
+        assert body["choices"][0]["finish_reason"] == "length", body["choices"][0]["finish_reason"]
+        assert body["usage"]["completion_tokens"] <= cap, body["usage"]
+    return check
+
+
+cut_at_the_cap = cut_at(MAX_OUTPUT_TOKENS)
+
+
+def streamed_cut_at_the_cap(answer: Answer) -> None:
+    assert len(answer.body) < 8 * 1024 * 1024, f"a {len(answer.body):,}-byte stream"
+    events = [strict_json(line[6:]) for line in answer.body.decode().splitlines()
+              if line.startswith("data: {")]
+    assert [c["choices"][0]["finish_reason"] for c in events if c["choices"]][-1] == "length"
+    assert events[-1]["usage"]["completion_tokens"] <= MAX_OUTPUT_TOKENS
+    assert answer.body.rstrip().endswith(b"data: [DONE]")
 
 
 def no_chunked_encoding(answer: Answer) -> None:
@@ -234,6 +318,57 @@ CASES = [
         {"role": "user", "content": "What is " + " + ".join(["1"] * 500) + "?"}]}), frozenset({200, 400}), bound=20),
     Case("5,000-digit numbers", post({"model": MODEL_NAME, "messages": [
         {"role": "user", "content": f"What is {'9' * 5000} + {'8' * 5000}?"}]}), frozenset({200, 400}), bound=20),
+    # --- numbers beyond a float: a 400 naming the parameter, or an honest answer in valid JSON ------
+    Case("schema minimum 1e400", schema_post("minimum", "1e400"), 400,
+         "response_format.json_schema.schema.properties.a.minimum"),
+    Case("schema const 1e400", schema_post("const", "1e400"), 400, "response_format.json_schema.schema.properties.a.const"),
+    Case("schema maximum -1e400", schema_post("maximum", "-1e400"), 400,
+         "response_format.json_schema.schema.properties.a.maximum"),
+    Case("tool schema minimum 1e400", post(json.dumps({**GOOD, "tools": [ADD_TOOL]}).replace(
+        '"type": "number"}', '"type": "number", "minimum": 1e400}', 1).encode()), 400,
+         "tools[0].function.parameters.properties.x.minimum"),
+    Case("schema multipleOf 1e-320", schema_post("multipleOf", "1e-320"), 200, check=strict_json_answer),
+    Case("schema integer multipleOf 1e-320", schema_post("multipleOf", "1e-320", kind="integer"), 200,
+         check=strict_json_answer),
+    Case("a json_object prompt's schema with 1e400", post({"model": MODEL_NAME, "response_format": {
+        "type": "json_object"}, "messages": [{"role": "user", "content": "Reply in JSON matching this schema: "
+                                              '{"properties": {"a": {"type": "integer", "minimum": 1e400}}, '
+                                              '"required": ["a"]}'}]}), 200, check=answers_a(10**400)),
+    Case("a json_object prompt's schema with const 1e400", post({"model": MODEL_NAME, "response_format": {
+        "type": "json_object"}, "messages": [{"role": "user", "content": "Reply in JSON matching this schema: "
+                                              '{"properties": {"a": {"const": 1e400}}, "required": ["a"]}'}]}),
+         200, check=answers_a(10**400)),
+    Case("a tool result of 309 digits", post({"model": MODEL_NAME, "tools": [ADD_TOOL, MULTIPLY_TOOL], "messages": [
+        {"role": "user", "content": "What is 3 times 4, plus 2?"}, tool_call_message('{"x": 3, "y": 4}', "multiply"),
+        {"role": "tool", "tool_call_id": "call_1", "content": "9" * 309}]}), 200, check=strict_json_answer),
+    Case("a 5,000-digit earlier answer, then times 2", post({"model": MODEL_NAME, "messages": [
+        {"role": "user", "content": "What is 1 + 1?"}, {"role": "assistant", "content": "It is " + "9" * 5000 + "."},
+        {"role": "user", "content": "times 2"}]}), 200, check=says("digits")),
+    Case("a 10,000-letter word", post({"model": MODEL_NAME, "messages": [{"role": "user", "content": "a" * 10_000}]}),
+         200),
+    Case("a 10,000-letter word, streamed", post({**STREAM_NLP, "messages": [
+        {"role": "user", "content": "Say " + "b" * 10_000}]}), 200, check=sse_done),
+    Case("n: true", post({**GOOD, "n": True}), 400, "n"),
+    Case("max_tokens: true", post({**GOOD, "max_tokens": True}), 400, "max_tokens"),
+    Case("seed: true", post({**GOOD, "seed": True}), 400, "seed"),
+    Case("max_tokens past the model's maximum", post({**GOOD, "max_tokens": 10**6}), 400, "max_tokens"),
+    # --- small requests that ask for huge answers: cut at a real model's cap, "length" ---------------
+    Case("a tool schema of 100 x 100 strings of 10,000 characters", post(
+        {**GOOD, "tools": [{"type": "function", "function": {"name": "fill", "parameters": HUGE_SCHEMA}}],
+         "tool_choice": "required"}), 200, bound=10, check=cut_at_the_cap),
+    Case("the same schema as response_format", post({**GOOD, "response_format": json_schema_format(HUGE_SCHEMA)}),
+         200, bound=10, check=cut_at_the_cap),
+    Case("the same schema nested four deep", post({**GOOD, "response_format": json_schema_format(NESTED_SCHEMA)}),
+         200, bound=10, check=cut_at_the_cap),
+    Case("the huge schema with max_tokens 50", post({**GOOD, "max_tokens": 50, "response_format": json_schema_format(
+        HUGE_SCHEMA)}), 200, check=cut_at(50)),
+    Case("the huge tool schema with max_completion_tokens 50", post(
+        {**GOOD, "max_completion_tokens": 50, "tool_choice": "required",
+         "tools": [{"type": "function", "function": {"name": "fill", "parameters": HUGE_SCHEMA}}]}), 200,
+         check=cut_at(50)),
+    Case("the huge schema, streamed", post({**STREAM_NLP, "response_format": json_schema_format(NESTED_SCHEMA),
+                                            "stream_options": {"include_usage": True}}),
+         200, bound=10, check=streamed_cut_at_the_cap),
 ]
 
 
@@ -399,6 +534,60 @@ def test_a_client_that_never_reads_is_cut_off_and_others_go_on():
                 sock.close()
 
 
+def test_abandoned_heavy_requests_do_not_stall_a_small_question():
+    """Sixteen clients ask for the nested huge schema and hang up; "What is NLP?" is answered at once after.
+
+    Before the work was bounded, their answers (hundreds of MB each) held every worker thread for
+    30 s or more after the clients had gone.
+    """
+    heavy = post({**GOOD, "response_format": json_schema_format(NESTED_SCHEMA)})
+    with CourseModelServer(delay=0) as own:
+        for _ in range(16):
+            with socket.create_connection(address(own), timeout=5) as sock:
+                sock.sendall(heavy)  # and gone, without reading
+        time.sleep(0.2)
+        started = time.perf_counter()
+        assert_healthy(own)
+        elapsed = time.perf_counter() - started
+    assert elapsed < 10, f"the small question waited {elapsed:.1f} s"  # the benchmark reports the real figure
+
+
+def test_the_work_for_a_client_that_hangs_up_stops(monkeypatch):
+    """A request whose planning is slow (a stand-in brain that checks its budget every 10 ms, for up to 20 s)
+    stops within moments of its client hanging up: the connection's disconnect reaches the worker thread."""
+    from helpers.course_model import app as app_module
+    from helpers.course_model import workload
+
+    outcome: dict[str, float | str] = {}
+    started = threading.Event()
+
+    def slow_respond(*args, **kwargs):
+        began = time.monotonic()
+        started.set()
+        try:
+            while time.monotonic() - began < 20:
+                workload.current().check()
+                time.sleep(0.01)
+            outcome["ended"] = "ran to the end"
+        except workload.ClientGone:
+            outcome["ended"] = "stopped"
+        except workload.WorkStopped as other:  # the planning time limit, not the client
+            outcome["ended"] = type(other).__name__
+        outcome["seconds"] = time.monotonic() - began
+        raise workload.ClientGone()
+
+    monkeypatch.setattr(app_module.brain, "respond", slow_respond)
+    with CourseModelServer(delay=0) as own:
+        with socket.create_connection(address(own), timeout=5) as sock:
+            sock.sendall(post(GOOD))
+            assert started.wait(5)
+        deadline = time.monotonic() + 25
+        while "ended" not in outcome and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert outcome.get("ended") == "stopped", outcome
+    assert outcome["seconds"] < 5, outcome
+
+
 def test_same_request_gives_the_same_bytes_headers_included(server):
     raw = post({**STREAM_NLP, "stream_options": {"include_usage": True}})
 
@@ -467,6 +656,21 @@ def test_http_benchmark_runs_and_reports_every_figure():
     assert figures.own_process_tokens_per_s > 0 and figures.small_while_big_ms > 0
     text = course_model_http.render(figures)
     assert "in-process / own process" in text and "60 KB" in text
+
+
+def test_heavy_requests_benchmark_runs_and_reports_every_figure():
+    """Structure only (timings belong to `make bench`): both figures are measured and rendered."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks import heavy_requests
+
+    figures = heavy_requests.measure(quick=True)
+    assert figures.small_alone_ms > 0 and len(figures.small_after_abandoned_ms) == 2
+    assert 0 < figures.answer_bytes < 2 * 1024 * 1024 and figures.rss_after_mb > 0
+    text = heavy_requests.render(figures)
+    assert "16 abandoned heavy requests" in text and "never read" in text
 
 
 # --- every field of a valid request, given the wrong type, is a 4xx (never a 5xx) -------------

@@ -7,10 +7,14 @@ The time bounds are generous: they prove "does not hang", not speed (see the rep
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+import tracemalloc
 
 import pytest
 
+from helpers.course_model import workload
 from helpers.course_model.brain import respond
 from helpers.course_model.tokens import count_tokens, tokenize
 
@@ -91,3 +95,85 @@ def test_absurd_schemas_get_a_bounded_answer(schema):
     assert time.perf_counter() - start < RUNAWAY
     assert forced.tool_calls[0].name == "fill_in"
     assert structured.text is not None and len(structured.text) < 100_000
+
+
+# --- bounded work: what a small request can make the brain build, and for how long ----------------
+
+
+LONG_STRING = {"type": "string", "minLength": 10_000}
+
+
+def _huge(depth: int, leaf: dict = LONG_STRING) -> dict:
+    """An object schema of 100 arrays of 100 ... of `leaf` (strings of 10,000 characters), nested `depth` times."""
+    inner: dict = leaf
+    for _ in range(depth):
+        inner = {"type": "object", "properties": {"a": {"type": "array", "minItems": 100, "items": inner}},
+                 "required": ["a"]}
+    return inner
+
+
+@pytest.mark.parametrize(("depth", "leaf"), [(2, LONG_STRING), (4, LONG_STRING), (4, {"type": "integer"}),
+                                            (4, {"type": "object", "properties": {}})],
+                         ids=["strings 2 deep", "strings 4 deep", "integers 4 deep", "empty objects 4 deep"])
+def test_a_huge_schema_is_never_built_in_memory(depth, leaf):
+    tool = {"type": "function", "function": {"name": "fill_in", "parameters": _huge(depth, leaf)}}
+    json_schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": _huge(depth, leaf)}}
+    tracemalloc.start()
+    try:
+        started = time.perf_counter()
+        forced = respond([{"role": "user", "content": "Fill it in."}], [tool], "required")
+        structured = respond([{"role": "user", "content": "Fill it in."}], response_format=json_schema)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024, f"{peak / 1e6:.0f} MB built"
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+    # What was built is enough to fill a real model's longest answer, so the answer is cut there ("length").
+    assert len(json.dumps(forced.tool_calls[0].arguments)) > workload.MAX_OUTPUT_TOKENS
+    assert len(structured.text) > workload.MAX_OUTPUT_TOKENS
+
+
+def test_the_work_for_a_client_that_went_away_stops():
+    gone = threading.Event()
+    gone.set()
+    with pytest.raises(workload.ClientGone), workload.bounded(cancelled=gone):
+        respond([{"role": "user", "content": "Fill it in."}],
+                response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": _huge(4)}})
+
+
+def test_planning_past_its_time_stops_with_a_clear_error():
+    with pytest.raises(workload.TooMuchWork) as stopped, workload.bounded(seconds=0.0):
+        respond([{"role": "user", "content": "Fill it in."}],
+                response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": _huge(4)}})
+    assert "seconds" in str(stopped.value)
+
+
+@pytest.mark.parametrize(("keyword", "bound", "kind"), [
+    ("multipleOf", 1e-320, "number"), ("multipleOf", 1e-320, "integer"), ("multipleOf", 10**400, "integer"),
+    ("minimum", 10**400, "integer"), ("minimum", 10**400, "number"), ("maximum", -(10**400), "number"),
+    ("minimum", 1.7e308, "number"),
+])
+def test_numbers_beyond_a_float_in_a_schema_give_valid_json(keyword, bound, kind):
+    schema = {"type": "object", "properties": {"a": {"type": kind, keyword: bound}}, "required": ["a"]}
+    reply = respond([{"role": "user", "content": "Fill it in."}],
+                    response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}})
+    value = json.loads(reply.text, parse_constant=_not_json)["a"]
+    assert isinstance(value, int) if kind == "integer" else isinstance(value, (int, float))
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def test_a_10000_letter_word_is_tokenized_without_recursion():
+    word = " " + "a" * 10_000
+    assert "".join(tokenize(word)) == word
+    assert max(len(token) for token in tokenize(word)) <= workload.MAX_TOKEN_CHARS
+
+
+def test_an_earlier_answer_too_long_to_compute_with_is_refused_honestly():
+    reply = respond([{"role": "user", "content": "What is 1 + 1?"},
+                     {"role": "assistant", "content": "It is " + "9" * 5000 + "."},
+                     {"role": "user", "content": "times 2"}])
+    assert reply.text is not None and "5,000 digits" in reply.text

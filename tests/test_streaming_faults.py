@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from datetime import datetime
 
 import openai
 import pytest
 from langchain_core.messages import AIMessageChunk, ToolMessage
 from langchain_core.tools import StructuredTool
 
+from helpers.agent_executor import AgentExecutor
 from helpers.queue_handler import DONE, STEP_END, QueueCallbackHandler, StreamCancelled
 from helpers.streaming_executor import AgentTimeout, StreamingAgentExecutor
 from helpers.tools import MATH_TOOLS, final_answer_tool
@@ -194,6 +196,50 @@ async def test_a_huge_exponent_is_refused_not_computed(make_llm):
     executor = StreamingAgentExecutor(make_llm(), max_iterations=4)
     run, _ = await run_case(executor, "What is 10 to the power of 10000000000?")
     assert any("too large" in error for error in tool_errors(run))
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("this object cannot be shown")
+
+    __repr__ = __str__
+
+
+ODD_RESULTS = {
+    "a dict holding a datetime": lambda: {"result": 20, "at": datetime(2026, 1, 1, 9, 0)},
+    "an object whose __str__ raises": _Unprintable,
+    "a string with a lone surrogate": lambda: "20 \ud800",
+    "a list holding a set": lambda: [20, {1, 2}],
+}
+
+
+def odd_tool(make_result) -> StructuredTool:
+    def add(x: float, y: float) -> object:
+        return make_result()
+
+    add.__doc__ = "Add 'x' and 'y'."
+    return StructuredTool.from_function(func=add, name="add")
+
+
+@pytest.mark.parametrize("make_result", ODD_RESULTS.values(), ids=list(ODD_RESULTS))
+async def test_any_tool_result_reaches_the_model_as_text(make_llm, make_result):
+    executor = StreamingAgentExecutor(make_llm(), [odd_tool(make_result), *MATH_TOOLS[1:], final_answer_tool],
+                                      max_iterations=5)
+    run, _ = await run_case(executor, "What is 10 + 10?")
+    results = [m for m in run.result.scratchpad if isinstance(m, ToolMessage) and m.name == "add"]
+    assert results and all(isinstance(m.content, str) and m.content for m in results)
+    assert all(m.content.encode("utf-8") for m in results)  # valid Unicode: it can be sent to the model
+    assert run.result.answer
+
+
+@pytest.mark.parametrize("make_result", ODD_RESULTS.values(), ids=list(ODD_RESULTS))
+def test_any_tool_result_reaches_the_model_as_text_in_the_blocking_executor(make_llm, make_result):
+    executor = AgentExecutor(make_llm(), [odd_tool(make_result), *MATH_TOOLS[1:], final_answer_tool],
+                             max_iterations=5)
+    result = executor.invoke("What is 10 + 10?")
+    results = [m for m in result.scratchpad if isinstance(m, ToolMessage) and m.name == "add"]
+    assert results and all(isinstance(m.content, str) and m.content.encode("utf-8") for m in results)
+    assert result.answer
 
 
 # --- the run runs out of steps ---------------------------------------------------------------

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence
 
-from . import brain
+from . import brain, workload
 from .completion import CREATED, Completion, build_completion, completion_object, stream_chunks
 from .errors import ApiError, payload, server_error
 from .faults import HEADER as FAULT_HEADER
@@ -39,6 +40,7 @@ _ROUTES = {CHAT: ("POST",), MODELS: ("GET", "HEAD"), f"{MODELS}/{MODEL_NAME}": (
 _JSON = (b"Content-Type", b"application/json")
 _CLOSE = (b"Connection", b"close")
 _FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
+_BODY_SLICE = 64 * 1024  # bytes of a JSON answer per write: about asyncio's high-water mark
 
 
 class _Drop(Exception):
@@ -139,14 +141,31 @@ class CourseModelApp:
         raw = await self._read_body(scope, receive)
         fault_header = dict(scope["headers"]).get(_FAULT_HEADER) if self.allow_faults else None
         loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(self.executor, self._prepare, raw, fault_header)
-        if prepared.body is not None:
-            await _send_bytes(send, 200, prepared.body)
-        else:
-            await self._stream(prepared, receive, send, observe)
+        # From here on, a client that hangs up stops the work for it: the brain's budget checks
+        # `cancelled` (a thread-safe flag, for the worker thread), the writers check `gone`.
+        gone, cancelled = asyncio.Event(), threading.Event()
+        listener = asyncio.ensure_future(_wait_for_disconnect(receive, gone, cancelled))
+        try:
+            try:
+                prepared = await loop.run_in_executor(self.executor, self._prepare, raw, fault_header, cancelled)
+            except workload.ClientGone:
+                return  # nobody is there to answer
+            if prepared.body is not None:
+                await self._send_body(send, prepared.body, gone)
+            else:
+                await self._stream(prepared, send, gone, observe)
+        finally:
+            listener.cancel()
 
-    def _prepare(self, raw: bytes, fault_header: bytes | None) -> Prepared:
-        """The CPU work of one request, in a worker thread: parse, think, plan the completion."""
+    def _prepare(self, raw: bytes, fault_header: bytes | None, cancelled: threading.Event | None = None) -> Prepared:
+        """The CPU work of one request, in a worker thread: parse, think, plan the completion (within a budget)."""
+        with workload.bounded(cancelled=cancelled):
+            try:
+                return self._plan(raw, fault_header)
+            except workload.TooMuchWork as stopped:
+                raise ApiError(400, str(stopped), code="too_much_work") from None
+
+    def _plan(self, raw: bytes, fault_header: bytes | None) -> Prepared:
         fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
         request = parse_chat_request(raw)
         if fault and not fault.applies_to(request.messages):
@@ -166,12 +185,10 @@ class CourseModelApp:
             drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
         )
 
-    async def _stream(self, prepared: Prepared, receive: Receive, send: Send,
+    async def _stream(self, prepared: Prepared, send: Send, gone: asyncio.Event,
                       observe: StreamObserver | None = None) -> None:
-        """Write the events (see `sse_writer`), stopping early if the client hangs up."""
+        """Write the events (see `sse_writer`), stopping early if the client hangs up (`gone`)."""
         assert prepared.completion is not None
-        gone = asyncio.Event()
-        listener = asyncio.ensure_future(_wait_for_disconnect(receive, gone))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"Content-Type", b"text/event-stream; charset=utf-8"), (b"Cache-Control", b"no-cache")]})
@@ -182,8 +199,23 @@ class CourseModelApp:
             )
         except StreamCut:
             raise _Drop() from None
-        finally:
-            listener.cancel()
+
+    async def _send_body(self, send: Send, body: bytes, gone: asyncio.Event) -> None:
+        """A whole JSON answer, in slices that each wait for the client to read (uvicorn's flow control),
+        so a client that never reads holds at most a slice or two in memory until the write timeout cuts it off."""
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [_JSON, (b"Content-Length", str(len(body)).encode())]})
+        view = memoryview(body)
+        for start in range(0, len(body), _BODY_SLICE):
+            if gone.is_set():
+                return
+            try:
+                async with asyncio.timeout(self.limits.write_timeout):
+                    await send({"type": "http.response.body", "body": bytes(view[start:start + _BODY_SLICE]),
+                                "more_body": True})
+            except TimeoutError:
+                raise _Drop() from None
+        await send({"type": "http.response.body", "body": b""})
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -247,10 +279,11 @@ def _fault_delay(fault: Fault | None, default: float) -> float:
     return float(fault.value) if fault and fault.kind == "delay" else default  # parse_fault checked it
 
 
-async def _wait_for_disconnect(receive: Receive, gone: asyncio.Event) -> None:
-    """Set `gone` when the client hangs up, so a stream stops writing to nobody."""
+async def _wait_for_disconnect(receive: Receive, gone: asyncio.Event, cancelled: threading.Event) -> None:
+    """Set `gone` and `cancelled` when the client hangs up, so neither the brain nor a writer works for nobody."""
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             gone.set()
+            cancelled.set()
             return

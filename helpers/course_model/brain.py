@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import answers, setbacks
+from . import answers, setbacks, workload
 from .arithmetic import TooComplex, parse_question
 from .conversation import (
     ToolExchange,
@@ -92,7 +92,14 @@ def respond(
     """What the course model says next, given an already-validated Chat Completions request.
 
     `response_format` is the request's parsed `ResponseFormat` (or the raw dict); None means text.
+    The work is bounded (`workload.py`): inside the server's budget for the request, else a fresh one.
     """
+    with workload.bounded():
+        return _respond(messages, tools, tool_choice, parallel_tool_calls, response_format)
+
+
+def _respond(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, tool_choice: str | dict[str, Any] | None,
+             parallel_tool_calls: bool, response_format: Any) -> Reply:
     question_at = last_user_index(messages)
     if question_at is None:
         return Reply(text=answers.NO_QUESTION)
@@ -120,7 +127,10 @@ def respond(
     if expr is None:
         return _use_tools(turn)
     if uses_previous(expr):
-        previous = previous_answer(messages[:question_at])
+        try:
+            previous = previous_answer(messages[:question_at])
+        except TooComplex as limit:
+            return turn.finish(limit.explanation, calculated=True)
         if previous is None:
             return turn.finish(answers.NO_PREVIOUS_ANSWER)
         expr = substitute_previous(expr, previous)

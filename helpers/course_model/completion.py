@@ -11,11 +11,13 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Iterator
 
 from .reply import Reply
 from .request import MODEL_NAME, ChatRequest
-from .tokens import count_tokens, tokenize
+from .tokens import count_tokens, iter_tokens
+from .workload import MAX_OUTPUT_TOKENS, MAX_TOKEN_CHARS
 
 CREATED = 1767225600  # 2026-01-01T00:00:00Z: a fixed `created`, so responses never vary
 SYSTEM_FINGERPRINT = "fp_course_model"
@@ -50,13 +52,24 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
-def argument_fragments(arguments: str) -> list[str]:
-    """Cut a JSON arguments string the way OpenAI streams it: words, numbers and runs of punctuation."""
-    return re.findall(r"\w+|[^\w]+", arguments)
+# Words, numbers and runs of punctuation, each at most MAX_TOKEN_CHARS long, as a real tokenizer's are.
+_FRAGMENT = re.compile(rf"\w{{1,{MAX_TOKEN_CHARS}}}|[^\w]{{1,{MAX_TOKEN_CHARS}}}")
+
+
+def argument_fragments(arguments: str, limit: int | None = None) -> list[str]:
+    """Cut a JSON arguments string the way OpenAI streams it: words, numbers and runs of punctuation.
+
+    With `limit`, at most that many fragments are cut (an answer cut at its cap needs no more).
+    """
+    return [match.group() for match in islice(_FRAGMENT.finditer(arguments), limit)]
 
 
 def build_completion(request: ChatRequest, reply: Reply) -> Completion:
-    """Apply `stop` and `max_tokens` to `reply`, and count usage, as OpenAI would."""
+    """Apply `stop` and `max_tokens` to `reply`, and count usage, as OpenAI would.
+
+    Without `max_tokens`, the answer is cut at the model's own cap (`MAX_OUTPUT_TOKENS`), as a real
+    model's is: a schema that asks for 100 MB gets 16,384 tokens and `finish_reason` "length".
+    """
     completion_id = "chatcmpl-" + _digest(request.fingerprint)[:29]
     if reply.tool_calls:
         calls, finish = _plan_calls(request, reply, completion_id)
@@ -80,25 +93,29 @@ def _plan_text(request: ChatRequest, text: str) -> tuple[tuple[str, ...], str]:
     for stop in request.stop:
         if stop in text:
             text = text[: text.index(stop)]
-    tokens = tokenize(text)
-    if request.max_tokens is not None and len(tokens) > request.max_tokens:
-        return tuple(tokens[: request.max_tokens]), "length"
+    cap = _cap(request)
+    tokens = list(islice(iter_tokens(text), cap + 1))  # one past the cap says "length"; no more is tokenized
+    if len(tokens) > cap:
+        return tuple(tokens[:cap]), "length"
     return tuple(tokens), "stop"
 
 
+def _cap(request: ChatRequest) -> int:
+    return request.max_tokens if request.max_tokens is not None else MAX_OUTPUT_TOKENS
+
+
 def _plan_calls(request: ChatRequest, reply: Reply, completion_id: str) -> tuple[tuple[PlannedCall, ...], str]:
-    budget = request.max_tokens
+    budget = _cap(request)
     calls: list[PlannedCall] = []
     for index, call in enumerate(reply.tool_calls):
         arguments = json.dumps(call.arguments, separators=(",", ":"), ensure_ascii=False)
-        fragments = argument_fragments(arguments)
-        if budget is not None:
-            budget -= 1  # the name costs a token
-            if budget < len(fragments):
-                fragments = fragments[: max(budget, 0)]
-                calls.append(PlannedCall(_call_id(completion_id, index), call.name, tuple(fragments)))
-                return tuple(calls), "length"
-            budget -= len(fragments)
+        fragments = argument_fragments(arguments, max(budget, 0) + 1)
+        budget -= 1  # the name costs a token
+        if budget < len(fragments):
+            fragments = fragments[: max(budget, 0)]
+            calls.append(PlannedCall(_call_id(completion_id, index), call.name, tuple(fragments)))
+            return tuple(calls), "length"
+        budget -= len(fragments)
         calls.append(PlannedCall(_call_id(completion_id, index), call.name, tuple(fragments)))
     return tuple(calls), "tool_calls"
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .arithmetic import MAX_INPUT_DIGITS, TooComplex
 from .expression import Value
 from .reviews import Review, read_review
 from .toolbox import FINAL_ANSWER
@@ -82,11 +83,15 @@ def previous_answer(history: list[dict[str, Any]]) -> Value | None:
 
 
 def last_number(text: str) -> Value | None:
-    """The last number written in `text`, as an int when written as one."""
+    """The last number written in `text`, as an int when written as one; `TooComplex` when it is too long."""
     numbers = _NUMBER.findall(text)
     if not numbers:
         return None
     digits = numbers[-1].replace(",", "")
+    length = len(digits.lstrip("-").replace(".", ""))
+    if length > MAX_INPUT_DIGITS:  # 5,000 digits: too long for int() to read, and for the tools' floats
+        raise TooComplex(f"My earlier answer has {length:,} digits; I work with numbers of up to "
+                         f"{MAX_INPUT_DIGITS} digits, because the tools compute with floating-point numbers.")
     return int(digits) if re.fullmatch(r"-?\d+", digits) else float(digits)
 
 

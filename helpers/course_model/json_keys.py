@@ -24,7 +24,9 @@ Used by the course model behind chapters 06-07 (structured output).
 from __future__ import annotations
 
 import json
+import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from .schemas import words_of
@@ -32,6 +34,7 @@ from .schemas import words_of
 MAX_TEXT = 50_000  # characters of a message searched
 MAX_CANDIDATES = 50  # "properties" occurrences tried as the start of a schema
 MAX_KEYS = 50  # keys one phrase may name
+_MAX_DIGITS = 4300  # of a number written in a schema (Python's own limit for int(str))
 
 _QUOTED_KEY = re.compile(r"""["'`]([A-Za-z_][A-Za-z0-9_]{0,40})["'`]""")
 _KEY = r"""["'`“]?[A-Za-z_][A-Za-z0-9_]{0,40}["'`”]?"""
@@ -55,7 +58,7 @@ def requested_schema(context: list[str]) -> dict[str, Any] | None:
 
 def _embedded_schema(context: list[str]) -> dict[str, Any] | None:
     """The last JSON schema written into a message (the outermost object around a "properties")."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_not_json)
     found: dict[str, Any] | None = None
     for text in context:
         text = text[:MAX_TEXT]
@@ -73,6 +76,22 @@ def _embedded_schema(context: list[str]) -> dict[str, Any] | None:
     return found
 
 
+def _finite_float(text: str) -> float | int:
+    """A float, or, beyond a float's range (`1e400`), the exact integer it names: JSON has no infinity,
+    and a schema's `minimum: 1e400` is then met by a valid JSON number. Beyond 4,300 digits, not a schema."""
+    value = float(text)
+    if not math.isinf(value):
+        return value
+    exact = Decimal(text)
+    if exact.adjusted() >= _MAX_DIGITS:
+        raise ValueError(f"{text} has too many digits")
+    return int(exact)
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _outermost_object(decoder: json.JSONDecoder, text: str, at: int) -> tuple[dict[str, Any], int] | None:
     """The largest JSON object with a "properties" object that starts among the 20 braces before `at`."""
     starts, brace = [], at
@@ -84,7 +103,7 @@ def _outermost_object(decoder: json.JSONDecoder, text: str, at: int) -> tuple[di
     for start in reversed(starts):  # the outermost first
         try:
             candidate, end = decoder.raw_decode(text, start)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # not JSON (or NaN, Infinity, 10**5000): not a schema to fill
             continue
         if isinstance(candidate, dict) and isinstance(candidate.get("properties"), dict) and end > at:
             return candidate, end

@@ -16,10 +16,11 @@ Used by the course model behind chapters 02 (tools) and 06-07 (structured output
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from itertools import islice
 from typing import Any, Iterator
 
-from . import schemas
+from . import schemas, workload
 
 # Field-name words and the value a made-up field of that name gets.
 _BY_NAME: tuple[tuple[frozenset[str], str], ...] = (
@@ -42,7 +43,9 @@ _FORMATS = {"email": "alex@example.com", "uri": "https://example.com", "url": "h
             "date": "2026-01-01", "date-time": "2026-01-01T09:00:00Z", "time": "09:00:00",
             "uuid": "00000000-0000-4000-8000-000000000000", "ipv4": "127.0.0.1", "hostname": "example.com"}
 # A schema may demand absurd sizes ("minItems": 10**9); the model writes at most these, like a real
-# model running out of tokens, rather than exhausting memory.
+# model running out of tokens, rather than exhausting memory. Beyond them, every character built
+# comes out of the request's budget (`workload.py`): 100 arrays of 100 strings of 10,000 characters
+# stop once there is enough to fill the longest answer a model writes, which is then cut ("length").
 MAX_ITEMS = 100
 MAX_STRING_CHARS = 10_000
 # A free-text list ("points", "steps") takes this many sentences of the answer, as a real model
@@ -71,12 +74,16 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
     kind = schemas.type_of(schema)
     if depth >= schemas.MAX_DEPTH:
         return _empty(kind)
+    budget = workload.current()
     if kind == "object":
-        return {
-            field: plausible_value(field, sub, root, prose, depth + 1)
-            for field, sub in schemas.properties(schema).items()
-            if field in schemas.required(schema)
-        }
+        filled: dict[str, Any] = {}
+        for field, sub in schemas.properties(schema).items():
+            if budget.exhausted:
+                break  # the answer is already longer than any model writes: it will be cut there
+            if field in schemas.required(schema):
+                budget.take(len(field) + 3)  # "field": , as written
+                filled[field] = plausible_value(field, sub, root, prose, depth + 1)
+        return filled
     if kind == "array":
         low, high = schema.get("minItems"), schema.get("maxItems")
         count = low if isinstance(low, int) and low > 0 else (1 if depth < 3 else 0)  # deep down, lists stay empty
@@ -86,9 +93,9 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
             wanted = max(count, min(PROSE_ITEMS, high if isinstance(high, int) and high >= 0 else PROSE_ITEMS))
             sentences = list(islice(prose, wanted))
             if sentences:
-                return sentences + [plausible_value(name, schema.get("items", {}), root, None, depth + 1)
-                                    for _ in range(count - len(sentences))]
-        return [plausible_value(name, schema.get("items", {}), root, prose, depth + 1) for _ in range(count)]
+                return sentences + plausible_items(name, schema.get("items", {}), root, None, depth + 1,
+                                                   count - len(sentences))
+        return plausible_items(name, schema.get("items", {}), root, prose, depth + 1, count)
     if kind in ("integer", "number"):
         return _number(schema, kind)
     if kind == "boolean":
@@ -96,6 +103,32 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
     if kind == "null":
         return None
     return _string(name, schema, prose)
+
+
+def plausible_items(name: str, items: dict[str, Any], root: dict[str, Any], prose: Iterator[str] | None,
+                    depth: int, count: int) -> list[Any]:
+    """`count` plausible items, fewer once the request's budget is spent (the answer is cut before them).
+
+    Every item costs at least its comma, so 100 ** 4 integers are not free either. Once two items in
+    a row come out the same (no sentences left to take), the rest are that item again, charged what it
+    cost: nested arrays of 100 are then filled in time linear in what is written, not in what is asked.
+    """
+    budget = workload.current()
+    found: list[Any] = []
+    last_cost = -1
+    while len(found) < count and not budget.exhausted:
+        before = budget.chars
+        budget.take(1)
+        item = plausible_value(name, items, root, prose, depth)
+        cost = before - budget.chars
+        if found and cost == last_cost and item == found[-1]:
+            while len(found) < count and not budget.exhausted:
+                budget.take(cost)
+                found.append(item)
+            break
+        found.append(item)
+        last_cost = cost
+    return found
 
 
 def _by_name(name: str) -> str | None:
@@ -117,18 +150,44 @@ def _empty(kind: str) -> Any:
 
 
 def _number(schema: dict[str, Any], kind: str) -> int | float:
-    """1, moved inside the schema's bounds."""
-    low = schema.get("minimum", schema.get("exclusiveMinimum"))
-    high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    value: float = 1
-    if isinstance(low, (int, float)) and value <= low:
+    """1, moved inside the schema's bounds.
+
+    Computed with exact fractions, so bounds and steps beyond a float (`minimum` 10**400,
+    `multipleOf` 1e-320) give a valid JSON number, never infinity or an OverflowError.
+    """
+    if not any(key in schema for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf")):
+        return 1
+    raw_low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    raw_high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    raw_multiple = schema.get("multipleOf")
+    low, high, multiple = _exact(raw_low), _exact(raw_high), _exact(raw_multiple)
+    value = Fraction(1)
+    floating = False  # whether a float bound or step moved the value (then it is written as a float, as before)
+    if low is not None and value <= low:
         value = low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
-    if isinstance(high, (int, float)) and value >= high:
+        floating = isinstance(raw_low, float)
+    if high is not None and value >= high:
         value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, (int, float)) and multiple > 0:
+        floating = isinstance(raw_high, float)
+    if multiple is not None and multiple > 0:
         value = math.ceil(value / multiple) * multiple
-    return int(value) if kind == "integer" else value
+        floating = floating or isinstance(raw_multiple, float)
+    if kind == "integer":
+        whole = math.ceil(value)
+        return math.floor(value) if high is not None and whole > high else whole
+    if not floating:
+        return int(value) if value.denominator == 1 else float(value)
+    as_float = float(value)  # finite whenever the float bound or step was finite
+    return as_float if math.isfinite(as_float) else math.ceil(value)
+
+
+def _exact(bound: Any) -> Fraction | None:
+    """A schema's number as an exact fraction, or None when it is not a finite number."""
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+        return None
+    if isinstance(bound, float) and not math.isfinite(bound):
+        return None
+    return Fraction(bound)
 
 
 def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> str:
@@ -141,8 +200,8 @@ def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> s
         value = next(prose, None)
     if value is None:
         value = " ".join(schemas.words_of(name)).capitalize() or "Example"
-    if isinstance(low, int) and len(value) < low:
-        value = value + "." * (min(low, MAX_STRING_CHARS) - len(value))
-    if isinstance(high, int) and len(value) > high:
-        value = value[:high]
-    return value
+    length = max(len(value), min(low, MAX_STRING_CHARS)) if isinstance(low, int) else len(value)
+    if isinstance(high, int):
+        length = min(length, max(high, 0))
+    length = workload.current().take(length)  # less once the budget is spent: the answer is cut before it
+    return (value + "." * max(0, length - len(value)))[:length]

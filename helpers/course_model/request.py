@@ -14,6 +14,7 @@ from typing import Any
 from .body_json import load_body
 from .errors import ApiError, bad_request
 from .parameters import check_parameters
+from .workload import MAX_OUTPUT_TOKENS
 
 MODEL_NAME = "course-model"
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -45,7 +46,7 @@ class ChatRequest:
     parallel_tool_calls: bool
     stream: bool
     include_usage: bool
-    max_tokens: int | None
+    max_tokens: int | None  # None: the model's own cap, MAX_OUTPUT_TOKENS
     stop: tuple[str, ...]
     fingerprint: str  # canonical JSON of the body, from which ids are derived
     response_format: ResponseFormat | None = field(default=None)  # None: plain text
@@ -225,7 +226,11 @@ def _check_bool(body: dict[str, Any], key: str, *, default: bool) -> bool:
 
 
 def _check_n(n: Any) -> None:
-    if n is not None and n != 1:
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, int):  # True == 1 in Python, but not in JSON or to OpenAI
+        raise bad_request("Invalid type for 'n': expected an integer.", "n")
+    if n != 1:
         raise bad_request("The course model only supports n=1: it would give the same answer every time.", "n")
 
 
@@ -236,6 +241,9 @@ def _check_max_tokens(body: dict[str, Any]) -> int | None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise bad_request(f"Invalid value for '{key}': expected an integer of at least 1.", key)
+        if value > MAX_OUTPUT_TOKENS:  # as OpenAI refuses it, naming the model's own cap
+            raise bad_request(f"{key} is too large: {value}. This model supports at most {MAX_OUTPUT_TOKENS} "
+                              "completion tokens.", key)
         return value
     return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator
 
 # A run of letters or digits with its leading space, a single punctuation mark
 # with its leading space, or leftover whitespace (newlines, double spaces).
@@ -24,12 +25,14 @@ _CHUNK = 6
 
 
 def _chunk_long(piece: str) -> list[str]:
-    """Cut a very long word into chunks, the first keeping the leading space."""
-    letters = piece.lstrip(" ")
-    if len(letters) <= _LONG_WORD:
-        return [piece]
-    head = len(piece) - len(letters) + _CHUNK
-    return [piece[:head]] + _chunk_long(piece[head:])
+    """Cut a very long word into chunks, the first keeping the leading space (a loop: a word may be 10,000 letters)."""
+    chunks: list[str] = []
+    while len(piece.lstrip(" ")) > _LONG_WORD:
+        head = len(piece) - len(piece.lstrip(" ")) + _CHUNK
+        chunks.append(piece[:head])
+        piece = piece[head:]
+    chunks.append(piece)
+    return chunks
 
 
 def _split_word(piece: str) -> list[str]:
@@ -50,6 +53,12 @@ def tokenize(text: str) -> list[str]:
     for match in _PIECE.finditer(text):
         tokens.extend(_split_word(match.group()))
     return tokens
+
+
+def iter_tokens(text: str) -> Iterator[str]:
+    """The tokens of `text` one by one, so an answer cut at its cap is never tokenized past it."""
+    for match in _PIECE.finditer(text):
+        yield from _split_word(match.group())
 
 
 _CACHED_CHARS = 32_768  # longer texts are counted afresh, so the cache holds at most ~32 MB

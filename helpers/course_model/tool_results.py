@@ -39,7 +39,7 @@ def number_in_result(result: Any) -> float | None:
     if isinstance(result, bool) or result is None:
         return None
     if isinstance(result, (int, float)):
-        return float(result) if math.isfinite(result) else None
+        return _as_float(result)
     text = str(result).strip()[:MAX_RESULT_CHARS]
     if not text or is_error(text):
         return None
@@ -60,16 +60,25 @@ def _number_in_json(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+        return _as_float(value)
     if isinstance(value, dict):
         for key in _RESULT_KEYS:
             if key in value:
                 return _number_in_json(value[key])
         numbers = [v for v in value.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        return float(numbers[0]) if len(numbers) == 1 else None
+        return _as_float(numbers[0]) if len(numbers) == 1 else None
     if isinstance(value, list) and len(value) == 1:
         return _number_in_json(value[0])
     return None
+
+
+def _as_float(value: int | float) -> float | None:
+    """`value` as a finite float, or None: a 309-digit integer (`factorial(171)`) is beyond a float."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _finite(text: str) -> float | None:
