@@ -16,7 +16,9 @@ Each module is taught in a chapter and reused by the chapters after it:
 - `show`               `show_source`: chapters show helpers instead of pasting them — every chapter
 - `web_app`            the FastAPI app that streams the agent as Server-Sent Events — chapter 05
 - `langchain_agent`    the same agent built with LangChain's `create_agent`, its stream rendered — chapter 06
-- `exercises`          `check(...)` for the exercise cells at the end of a chapter — chapter 06
+- `exercises`          `check(...)` and `show_solution(...)` for the exercises that end every chapter
+- `checks`             the exercises' checks, one module per chapter, on streams they control — every chapter
+- `solutions`          the exercises' official solutions (files, not a module): `show_solution` prints them
 
 Importing `helpers` starts nothing; the course model starts on first use.
 """
