@@ -744,3 +744,67 @@ async def test_a_create_agent_run_that_takes_too_long_is_stopped_as_the_executor
     await settled(before)  # every task of the run has ended: the model call cannot end (or start) after this
     assert (watcher.starts, watcher.ends) == (1, 0), "the model call in progress was cancelled"
     assert conversation.chat_history == [], "a stopped run records no turn"
+
+
+# -- issue 25: the web app trusts no one it should not ------------------------------------------------
+
+
+class HoldFirstChatStart:
+    """ASGI wrapper: the first `POST /api/chat` may not start its response until the second one has started its own.
+
+    That is the worst order two questions sent at once can take: the first has passed every check in
+    the endpoint, but its stream has not begun, when the second is checked. Bounded: 10 s at most.
+    """
+
+    def __init__(self, app) -> None:
+        self.app, self.chats, self.first_held = app, 0, False
+        self.second_started: asyncio.Event | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/api/chat":
+            return await self.app(scope, receive, send)
+        self.chats += 1
+        number = self.chats
+        self.second_started = self.second_started or asyncio.Event()
+
+        async def gated_send(message) -> None:
+            if message["type"] == "http.response.start":
+                if number == 1:
+                    self.first_held = True
+                    try:
+                        await asyncio.wait_for(self.second_started.wait(), 10)
+                    except TimeoutError:
+                        pass
+                else:
+                    self.second_started.set()
+            await send(message)
+
+        await self.app(scope, receive, gated_send)
+
+
+async def test_two_questions_at_once_on_one_session_one_gets_409_even_before_the_first_streams(make_llm):
+    app = create_app(lambda http: make_llm(http_async_client=http))
+    gate = HoldFirstChatStart(app)
+    with BackgroundServer(gate) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
+            session = await new_session(client)
+            first = asyncio.create_task(client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}))
+            await until(lambda: gate.first_held, "the first question to pass the endpoint's checks")
+            second = await asyncio.wait_for(
+                client.post("/api/chat", json={"session_id": session, "message": "What is 2 + 3?"}), WAIT)
+            first = await asyncio.wait_for(first, WAIT)
+    assert second.status_code == 409, f"the second question got {second.status_code}: {second.text[:200]}"
+    assert second.json() == {"detail": "This session is still answering its last question."}
+    assert first.status_code == 200 and answer_of(parse(first.text)) == "10 + 10 is 20."
+    assert dict(app.state.runs) == {"answered": 1}
+
+
+async def test_pairs_of_questions_sent_at_once_always_get_one_409(serve):
+    _, client = serve(requests_per_second=10_000, request_burst=10_000)
+    session = await new_session(client)
+    outcomes = Counter()
+    for _ in range(15):
+        pair = await asyncio.wait_for(asyncio.gather(*(
+            client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}) for _ in range(2))), WAIT)
+        outcomes[tuple(sorted(response.status_code for response in pair))] += 1
+    assert outcomes == {(200, 409): 15}, outcomes

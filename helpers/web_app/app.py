@@ -162,36 +162,43 @@ async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
     state = request.app.state
     session = find_session(state.sessions, body.session_id)
     question = check_message(body.message, state.max_message_chars)
-    if session.busy:
+    release = await session.claim()  # the session is this request's from here until its run ends
+    if release is None:
         raise HTTPException(409, "This session is still answering its last question.")
-    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns))
+    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns, release),
+                               on_close=release)
 
 
-async def stream_run(session: Session, question: str, runs: Counter, max_turns: int) -> AsyncIterator[bytes]:
+async def stream_run(session: Session, question: str, runs: Counter, max_turns: int,
+                     release: Callable[[], None]) -> AsyncIterator[bytes]:
     """The response body: the agent's run as events, as they happen, then `done`.
+
+    The endpoint claimed the session for this run: `release` gives it back as soon
+    as the run ends, before `done`, so the next question can follow at once; the
+    response calls it too, in case the stream never began (see `EventStreamResponse`).
 
     When the browser goes away, Starlette stops reading this generator (see
     `EventStreamResponse`): the cancellation reaches the agent's stream, which
     cancels the run, and the conversation records no half-finished turn.
     """
-    async with session.lock:
-        outcome = "failed"
-        run_events = session.conversation.events(question)
-        try:
-            async with aclosing(run_events):
-                async for item in run_events:
-                    yield item.encode()
-            outcome = "answered"
-        except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
-            outcome = "cancelled"
-            logger.info("agent run cancelled: the client disconnected")
-            raise
-        except Exception as error:  # the run failed: tell the browser, keep the details here
-            logger.info("agent run failed: %r", error)
-            yield events.failure(error).encode()
-        finally:
-            runs[outcome] += 1
-            session.trim_history(max_turns)
+    outcome = "failed"
+    run_events = session.conversation.events(question)
+    try:
+        async with aclosing(run_events):
+            async for item in run_events:
+                yield item.encode()
+        outcome = "answered"
+    except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
+        outcome = "cancelled"
+        logger.info("agent run cancelled: the client disconnected")
+        raise
+    except Exception as error:  # the run failed: tell the browser, keep the details here
+        logger.info("agent run failed: %r", error)
+        yield events.failure(error).encode()
+    finally:
+        runs[outcome] += 1
+        session.trim_history(max_turns)
+        release()
     yield events.done().encode()
 
 
@@ -200,20 +207,25 @@ class EventStreamResponse(StreamingResponse):
 
     Starlette cancels the response when the client disconnects; if the generator
     was paused at a `yield` just then, nothing would resume or close it until the
-    garbage collector did. Closing it here stops the agent's run at once.
+    garbage collector did. Closing it here stops the agent's run at once. Then
+    `on_close` runs (it gives the session back), even if the stream never began.
     """
 
     media_type = "text/event-stream"
 
-    def __init__(self, content: AsyncIterator[bytes]) -> None:
+    def __init__(self, content: AsyncIterator[bytes], on_close: Callable[[], None] = lambda: None) -> None:
         # no-cache: never store or replay a stream; X-Accel-Buffering: ask proxies (nginx) not to buffer it
         super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self.on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self.body_iterator.aclose()
+            try:
+                await self.body_iterator.aclose()
+            finally:
+                self.on_close()
 
 
 def find_session(sessions: SessionStore, session_id: str) -> Session:
