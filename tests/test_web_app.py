@@ -808,3 +808,27 @@ async def test_pairs_of_questions_sent_at_once_always_get_one_409(serve):
             client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}) for _ in range(2))), WAIT)
         outcomes[tuple(sorted(response.status_code for response in pair))] += 1
     assert outcomes == {(200, 409): 15}, outcomes
+
+
+def forwarded_from(n: int) -> dict[str, str]:
+    return {"x-forwarded-for": f"10.0.{n // 256}.{n % 256}", "x-forwarded-proto": "https"}
+
+
+async def test_forwarded_addresses_are_not_trusted_by_default(serve):
+    """A new `X-Forwarded-For` on every request must not make a new client: the limits hold."""
+    app, client = serve(requests_per_second=0.01, rate_penalty_seconds=0)
+    responses = await asyncio.wait_for(asyncio.gather(*(
+        client.post("/api/sessions", headers=forwarded_from(n)) for n in range(100))), WAIT)
+    let_through = sum(response.status_code == 201 for response in responses)
+    assert let_through == 30, f"{let_through} of 100 requests, each 'forwarded' for a new address, were let through"
+    clients = {session.client for session in app.state.sessions._sessions.values()}
+    assert clients == {"127.0.0.1"} and len(app.state.sessions) == app.state.sessions.max_per_client
+
+
+async def test_behind_a_named_proxy_the_forwarded_address_is_the_client(serve):
+    app, proxy = serve(forwarded_allow_ips=["127.0.0.1"])
+    assert (await proxy.post("/api/sessions", headers=forwarded_from(7))).status_code == 201
+    not_the_proxy = serve.client_from("127.0.0.2")
+    assert (await not_the_proxy.post("/api/sessions", headers=forwarded_from(8))).status_code == 201
+    clients = sorted(session.client for session in app.state.sessions._sessions.values())
+    assert clients == ["10.0.0.7", "127.0.0.2"], "only the named proxy's X-Forwarded-For is believed"

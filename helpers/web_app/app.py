@@ -35,6 +35,7 @@ from openai import DefaultAioHttpClient
 from pydantic import BaseModel
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..backend import model_settings
 from . import events, security
@@ -85,6 +86,7 @@ def create_app(
     requests_per_second: float = DEFAULT_RATE,
     request_burst: int = DEFAULT_BURST,
     rate_penalty_seconds: float = DEFAULT_PENALTY,
+    forwarded_allow_ips: list[str] | tuple[str, ...] = (),
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -98,6 +100,14 @@ def create_app(
     `agent` picks who answers: "executor" (chapter 03) or
     "langchain" (chapter 06's `create_agent`); the events are the same. `allowed_hosts`
     adds host names to 127.0.0.1 and localhost, for an app served under another name.
+
+    `forwarded_allow_ips` names the reverse proxies (addresses or networks) whose
+    `X-Forwarded-For` and `X-Forwarded-Proto` are believed; by default nobody's.
+    Every limit counts per client address, so a header any client can write must
+    not choose that address: believed from anyone (uvicorn believes it from
+    loopback unless told otherwise), a new forwarded address on each request is a
+    new client each time, past every limit. The servers in this package turn
+    uvicorn's own handling off (`proxy_headers=False`) and leave it to this option.
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
@@ -121,10 +131,13 @@ def create_app(
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
-    # The last added runs first: the client's request rate, then the host, then the body's size, then routing.
+    # The last added runs first: who the client is (behind a named proxy), the client's request rate,
+    # then the host, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(allowed_hosts))
     app.add_middleware(RateLimit, rate=requests_per_second, burst=request_burst, penalty_seconds=rate_penalty_seconds)
+    if forwarded_allow_ips:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(forwarded_allow_ips))
     return app
 
 
@@ -150,7 +163,7 @@ async def page(request: Request) -> HTMLResponse:
 @router.post("/api/sessions", status_code=201)
 async def new_session(request: Request) -> dict[str, str]:
     conversation = request.app.state.new_conversation()  # its own chat history
-    client = request.client.host if request.client else "unknown"  # behind a proxy: see chapter 05
+    client = request.client.host if request.client else "unknown"  # behind a proxy: see `forwarded_allow_ips`
     try:
         return {"session_id": request.app.state.sessions.create(conversation, client)}
     except SessionLimit as limit:

@@ -30,6 +30,7 @@ class BackgroundServer:
             app, host=host, port=port,  # port 0: the operating system picks a free one
             log_config=None, log_level="warning", access_log=False,  # quiet in a notebook
             timeout_graceful_shutdown=5,  # open streams get 5 s to finish when the server stops
+            proxy_headers=False,  # believe no X-Forwarded-For: the app does, from the proxies it names
         )
         self.server = uvicorn.Server(config)
         self.url: str | None = None
