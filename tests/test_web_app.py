@@ -788,7 +788,8 @@ async def test_two_questions_at_once_on_one_session_one_gets_409_even_before_the
     with BackgroundServer(gate) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
             session = await new_session(client)
-            first = asyncio.create_task(client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}))
+            first = asyncio.create_task(
+                client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}))
             await until(lambda: gate.first_held, "the first question to pass the endpoint's checks")
             second = await asyncio.wait_for(
                 client.post("/api/chat", json={"session_id": session, "message": "What is 2 + 3?"}), WAIT)
@@ -804,8 +805,8 @@ async def test_pairs_of_questions_sent_at_once_always_get_one_409(serve):
     session = await new_session(client)
     outcomes = Counter()
     for _ in range(15):
-        pair = await asyncio.wait_for(asyncio.gather(*(
-            client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}) for _ in range(2))), WAIT)
+        body = {"session_id": session, "message": "What is 10 + 10?"}
+        pair = await asyncio.wait_for(asyncio.gather(*(client.post("/api/chat", json=body) for _ in range(2))), WAIT)
         outcomes[tuple(sorted(response.status_code for response in pair))] += 1
     assert outcomes == {(200, 409): 15}, outcomes
 
@@ -832,3 +833,45 @@ async def test_behind_a_named_proxy_the_forwarded_address_is_the_client(serve):
     assert (await not_the_proxy.post("/api/sessions", headers=forwarded_from(8))).status_code == 201
     clients = sorted(session.client for session in app.state.sessions._sessions.values())
     assert clients == ["10.0.0.7", "127.0.0.2"], "only the named proxy's X-Forwarded-For is believed"
+
+
+SELF = "the app's own origin"  # replaced by http://127.0.0.1:PORT in the test
+
+
+@pytest.mark.parametrize(("headers", "allowed"), [
+    ({}, True),  # httpx, curl, a script: no Origin, no Sec-Fetch-Site
+    ({"origin": SELF, "sec-fetch-site": "same-origin"}, True),  # the app's own page, in a browser
+    ({"origin": SELF}, True),  # the same, from a browser without Fetch Metadata
+    ({"origin": "https://evil.example", "sec-fetch-site": "cross-site"}, False),  # a page the learner visits
+    ({"origin": "https://evil.example"}, False),  # the same, from a browser without Fetch Metadata
+    ({"sec-fetch-site": "cross-site"}, False),  # ... or with no Origin
+    ({"origin": "null", "sec-fetch-site": "cross-site"}, False),  # a sandboxed frame, a file:// page
+    ({"origin": "http://127.0.0.1:1", "sec-fetch-site": "same-site"}, False),  # another port: another origin
+    ({"origin": "http://localhost:8888", "sec-fetch-site": "same-site"}, False),  # e.g. a page in JupyterLab
+], ids=["no-browser", "own-page", "own-page-no-fetch-metadata", "cross-site", "cross-origin", "cross-site-no-origin",
+        "null-origin", "other-port", "same-site"])
+async def test_cross_site_requests_cannot_change_anything(serve, headers, allowed):
+    app, client = serve()
+    mine = await new_session(client)
+    headers = {name: serve.url if value == SELF else value for name, value in headers.items()}
+    sessions = await client.post("/api/sessions", headers=headers)
+    chat = await client.post("/api/chat", headers=headers, json={"session_id": mine, "message": "What is 10 + 10?"})
+    if allowed:
+        assert (sessions.status_code, chat.status_code) == (201, 200)
+        assert answer_of(parse(chat.text)) == "10 + 10 is 20."
+    else:
+        for response in (sessions, chat):
+            assert response.status_code == 403, response.text[:200]
+            assert "cross-site" in response.json()["detail"].lower()
+        assert not app.state.runs and len(app.state.sessions) == 1, "nothing was started, nothing stored"
+    assert (await client.get("/", headers=headers)).status_code == 200, "the page itself may be linked from anywhere"
+
+
+async def test_twenty_cross_site_session_requests_do_not_evict_the_learners_conversation(serve):
+    _, client = serve()
+    mine = await new_session(client)
+    assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
+    hostile = {"origin": "https://evil.example", "sec-fetch-site": "cross-site"}
+    statuses = Counter([(await client.post("/api/sessions", headers=hostile)).status_code for _ in range(20)])
+    assert statuses == {403: 20}
+    assert answer_of(await ask(client, mine, "Now multiply that by 3")) == "20 × 3 is 60."

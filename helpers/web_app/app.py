@@ -12,8 +12,9 @@ Errors before the stream starts are ordinary HTTP errors with a JSON body
 413 for a message or a body that is too long, 404 for an unknown session, 409 for a
 session that is still answering, 429 for a client making too many requests (or
 with all its sessions busy), 503 when the store has no room for a new session.
-A request for a host name the app is not served on gets a 400. Once the stream
-has started, a failure arrives as an `error` event, followed by `done`.
+A request for a host name the app is not served on gets a 400; a POST that a page
+of another site sent (the browser's `Origin` / `Sec-Fetch-Site` say so), a 403.
+Once the stream has started, a failure arrives as an `error` event, followed by `done`.
 """
 
 from __future__ import annotations
@@ -132,8 +133,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
     # The last added runs first: who the client is (behind a named proxy), the client's request rate,
-    # then the host, then the body's size, then routing.
+    # then the host, then whether another site's page sent it, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(security.SameOriginWrites)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(allowed_hosts))
     app.add_middleware(RateLimit, rate=requests_per_second, burst=request_burst, penalty_seconds=rate_penalty_seconds)
     if forwarded_allow_ips:
