@@ -265,7 +265,9 @@ async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser
         assert httpx.get(f"{server.url}/which-loop", timeout=10).status_code == 200
         protocol = server.server.config.http_protocol_class
     assert loops == ["uvloop"], f"the app ran on {loops}: is uvloop installed?"
-    assert protocol.__module__.endswith("httptools_impl"), f"{protocol} parses HTTP: is httptools installed?"
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert issubclass(protocol, HttpToolsProtocol), f"{protocol} parses HTTP: is httptools installed?"
 
 
 async def test_the_model_streams_over_the_openai_sdks_aiohttp_client(make_llm):
@@ -875,3 +877,118 @@ async def test_twenty_cross_site_session_requests_do_not_evict_the_learners_conv
     statuses = Counter([(await client.post("/api/sessions", headers=hostile)).status_code for _ in range(20)])
     assert statuses == {403: 20}
     assert answer_of(await ask(client, mine, "Now multiply that by 3")) == "20 × 3 is 60."
+
+
+# -- issue 25: request heads are bounded in size and in time ---------------------------------------
+
+REQUEST_HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+
+async def response_head(reader: asyncio.StreamReader, seconds: float = WAIT) -> bytes:
+    """The status line the server sends; b"" if it closed the connection without one, or sent none in time."""
+    try:
+        return await asyncio.wait_for(reader.readline(), seconds)
+    except (ConnectionError, TimeoutError):
+        return b""
+
+
+async def send_huge_head(server_url: str, megabytes: int) -> bytes:
+    """Send a request whose one header is `megabytes` MB long (1 MB at a time); return the status line."""
+    url = httpx.URL(server_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+
+    async def send() -> None:
+        try:
+            writer.write(REQUEST_HEAD + b"X-Big: ")
+            for _ in range(megabytes):
+                writer.write(b"a" * MB)
+                await writer.drain()
+            writer.write(b"\r\n\r\n")
+            await writer.drain()
+        except ConnectionError:
+            pass  # the server stopped reading: fine, its answer is what counts
+
+    sending = asyncio.create_task(send())
+    try:
+        return await response_head(reader)
+    finally:
+        sending.cancel()
+        writer.close()
+
+
+async def test_a_huge_request_head_gets_431_with_memory_bounded(serve):
+    _, client = serve()
+    growth, status_line = await peak_rss_growth_mb(lambda: send_huge_head(serve.url, 42))
+    print(f"peak RSS growth for a 42 MB request head: {growth:.1f} MB; answered {status_line!r}")
+    assert status_line.startswith(b"HTTP/1.1 431"), status_line
+    assert growth < 30, f"memory grew by {growth:.0f} MB for a 42 MB head"
+    assert (await client.get("/")).status_code == 200, "the app is fine afterwards"
+
+
+async def test_an_ordinary_head_with_cookies_is_served(serve):
+    _, client = serve()
+    cookies = "; ".join(f"cookie{n}={'x' * 100}" for n in range(60))  # 6 KB of cookies set by other local apps
+    assert (await client.get("/", headers={"cookie": cookies})).status_code == 200
+
+
+async def test_connections_trickling_their_headers_are_closed_after_the_header_timeout(serve):
+    """200 connections, each sending a header byte every 3 s: none stays open past the time allowed for a head."""
+    from helpers.web_app.http_protocol import DEFAULT_HEADER_TIMEOUT
+
+    serve()
+    url = httpx.URL(serve.url)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    bound = DEFAULT_HEADER_TIMEOUT + 15  # generous for a loaded machine; the test fails if any is open then
+
+    async def trickle() -> tuple[float, bytes]:
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        try:
+            writer.write(REQUEST_HEAD)
+            reading = asyncio.create_task(response_head(reader, bound))
+            while not reading.done() and loop.time() - started < bound:
+                try:
+                    writer.write(b"X")
+                except ConnectionError:
+                    break
+                await asyncio.wait([reading], timeout=3)
+            status_line = await reading
+            return loop.time() - started, status_line
+        finally:
+            writer.close()
+
+    results = await asyncio.wait_for(asyncio.gather(*(trickle() for _ in range(200))), bound + 10)
+    open_for = sorted(seconds for seconds, _ in results)
+    print(f"200 trickling connections were closed after {open_for[0]:.1f} to {open_for[-1]:.1f} s "
+          f"(header timeout {DEFAULT_HEADER_TIMEOUT} s)")
+    assert open_for[-1] < bound, f"a trickling connection stayed open {open_for[-1]:.0f} s"
+    assert {status_line[:12] for _, status_line in results} == {b"HTTP/1.1 408"}
+
+
+async def test_the_header_clock_never_cuts_a_stream_or_a_kept_alive_connection(make_llm):
+    """The head must arrive in 1 s here; an answer streaming for longer, and the next question on the same
+    connection, and a head sent in two pieces 0.3 s apart, and a body longer than the head limit all pass."""
+    app = create_app(lambda http: make_llm(fault="delay=0.05", http_async_client=http))
+    with BackgroundServer(app, header_timeout=1.0, max_header_bytes=4096) as server:
+        connections = []
+        transport = httpx.AsyncHTTPTransport()
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT, transport=transport) as client:
+            session = await new_session(client)
+            started = asyncio.get_running_loop().time()
+            assert answer_of(await ask(client, session, "What is 10 + 10?")) == "10 + 10 is 20."
+            assert asyncio.get_running_loop().time() - started > 1.0, "the answer streamed for longer than 1 s"
+            connections.append(transport._pool.connections[:])
+            await asyncio.sleep(0.5)
+            assert answer_of(await ask(client, session, "Now multiply that by 3")) == "20 × 3 is 60."
+            connections.append(transport._pool.connections[:])
+            too_long = await client.post("/api/chat", json={"session_id": session, "message": "x" * 10_000})
+            assert too_long.status_code == 413, "a 10 KB body is the body's business, not the head's"
+        assert connections[0] == connections[1], "the second question went over the same kept-alive connection"
+
+        url = httpx.URL(server.url)
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        writer.write(REQUEST_HEAD)
+        await asyncio.sleep(0.3)
+        writer.write(b"Accept: text/html\r\n\r\n")
+        assert (await response_head(reader)).startswith(b"HTTP/1.1 200")
+        writer.close()

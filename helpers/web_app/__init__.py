@@ -12,6 +12,7 @@
 - `security.py`: the host names the app answers, the requests of other sites' pages it refuses,
   and the page's Content-Security-Policy;
 - `server.py`: `BackgroundServer`, to run the app from a notebook or a test;
+- `http_protocol.py`: below the app, each request's head bounded in size (431) and in time (408);
 - `static/index.html`: the page, plain HTML and JavaScript with no build step.
 """
 

@@ -17,6 +17,7 @@ import uvicorn
 from ..backend import model_settings
 from .agents import AGENTS
 from .app import create_app
+from .http_protocol import http_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,8 +44,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = model_settings()  # what the app's model will be built from (see `default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
-    # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app does it, for named proxies
-    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=5, proxy_headers=False)
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app does it, for named proxies.
+    # http=: uvicorn's httptools protocol with each request's head bounded in size and time (http_protocol.py).
+    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=5, proxy_headers=False,
+                http=http_protocol())
 
 
 if __name__ == "__main__":
