@@ -115,6 +115,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._refused = True
         self._stop_head_clock()
         self._unset_keepalive_if_required()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # a huge head pipelined behind a response still streaming: no room for an answer
+            return
         body = json.dumps({"detail": detail}).encode()
         reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
         self.transport.write(b"".join([
