@@ -45,6 +45,7 @@ class Turn:
     text: str = ""  # the renderer's text: tool calls, then "Answer: ..."
     status: str = "running"  # running, answered, stopped or failed
     note: str = ""  # the summary, or the error
+    task: asyncio.Task | None = None  # the task answering it, once the widget's loop has started it
 
 
 class ChatWidget(widgets.VBox):
@@ -83,13 +84,36 @@ class ChatWidget(widgets.VBox):
         self._on_loop(self._start, self.turns[-1])
 
     def _start(self, turn: Turn) -> None:
-        self.task = self._loop.create_task(self._answer(turn))
+        turn.task = self.task = self._loop.create_task(self._answer(turn))
+        turn.task.add_done_callback(lambda _task: self._ended(turn))
+
+    def _ended(self, turn: Turn) -> None:
+        """The turn's task is done: the widget is ready for the next question.
+
+        A done callback rather than a `finally` in `_answer`: a task cancelled before its
+        first step (Stop right after Send) never runs its coroutine at all.
+        """
+        if turn.status == "running":  # stopped before it began
+            turn.status, turn.note = "stopped", "Stopped."
+        self._set_busy(False)
+        self._redraw()
 
     def _on_stop(self, _button: widgets.Button | None = None) -> None:
-        """Stop's callback: cancel the turn's task; `_answer` records that it stopped."""
-        if self.running and self.task is not None:
+        """Stop's callback: cancel the task of the turn in progress; `_answer` records that it stopped.
+
+        The turn is chosen now, its task found on the widget's loop: if Send was
+        clicked an instant ago on another thread, that turn's task may not exist
+        yet, but `_start` was handed to the loop first, so it does by the time
+        `_stop` runs there. (Looking up `self.task` here would find the last turn's
+        finished task, and cancelling it would stop nothing.)
+        """
+        if self.running and self.turns and self.turns[-1].status == "running":
             self.stop_button.disabled = True
-            self._on_loop(self.task.cancel)
+            self._on_loop(self._stop, self.turns[-1])
+
+    def _stop(self, turn: Turn) -> None:
+        if turn.task is not None:
+            turn.task.cancel()
 
     def _on_loop(self, function, *args) -> None:
         """Call `function` on the widget's loop: now if we are on it, else as soon as that loop can."""
@@ -120,12 +144,10 @@ class ChatWidget(widgets.VBox):
             turn.note = f"{result.steps} model call{'s' if result.steps != 1 else ''} · tools used: {tools}"
         except asyncio.CancelledError:
             turn.status, turn.note = "stopped", "Stopped."
-            raise  # the task ends cancelled, as asyncio expects; `finally` leaves the widget ready
+            raise  # the task ends cancelled, as asyncio expects
         except Exception as error:  # shown in the transcript, never lost in the kernel's log
             turn.status, turn.note = "failed", f"{type(error).__name__}: {error}"
-        finally:
-            self._set_busy(False)
-            self._redraw()
+        # `_ended` then leaves the widget ready for the next question.
 
     def _set_busy(self, busy: bool) -> None:
         self.send_button.disabled = busy

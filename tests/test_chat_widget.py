@@ -184,3 +184,35 @@ async def test_the_chapters_simple_widget_shows_a_failure(make_llm):
     await until(lambda: "500" in widget["view"].value, "the error in the simple widget")
     assert "Calling add" in widget["view"].value, "what streamed before the failure stays"
     assert "InternalServerError" in widget["view"].value or "APIError" in widget["view"].value
+
+
+async def test_stop_clicked_on_another_thread_right_after_send_stops_the_new_turn(make_llm):
+    """Issue 25: after a finished turn, Send then Stop (Stop handled on another thread, as ipykernel 7 can)
+    must stop the new turn, not cancel the old, finished task."""
+    executor = StreamingAgentExecutor(make_llm())
+    chat = ChatWidget(executor)
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)
+    old_task = chat.task
+    executor.agent = StreamingAgentExecutor(make_llm("delay=0.05")).agent  # the next turn takes seconds
+
+    def send_then_stop():  # on a thread with no event loop: both callbacks hand their work to the widget's loop
+        ask(chat, "Now multiply that by 3")
+        chat.stop_button.click()
+
+    await asyncio.wait_for(asyncio.to_thread(send_then_stop), HARD_TIMEOUT)
+    await finished(chat)
+    assert chat.task is not old_task and chat.task.cancelled(), "Stop stopped the turn in progress"
+    assert "Stopped." in chat.transcript.value and answers(chat) == ["10 + 10 is 20."]
+    assert len(executor.chat_history) == 2, "the stopped turn is not part of the conversation"
+    assert not chat.send_button.disabled and chat.stop_button.disabled
+
+
+async def test_stop_on_another_thread_during_a_turn_stops_it(make_llm):
+    executor = StreamingAgentExecutor(make_llm("delay=0.05"))
+    chat = ChatWidget(executor)
+    ask(chat, "What is (2 + 3) * (4 + 5)?")
+    await until(lambda: "chat-step" in chat.transcript.value, "the first tool step")
+    await asyncio.wait_for(asyncio.to_thread(chat.stop_button.click), HARD_TIMEOUT)
+    await finished(chat)
+    assert chat.task.cancelled() and "Stopped." in chat.transcript.value and answers(chat) == []

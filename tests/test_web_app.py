@@ -265,7 +265,9 @@ async def test_the_app_is_served_by_uvicorns_compiled_event_loop_and_http_parser
         assert httpx.get(f"{server.url}/which-loop", timeout=10).status_code == 200
         protocol = server.server.config.http_protocol_class
     assert loops == ["uvloop"], f"the app ran on {loops}: is uvloop installed?"
-    assert protocol.__module__.endswith("httptools_impl"), f"{protocol} parses HTTP: is httptools installed?"
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert issubclass(protocol, HttpToolsProtocol), f"{protocol} parses HTTP: is httptools installed?"
 
 
 async def test_the_model_streams_over_the_openai_sdks_aiohttp_client(make_llm):
@@ -744,3 +746,249 @@ async def test_a_create_agent_run_that_takes_too_long_is_stopped_as_the_executor
     await settled(before)  # every task of the run has ended: the model call cannot end (or start) after this
     assert (watcher.starts, watcher.ends) == (1, 0), "the model call in progress was cancelled"
     assert conversation.chat_history == [], "a stopped run records no turn"
+
+
+# -- issue 25: the web app trusts no one it should not ------------------------------------------------
+
+
+class HoldFirstChatStart:
+    """ASGI wrapper: the first `POST /api/chat` may not start its response until the second one has started its own.
+
+    That is the worst order two questions sent at once can take: the first has passed every check in
+    the endpoint, but its stream has not begun, when the second is checked. Bounded: 10 s at most.
+    """
+
+    def __init__(self, app) -> None:
+        self.app, self.chats, self.first_held = app, 0, False
+        self.second_started: asyncio.Event | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/api/chat":
+            return await self.app(scope, receive, send)
+        self.chats += 1
+        number = self.chats
+        self.second_started = self.second_started or asyncio.Event()
+
+        async def gated_send(message) -> None:
+            if message["type"] == "http.response.start":
+                if number == 1:
+                    self.first_held = True
+                    try:
+                        await asyncio.wait_for(self.second_started.wait(), 10)
+                    except TimeoutError:
+                        pass
+                else:
+                    self.second_started.set()
+            await send(message)
+
+        await self.app(scope, receive, gated_send)
+
+
+async def test_two_questions_at_once_on_one_session_one_gets_409_even_before_the_first_streams(make_llm):
+    app = create_app(lambda http: make_llm(http_async_client=http))
+    gate = HoldFirstChatStart(app)
+    with BackgroundServer(gate) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
+            session = await new_session(client)
+            first = asyncio.create_task(
+                client.post("/api/chat", json={"session_id": session, "message": "What is 10 + 10?"}))
+            await until(lambda: gate.first_held, "the first question to pass the endpoint's checks")
+            second = await asyncio.wait_for(
+                client.post("/api/chat", json={"session_id": session, "message": "What is 2 + 3?"}), WAIT)
+            first = await asyncio.wait_for(first, WAIT)
+    assert second.status_code == 409, f"the second question got {second.status_code}: {second.text[:200]}"
+    assert second.json() == {"detail": "This session is still answering its last question."}
+    assert first.status_code == 200 and answer_of(parse(first.text)) == "10 + 10 is 20."
+    assert dict(app.state.runs) == {"answered": 1}
+
+
+async def test_pairs_of_questions_sent_at_once_always_get_one_409(serve):
+    _, client = serve(requests_per_second=10_000, request_burst=10_000)
+    session = await new_session(client)
+    outcomes = Counter()
+    for _ in range(15):
+        body = {"session_id": session, "message": "What is 10 + 10?"}
+        pair = await asyncio.wait_for(asyncio.gather(*(client.post("/api/chat", json=body) for _ in range(2))), WAIT)
+        outcomes[tuple(sorted(response.status_code for response in pair))] += 1
+    assert outcomes == {(200, 409): 15}, outcomes
+
+
+def forwarded_from(n: int) -> dict[str, str]:
+    return {"x-forwarded-for": f"10.0.{n // 256}.{n % 256}", "x-forwarded-proto": "https"}
+
+
+async def test_forwarded_addresses_are_not_trusted_by_default(serve):
+    """A new `X-Forwarded-For` on every request must not make a new client: the limits hold."""
+    app, client = serve(requests_per_second=0.01, rate_penalty_seconds=0)
+    responses = await asyncio.wait_for(asyncio.gather(*(
+        client.post("/api/sessions", headers=forwarded_from(n)) for n in range(100))), WAIT)
+    let_through = sum(response.status_code == 201 for response in responses)
+    assert let_through == 30, f"{let_through} of 100 requests, each 'forwarded' for a new address, were let through"
+    clients = {session.client for session in app.state.sessions._sessions.values()}
+    assert clients == {"127.0.0.1"} and len(app.state.sessions) == app.state.sessions.max_per_client
+
+
+async def test_behind_a_named_proxy_the_forwarded_address_is_the_client(serve):
+    app, proxy = serve(forwarded_allow_ips=["127.0.0.1"])
+    assert (await proxy.post("/api/sessions", headers=forwarded_from(7))).status_code == 201
+    not_the_proxy = serve.client_from("127.0.0.2")
+    assert (await not_the_proxy.post("/api/sessions", headers=forwarded_from(8))).status_code == 201
+    clients = sorted(session.client for session in app.state.sessions._sessions.values())
+    assert clients == ["10.0.0.7", "127.0.0.2"], "only the named proxy's X-Forwarded-For is believed"
+
+
+SELF = "the app's own origin"  # replaced by http://127.0.0.1:PORT in the test
+
+
+@pytest.mark.parametrize(("headers", "allowed"), [
+    ({}, True),  # httpx, curl, a script: no Origin, no Sec-Fetch-Site
+    ({"origin": SELF, "sec-fetch-site": "same-origin"}, True),  # the app's own page, in a browser
+    ({"origin": SELF}, True),  # the same, from a browser without Fetch Metadata
+    ({"origin": "https://evil.example", "sec-fetch-site": "cross-site"}, False),  # a page the learner visits
+    ({"origin": "https://evil.example"}, False),  # the same, from a browser without Fetch Metadata
+    ({"sec-fetch-site": "cross-site"}, False),  # ... or with no Origin
+    ({"origin": "null", "sec-fetch-site": "cross-site"}, False),  # a sandboxed frame, a file:// page
+    ({"origin": "http://127.0.0.1:1", "sec-fetch-site": "same-site"}, False),  # another port: another origin
+    ({"origin": "http://localhost:8888", "sec-fetch-site": "same-site"}, False),  # e.g. a page in JupyterLab
+], ids=["no-browser", "own-page", "own-page-no-fetch-metadata", "cross-site", "cross-origin", "cross-site-no-origin",
+        "null-origin", "other-port", "same-site"])
+async def test_cross_site_requests_cannot_change_anything(serve, headers, allowed):
+    app, client = serve()
+    mine = await new_session(client)
+    headers = {name: serve.url if value == SELF else value for name, value in headers.items()}
+    sessions = await client.post("/api/sessions", headers=headers)
+    chat = await client.post("/api/chat", headers=headers, json={"session_id": mine, "message": "What is 10 + 10?"})
+    if allowed:
+        assert (sessions.status_code, chat.status_code) == (201, 200)
+        assert answer_of(parse(chat.text)) == "10 + 10 is 20."
+    else:
+        for response in (sessions, chat):
+            assert response.status_code == 403, response.text[:200]
+            assert "cross-site" in response.json()["detail"].lower()
+        assert not app.state.runs and len(app.state.sessions) == 1, "nothing was started, nothing stored"
+    assert (await client.get("/", headers=headers)).status_code == 200, "the page itself may be linked from anywhere"
+
+
+async def test_twenty_cross_site_session_requests_do_not_evict_the_learners_conversation(serve):
+    _, client = serve()
+    mine = await new_session(client)
+    assert answer_of(await ask(client, mine, "What is 10 + 10?")) == "10 + 10 is 20."
+    hostile = {"origin": "https://evil.example", "sec-fetch-site": "cross-site"}
+    statuses = Counter([(await client.post("/api/sessions", headers=hostile)).status_code for _ in range(20)])
+    assert statuses == {403: 20}
+    assert answer_of(await ask(client, mine, "Now multiply that by 3")) == "20 × 3 is 60."
+
+
+# -- issue 25: request heads are bounded in size and in time ---------------------------------------
+
+REQUEST_HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+
+
+async def response_head(reader: asyncio.StreamReader, seconds: float = WAIT) -> bytes:
+    """The status line the server sends; b"" if it closed the connection without one, or sent none in time."""
+    try:
+        return await asyncio.wait_for(reader.readline(), seconds)
+    except (ConnectionError, TimeoutError):
+        return b""
+
+
+async def send_huge_head(server_url: str, megabytes: int) -> bytes:
+    """Send a request whose one header is `megabytes` MB long (1 MB at a time); return the status line."""
+    url = httpx.URL(server_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+
+    async def send() -> None:
+        try:
+            writer.write(REQUEST_HEAD + b"X-Big: ")
+            for _ in range(megabytes):
+                writer.write(b"a" * MB)
+                await writer.drain()
+            writer.write(b"\r\n\r\n")
+            await writer.drain()
+        except ConnectionError:
+            pass  # the server stopped reading: fine, its answer is what counts
+
+    sending = asyncio.create_task(send())
+    try:
+        return await response_head(reader)
+    finally:
+        sending.cancel()
+        writer.close()
+
+
+async def test_a_huge_request_head_gets_431_with_memory_bounded(serve):
+    _, client = serve()
+    growth, status_line = await peak_rss_growth_mb(lambda: send_huge_head(serve.url, 42))
+    print(f"peak RSS growth for a 42 MB request head: {growth:.1f} MB; answered {status_line!r}")
+    assert status_line.startswith(b"HTTP/1.1 431"), status_line
+    assert growth < 30, f"memory grew by {growth:.0f} MB for a 42 MB head"
+    assert (await client.get("/")).status_code == 200, "the app is fine afterwards"
+
+
+async def test_an_ordinary_head_with_cookies_is_served(serve):
+    _, client = serve()
+    cookies = "; ".join(f"cookie{n}={'x' * 100}" for n in range(60))  # 6 KB of cookies set by other local apps
+    assert (await client.get("/", headers={"cookie": cookies})).status_code == 200
+
+
+async def test_connections_trickling_their_headers_are_closed_after_the_header_timeout(serve):
+    """200 connections, each sending a header byte every 3 s: none stays open past the time allowed for a head."""
+    from helpers.web_app.http_protocol import DEFAULT_HEADER_TIMEOUT
+
+    serve()
+    url = httpx.URL(serve.url)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    bound = DEFAULT_HEADER_TIMEOUT + 15  # generous for a loaded machine; the test fails if any is open then
+
+    async def trickle() -> tuple[float, bytes]:
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        try:
+            writer.write(REQUEST_HEAD)
+            reading = asyncio.create_task(response_head(reader, bound))
+            while not reading.done() and loop.time() - started < bound:
+                try:
+                    writer.write(b"X")
+                except ConnectionError:
+                    break
+                await asyncio.wait([reading], timeout=3)
+            status_line = await reading
+            return loop.time() - started, status_line
+        finally:
+            writer.close()
+
+    results = await asyncio.wait_for(asyncio.gather(*(trickle() for _ in range(200))), bound + 10)
+    open_for = sorted(seconds for seconds, _ in results)
+    print(f"200 trickling connections were closed after {open_for[0]:.1f} to {open_for[-1]:.1f} s "
+          f"(header timeout {DEFAULT_HEADER_TIMEOUT} s)")
+    assert open_for[-1] < bound, f"a trickling connection stayed open {open_for[-1]:.0f} s"
+    assert {status_line[:12] for _, status_line in results} == {b"HTTP/1.1 408"}
+
+
+async def test_the_header_clock_never_cuts_a_stream_or_a_kept_alive_connection(make_llm):
+    """The head must arrive in 1 s here; an answer streaming for longer, and the next question on the same
+    connection, and a head sent in two pieces 0.3 s apart, and a body longer than the head limit all pass."""
+    app = create_app(lambda http: make_llm(fault="delay=0.05", http_async_client=http))
+    with BackgroundServer(app, header_timeout=1.0, max_header_bytes=4096) as server:
+        connections = []
+        transport = httpx.AsyncHTTPTransport()
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT, transport=transport) as client:
+            session = await new_session(client)
+            started = asyncio.get_running_loop().time()
+            assert answer_of(await ask(client, session, "What is 10 + 10?")) == "10 + 10 is 20."
+            assert asyncio.get_running_loop().time() - started > 1.0, "the answer streamed for longer than 1 s"
+            connections.append(transport._pool.connections[:])
+            await asyncio.sleep(0.5)
+            assert answer_of(await ask(client, session, "Now multiply that by 3")) == "20 × 3 is 60."
+            connections.append(transport._pool.connections[:])
+            too_long = await client.post("/api/chat", json={"session_id": session, "message": "x" * 10_000})
+            assert too_long.status_code == 413, "a 10 KB body is the body's business, not the head's"
+        assert connections[0] == connections[1], "the second question went over the same kept-alive connection"
+
+        url = httpx.URL(server.url)
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        writer.write(REQUEST_HEAD)
+        await asyncio.sleep(0.3)
+        writer.write(b"Accept: text/html\r\n\r\n")
+        assert (await response_head(reader)).startswith(b"HTTP/1.1 200")
+        writer.close()

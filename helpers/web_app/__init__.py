@@ -9,8 +9,10 @@
 - `events.py`: the events the app sends, and how they are read off each agent's stream;
 - `sessions.py`: one conversation (and chat history) per session, bounded per client and by idleness;
 - `limits.py`: what one client cannot get around: body size, requests per second;
-- `security.py`: the host names the app answers, and the page's Content-Security-Policy;
+- `security.py`: the host names the app answers, the requests of other sites' pages it refuses,
+  and the page's Content-Security-Policy;
 - `server.py`: `BackgroundServer`, to run the app from a notebook or a test;
+- `http_protocol.py`: below the app, each request's head bounded in size (431) and in time (408);
 - `static/index.html`: the page, plain HTML and JavaScript with no build step.
 """
 

@@ -17,6 +17,7 @@ import uvicorn
 from ..backend import model_settings
 from .agents import AGENTS
 from .app import create_app
+from .http_protocol import http_protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                         help="also accept requests for this host name (127.0.0.1, localhost and --host always are); "
                              "repeat for several")
+    parser.add_argument("--forwarded-allow-ips", action="append", default=[], metavar="IP",
+                        help="behind a reverse proxy at this address (or network, e.g. 10.0.0.0/8): believe its "
+                             "X-Forwarded-For and X-Forwarded-Proto, so the limits count each real client; repeat "
+                             "for several. Off by default: nobody's forwarded headers are believed")
     parser.add_argument("--agent", choices=list(AGENTS), default="executor",
                         help="who answers: chapter 03's executor or chapter 06's create_agent agent "
                              "(default: %(default)s); the page and its events are the same")
@@ -34,11 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
     # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
     served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
-    app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host])
+    app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host],
+                     forwarded_allow_ips=args.forwarded_allow_ips)
     settings = model_settings()  # what the app's model will be built from (see `default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=5)
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app does it, for named proxies.
+    # http=: uvicorn's httptools protocol with each request's head bounded in size and time (http_protocol.py).
+    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=5, proxy_headers=False,
+                http=http_protocol())
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ Errors before the stream starts are ordinary HTTP errors with a JSON body
 413 for a message or a body that is too long, 404 for an unknown session, 409 for a
 session that is still answering, 429 for a client making too many requests (or
 with all its sessions busy), 503 when the store has no room for a new session.
-A request for a host name the app is not served on gets a 400. Once the stream
-has started, a failure arrives as an `error` event, followed by `done`.
+A request for a host name the app is not served on gets a 400; a POST that a page
+of another site sent (the browser's `Origin` / `Sec-Fetch-Site` say so), a 403.
+Once the stream has started, a failure arrives as an `error` event, followed by `done`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from openai import DefaultAioHttpClient
 from pydantic import BaseModel
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..backend import model_settings
 from . import events, security
@@ -85,6 +87,7 @@ def create_app(
     requests_per_second: float = DEFAULT_RATE,
     request_burst: int = DEFAULT_BURST,
     rate_penalty_seconds: float = DEFAULT_PENALTY,
+    forwarded_allow_ips: list[str] | tuple[str, ...] = (),
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -98,6 +101,14 @@ def create_app(
     `agent` picks who answers: "executor" (chapter 03) or
     "langchain" (chapter 06's `create_agent`); the events are the same. `allowed_hosts`
     adds host names to 127.0.0.1 and localhost, for an app served under another name.
+
+    `forwarded_allow_ips` names the reverse proxies (addresses or networks) whose
+    `X-Forwarded-For` and `X-Forwarded-Proto` are believed; by default nobody's.
+    Every limit counts per client address, so a header any client can write must
+    not choose that address: believed from anyone (uvicorn believes it from
+    loopback unless told otherwise), a new forwarded address on each request is a
+    new client each time, past every limit. The servers in this package turn
+    uvicorn's own handling off (`proxy_headers=False`) and leave it to this option.
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
@@ -121,10 +132,14 @@ def create_app(
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
-    # The last added runs first: the client's request rate, then the host, then the body's size, then routing.
+    # The last added runs first: who the client is (behind a named proxy), the client's request rate,
+    # then the host, then whether another site's page sent it, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(security.SameOriginWrites)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(allowed_hosts))
     app.add_middleware(RateLimit, rate=requests_per_second, burst=request_burst, penalty_seconds=rate_penalty_seconds)
+    if forwarded_allow_ips:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(forwarded_allow_ips))
     return app
 
 
@@ -150,7 +165,7 @@ async def page(request: Request) -> HTMLResponse:
 @router.post("/api/sessions", status_code=201)
 async def new_session(request: Request) -> dict[str, str]:
     conversation = request.app.state.new_conversation()  # its own chat history
-    client = request.client.host if request.client else "unknown"  # behind a proxy: see chapter 05
+    client = request.client.host if request.client else "unknown"  # behind a proxy: see `forwarded_allow_ips`
     try:
         return {"session_id": request.app.state.sessions.create(conversation, client)}
     except SessionLimit as limit:
@@ -162,36 +177,43 @@ async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
     state = request.app.state
     session = find_session(state.sessions, body.session_id)
     question = check_message(body.message, state.max_message_chars)
-    if session.busy:
+    release = await session.claim()  # the session is this request's from here until its run ends
+    if release is None:
         raise HTTPException(409, "This session is still answering its last question.")
-    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns))
+    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns, release),
+                               on_close=release)
 
 
-async def stream_run(session: Session, question: str, runs: Counter, max_turns: int) -> AsyncIterator[bytes]:
+async def stream_run(session: Session, question: str, runs: Counter, max_turns: int,
+                     release: Callable[[], None]) -> AsyncIterator[bytes]:
     """The response body: the agent's run as events, as they happen, then `done`.
+
+    The endpoint claimed the session for this run: `release` gives it back as soon
+    as the run ends, before `done`, so the next question can follow at once; the
+    response calls it too, in case the stream never began (see `EventStreamResponse`).
 
     When the browser goes away, Starlette stops reading this generator (see
     `EventStreamResponse`): the cancellation reaches the agent's stream, which
     cancels the run, and the conversation records no half-finished turn.
     """
-    async with session.lock:
-        outcome = "failed"
-        run_events = session.conversation.events(question)
-        try:
-            async with aclosing(run_events):
-                async for item in run_events:
-                    yield item.encode()
-            outcome = "answered"
-        except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
-            outcome = "cancelled"
-            logger.info("agent run cancelled: the client disconnected")
-            raise
-        except Exception as error:  # the run failed: tell the browser, keep the details here
-            logger.info("agent run failed: %r", error)
-            yield events.failure(error).encode()
-        finally:
-            runs[outcome] += 1
-            session.trim_history(max_turns)
+    outcome = "failed"
+    run_events = session.conversation.events(question)
+    try:
+        async with aclosing(run_events):
+            async for item in run_events:
+                yield item.encode()
+        outcome = "answered"
+    except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
+        outcome = "cancelled"
+        logger.info("agent run cancelled: the client disconnected")
+        raise
+    except Exception as error:  # the run failed: tell the browser, keep the details here
+        logger.info("agent run failed: %r", error)
+        yield events.failure(error).encode()
+    finally:
+        runs[outcome] += 1
+        session.trim_history(max_turns)
+        release()
     yield events.done().encode()
 
 
@@ -200,20 +222,25 @@ class EventStreamResponse(StreamingResponse):
 
     Starlette cancels the response when the client disconnects; if the generator
     was paused at a `yield` just then, nothing would resume or close it until the
-    garbage collector did. Closing it here stops the agent's run at once.
+    garbage collector did. Closing it here stops the agent's run at once. Then
+    `on_close` runs (it gives the session back), even if the stream never began.
     """
 
     media_type = "text/event-stream"
 
-    def __init__(self, content: AsyncIterator[bytes]) -> None:
+    def __init__(self, content: AsyncIterator[bytes], on_close: Callable[[], None] = lambda: None) -> None:
         # no-cache: never store or replay a stream; X-Accel-Buffering: ask proxies (nginx) not to buffer it
         super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self.on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self.body_iterator.aclose()
+            try:
+                await self.body_iterator.aclose()
+            finally:
+                self.on_close()
 
 
 def find_session(sessions: SessionStore, session_id: str) -> Session:

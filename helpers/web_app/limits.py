@@ -83,8 +83,9 @@ class RateLimit:
     only after `penalty_seconds`: a client that ignores `Retry-After` and keeps
     knocking is slowed to one request per connection per penalty, so its flood
     costs the server almost nothing and the other clients' streams go on.
-    (Behind a reverse proxy every client has the proxy's address: run uvicorn
-    with `--proxy-headers` so the address is the real client's.)
+    (Behind a reverse proxy every client has the proxy's address: name the proxy
+    with `create_app(forwarded_allow_ips=[...])`, or `--forwarded-allow-ips`, so the
+    address is the real client's. Nobody else's `X-Forwarded-For` is believed.)
     """
 
     MAX_CLIENTS = 10_000  # buckets kept; full, idle ones are dropped first

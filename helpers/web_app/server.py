@@ -18,18 +18,28 @@ import time
 
 import uvicorn
 
+from .http_protocol import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, http_protocol
+
 STARTUP_TIMEOUT = 10.0  # seconds for the app to start listening
 SHUTDOWN_TIMEOUT = 10.0  # seconds for it to stop
 
 
 class BackgroundServer:
-    """uvicorn serving `app` on 127.0.0.1 in a background thread; `url` is where it listens."""
+    """uvicorn serving `app` on 127.0.0.1 in a background thread; `url` is where it listens.
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0) -> None:
+    A request's head may be at most `max_header_bytes` long (431) and must arrive
+    within `header_timeout` seconds (408): see `http_protocol.py`.
+    """
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *,
+                 max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+                 header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> None:
         config = uvicorn.Config(
             app, host=host, port=port,  # port 0: the operating system picks a free one
             log_config=None, log_level="warning", access_log=False,  # quiet in a notebook
             timeout_graceful_shutdown=5,  # open streams get 5 s to finish when the server stops
+            proxy_headers=False,  # believe no X-Forwarded-For: the app does, from the proxies it names
+            http=http_protocol(max_header_bytes, header_timeout),  # uvicorn's httptools protocol, heads bounded
         )
         self.server = uvicorn.Server(config)
         self.url: str | None = None

@@ -57,6 +57,30 @@ class Session:
     def busy(self) -> bool:
         return self.lock.locked()
 
+    async def claim(self) -> Callable[[], None] | None:
+        """Take the session for one run, now; return what gives it back, or None if a run already has it.
+
+        Of two questions sent at once, exactly one gets the session: the check and
+        the take happen with nothing in between, because nobody ever waits for this
+        lock, and asyncio takes a free lock that has no waiters without suspending.
+        (Taking the lock only once the response starts streaming, as the app once
+        did, left a gap in which a second question passed the check, then waited.)
+        The returned function gives the session back the first time it is called and
+        does nothing after, so the run can call it as soon as it ends and its response
+        again when it closes, without ever freeing a later run's claim.
+        """
+        if self.lock.locked():
+            return None
+        await self.lock.acquire()
+        claimed = [True]
+
+        def release() -> None:
+            if claimed:
+                claimed.clear()
+                self.lock.release()
+
+        return release
+
     @property
     def chat_history(self) -> list[BaseMessage]:
         """The turns so far, one `HumanMessage` and one `AIMessage` each, whichever agent answers."""
