@@ -2,8 +2,10 @@
 
     python -m benchmarks.profiled_app --profile-out FILE --port 8000 [the app's own options]
 
-The app runs on asyncio's own loop and h11: uvloop and httptools are C, which cProfile cannot see
-into, so the loop's and the parser's work would hide inside whatever called them. It starts
+The app runs on asyncio's own loop: uvloop is C, which cProfile cannot see into, so the loop's work
+would hide inside whatever called it. The HTTP parser stays httptools, also C: the app bounds each
+request's head in uvicorn's httptools protocol (`helpers/web_app/http_protocol.py`), so parsing is
+charged to that protocol's Python methods, under the web server. It starts
 unprofiled, so its imports stay out of the figures. `SIGUSR1` switches cProfile on, on the CPU clock
 (`attribution.cpu_profile`); `SIGUSR2` switches it off and writes FILE, whole (renamed into place).
 Python runs signal handlers in the main thread, which here is the event loop's.
@@ -13,9 +15,9 @@ from __future__ import annotations
 
 import sys
 
-# A None entry makes `import uvloop` raise ImportError: uvicorn's "auto" loop and HTTP parser then
-# fall back to asyncio's loop and h11, as when they are not installed. Before anything imports them.
-sys.modules["uvloop"] = sys.modules["httptools"] = None  # type: ignore[assignment]
+# A None entry makes `import uvloop` raise ImportError: uvicorn's "auto" loop then falls back to
+# asyncio's, as when uvloop is not installed. Before anything imports it.
+sys.modules["uvloop"] = None  # type: ignore[assignment]
 
 import argparse  # noqa: E402
 import signal  # noqa: E402

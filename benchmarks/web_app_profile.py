@@ -1,8 +1,8 @@
 """Whose code spends chapter 05's web app's CPU per agent question, by package (cProfile).
 
 `web_app_cpu` measures how much CPU the app spends; this says whose code spends it. The app
-runs through `profiled_app` (asyncio's loop and h11, profiled after a warm-up, on the CPU clock),
-the course model in its own process; `QUESTIONS` questions one at a time, each in a new session.
+runs through `profiled_app` (asyncio's loop and uvicorn's httptools protocol, profiled after a
+warm-up, on the CPU clock), the course model in its own process; `QUESTIONS` questions one at a time, each in a new session.
 Each function's own time goes to its package, a builtin's or standard-library helper's to its
 nearest caller that has one (`attribution.by_nearest_owner`); the loop's sleeps are left out.
 cProfile makes the milliseconds about four times the real ones; the shares are the point.
@@ -46,14 +46,12 @@ HOT_SPOTS = {
 
 
 def web_owner(function: tuple[str, int, str]) -> str:
-    """`attribution.owner`, plus the web server's packages, h11 (the requests the app serves), and the loop's sleep."""
+    """`attribution.owner`, plus the web server's packages (HTTP parsing included) and the loop's sleep."""
     filename, _, name = function
     if name == "<method 'poll' of 'select.epoll' objects>":
         return WAITING
     if any(fragment in filename for fragment in WEB_SERVER):
         return "web server (uvicorn, Starlette, FastAPI)"
-    if "/h11/" in filename:
-        return "HTTP parsing (h11: the requests the app serves)"
     return owner(filename)
 
 
@@ -111,7 +109,7 @@ def render(result: Profile) -> str:
     total = sum(result.ms_per_question.values())
     pace = f"{result.delay * 1000:g} ms per token" if result.delay else "no delay"
     lines = [f"## Web app: whose code spends its CPU per agent question ({pace})", "",
-             f"`{QUESTION}` through `python -m helpers.web_app` (the executor, asyncio's loop and h11), "
+             f"`{QUESTION}` through `python -m helpers.web_app` (the executor, asyncio's loop, uvicorn's httptools protocol), "
              f"{result.questions} questions under cProfile (about four times the real time; the shares count), "
              "the loop's sleeps left out.", "",
              "| owner | ms per question | share |", "| --- | ---: | ---: |"]
