@@ -35,7 +35,7 @@ from typing import Any
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
-from helpers.checks.streams import ScriptedChatModel, text_chunks
+from helpers.checks.streams import ScriptedChatModel, split_at_random, text_chunks
 from helpers.exercises import NotYet, check
 
 TIMEOUT = 30.0  # seconds: a learner's loop that never ends still gets a message
@@ -86,16 +86,6 @@ class _Scripted(ScriptedChatModel):
 SYNC = ("{name} used the synchronous llm.stream inside an async function: while it waits for each chunk the "
         "event loop is blocked, and nothing else in the notebook or server can run. Use `async for chunk in "
         "llm.astream(question)`.")
-
-
-def split_at_random(text: str, rng: random.Random, longest: int = 7) -> list[str]:
-    """`text` cut into pieces of 1 to `longest` characters at random points, as a tokenizer would cut it."""
-    pieces, start = [], 0
-    while start < len(text):
-        end = min(len(text), start + rng.randint(1, longest))
-        pieces.append(text[start:end])
-        start = end
-    return pieces
 
 
 async def _run(call: Awaitable[Any], printed: io.StringIO) -> Any:

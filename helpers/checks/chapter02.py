@@ -34,6 +34,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils._merge import merge_dicts, merge_lists
 
 from helpers.agent_executor import AgentExecutorBase
+from helpers.checks.streams import closing_chunks
 from helpers.exercises import NotYet, check
 
 TIMEOUT = 30.0  # seconds for the agent's run: a stuck run still gets a message
@@ -112,11 +113,7 @@ def _chunks(groups: list[list[dict]], message_id: str) -> list[NoPlusChunk]:
     """A whole step's stream: an opening chunk, one chunk per group of fragments, the closing chunks."""
     chunks = [NoPlusChunk(content="", id=message_id)]
     chunks += [NoPlusChunk(content="", id=message_id, tool_call_chunks=group) for group in groups]
-    chunks += [NoPlusChunk(content="", id=message_id, response_metadata={"finish_reason": "tool_calls"}),
-               NoPlusChunk(content="", id=message_id, usage_metadata={
-                   "input_tokens": 300, "output_tokens": len(groups), "total_tokens": 300 + len(groups)}),
-               NoPlusChunk(content="", id=message_id, chunk_position="last")]
-    return chunks
+    return chunks + closing_chunks(message_id, "tool_calls", len(groups), chunk_class=NoPlusChunk)
 
 
 def _streams(rng: random.Random) -> list[tuple[str, list[dict], list[NoPlusChunk], list[NoPlusChunk]]]:

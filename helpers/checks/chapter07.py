@@ -41,9 +41,10 @@ from pydantic import BaseModel, Field
 from ..answer_reader import FieldReader
 from ..exercises import NotYet, check
 from .scripted_openai import Reply, ScriptedOpenAI
-from .streams import Handout, Handouts, Recording
+from .streams import Handout, Handouts, Recording, split_at_random
 
 TIMEOUT = 20  # seconds: the scripted streams have no pauses, so a check that takes longer is stuck
+RNG = random.Random()  # unseeded: every run of a check cuts its JSON at other places
 
 
 # -- shared ------------------------------------------------------------------------------------------
@@ -96,16 +97,6 @@ def _explained(what: str, error: Exception, server: ScriptedOpenAI | None = None
                       "text it can't read yet (whitespace, a cut escape), and a chunk's args may be None: check "
                       "before you use them.")
     return NotYet(f"{what} raised {kind}.")
-
-
-def _fragments_of(text: str, longest: int) -> list[str]:
-    """`text` cut at random points, into pieces of 1 to `longest` characters."""
-    pieces, start = [], 0
-    while start < len(text):
-        size = random.randint(1, longest)
-        pieces.append(text[start:start + size])
-        start += size
-    return pieces
 
 
 def _within(part: Any, whole: Any) -> bool:
@@ -164,7 +155,7 @@ class _Answer:
 def _explanation_answer() -> _Answer:
     topic, *sentences = random.choice(EXPLANATIONS)
     value = dict(zip(["definition", "how_it_works", "why_it_matters"], sentences, strict=True))
-    return _Answer(f"What is {topic}?", value, _fragments_of(json.dumps(value), 5))
+    return _Answer(f"What is {topic}?", value, split_at_random(json.dumps(value), RNG, 5))
 
 
 def _structured_reply(answer: _Answer) -> Callable[[dict], Reply]:
@@ -299,9 +290,11 @@ def _random_cases() -> list[_ListCase]:
                               ensure_ascii=random.random() < 0.5)
     nested = [{"name": _tricky(), "with": [_tricky(), {"n": 1}]}, [_tricky(), "]"], {"name": "last", "with": []}]
     one_field = random.choice(FIELDS)
-    return [_ListCase(field, strings, _fragments_of(strings_text, 6)),
-            _ListCase(nested_field, nested, _fragments_of(json.dumps({"title": "nested", nested_field: nested}), 6)),
-            _ListCase(one_field, [item := _tricky()], _fragments_of(json.dumps({one_field: [item], "done": True}), 4))]
+    return [_ListCase(field, strings, split_at_random(strings_text, RNG, 6)),
+            _ListCase(nested_field, nested,
+                      split_at_random(json.dumps({"title": "nested", nested_field: nested}), RNG, 6)),
+            _ListCase(one_field, [item := _tricky()],
+                      split_at_random(json.dumps({one_field: [item], "done": True}), RNG, 4))]
 
 
 def _ready_after(case: _ListCase) -> list[int]:
@@ -465,9 +458,9 @@ async def check_summary_pieces(summary_pieces: Callable) -> None:
 
         def reply(body: dict) -> Reply:
             if not any(message.get("role") == "tool" for message in body["messages"]):
-                return Reply(calls=[("get_weather", _fragments_of(json.dumps({"city": city}), 4))])
+                return Reply(calls=[("get_weather", split_at_random(json.dumps({"city": city}), RNG, 4))])
             answer = {"city": city, "temperature": degrees, "summary": summary}
-            return Reply(calls=[("Forecast", _fragments_of(json.dumps(answer), 5))])
+            return Reply(calls=[("Forecast", split_at_random(json.dumps(answer), RNG, 5))])
 
         server = ScriptedOpenAI(reply)
         agent = create_agent(server.chat_model(), [get_weather], response_format=ToolStrategy(Forecast))

@@ -30,17 +30,9 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, PrivateAttr
 
+from .streams import closing_chunks, split_at_random
+
 Call = tuple[str, dict[str, Any]]  # (tool name, arguments)
-
-
-def pieces(text: str, rng: random.Random, *, longest: int = 4) -> list[str]:
-    """`text` cut at random points into pieces of 1 to `longest` characters."""
-    cut, start = [], 0
-    while start < len(text):
-        end = min(len(text), start + rng.randint(1, longest))
-        cut.append(text[start:end])
-        start = end
-    return cut
 
 
 def tool_call_script(calls: Sequence[Call], rng: random.Random) -> list[AIMessageChunk]:
@@ -56,17 +48,11 @@ def tool_call_script(calls: Sequence[Call], rng: random.Random) -> list[AIMessag
     for index, (name, arguments) in enumerate(calls):
         opening = tool_call_chunk(name=name, args="", id=f"call_{uuid.uuid4().hex[:24]}", index=index)
         chunks.append(AIMessageChunk(content="", id=message_id, tool_call_chunks=[opening], response_metadata=meta))
-        for piece in pieces(json.dumps(arguments, separators=(",", ":"), ensure_ascii=False), rng):
+        for piece in split_at_random(json.dumps(arguments, separators=(",", ":"), ensure_ascii=False), rng, 4):
             piece_chunk = tool_call_chunk(name=None, args=piece, id=None, index=index)
             chunks.append(AIMessageChunk(content="", id=message_id, response_metadata=meta,
                                          tool_call_chunks=[piece_chunk]))
-    written = len(chunks)
-    chunks.append(AIMessageChunk(content="", id=message_id, response_metadata={
-        **meta, "finish_reason": "tool_calls", "model_name": "scripted-agent"}))
-    chunks.append(AIMessageChunk(content="", id=message_id, usage_metadata={
-        "input_tokens": 300, "output_tokens": written, "total_tokens": 300 + written}))
-    chunks.append(AIMessageChunk(content="", id=message_id, chunk_position="last"))
-    return chunks
+    return chunks + closing_chunks(message_id, "tool_calls", len(chunks))
 
 
 class ScriptedAgentModel(BaseChatModel):

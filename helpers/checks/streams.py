@@ -24,6 +24,7 @@ needs no clock and cannot be fooled by a slow machine.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -36,6 +37,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, Field, PrivateAttr
 
 Probe = Callable[[], Any]
+PROMPT_TOKENS = 12  # the usage a scripted reply reports for its prompt; any number would do
 
 
 @dataclass(frozen=True)
@@ -60,27 +62,47 @@ class Handouts(list):
         return self.ended is not None
 
 
+def split_at_random(text: str, rng: random.Random, longest: int = 7) -> list[str]:
+    """`text` cut into pieces of 1 to `longest` characters at random points, as a tokenizer would cut it."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + rng.randint(1, longest))
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def closing_chunks(message_id: str, finish_reason: str, output_tokens: int, *, usage: bool = True,
+                   chunk_class: type[AIMessageChunk] = AIMessageChunk) -> list[AIMessageChunk]:
+    """What `ChatOpenAI(stream_usage=True)` yields after a reply's last token or fragment, as from OpenAI.
+
+    A chunk with no content that carries the finish reason, then (with `usage`) one
+    that carries the token usage, then LangChain's empty closing chunk: the finish
+    reason is never in the very last chunk.
+    """
+    chunks = [chunk_class(content="", id=message_id, response_metadata={
+        "finish_reason": finish_reason, "model_name": "scripted-model", "model_provider": "openai"})]
+    if usage:
+        chunks.append(chunk_class(content="", id=message_id, usage_metadata={
+            "input_tokens": PROMPT_TOKENS, "output_tokens": output_tokens,
+            "total_tokens": PROMPT_TOKENS + output_tokens}))
+    chunks.append(chunk_class(content="", id=message_id, chunk_position="last"))
+    return chunks
+
+
 def text_chunks(pieces: Sequence[str], *, finish_reason: str = "stop", usage: bool = True,
                 message_id: str | None = None) -> list[AIMessageChunk]:
     """The chunks of an answer as `ChatOpenAI(stream_usage=True)` streams it from OpenAI.
 
-    An empty opening chunk, one chunk per piece of text, a chunk with no text that
-    carries the finish reason, then (with `usage`) one that carries the token
-    usage, and an empty closing chunk: so a learner who reads the finish reason
-    from the very last chunk, or who skips "empty" chunks, meets what they would
-    meet on a real model.
+    An empty opening chunk, one chunk per piece of text, then the `closing_chunks`:
+    so a learner who reads the finish reason from the very last chunk, or who skips
+    "empty" chunks, meets what they would meet on a real model.
     """
     message_id = message_id or f"lc_run--{uuid.uuid4()}"
     chunks = [AIMessageChunk(content="", id=message_id, response_metadata={"model_provider": "openai"})]
     chunks += [AIMessageChunk(content=piece, id=message_id, response_metadata={"model_provider": "openai"})
                for piece in pieces]
-    chunks.append(AIMessageChunk(content="", id=message_id, response_metadata={
-        "finish_reason": finish_reason, "model_name": "scripted-model", "model_provider": "openai"}))
-    if usage:
-        chunks.append(AIMessageChunk(content="", id=message_id, usage_metadata={
-            "input_tokens": 12, "output_tokens": len(pieces), "total_tokens": 12 + len(pieces)}))
-    chunks.append(AIMessageChunk(content="", id=message_id, chunk_position="last"))
-    return chunks
+    return chunks + closing_chunks(message_id, finish_reason, len(pieces), usage=usage)
 
 
 class ScriptedChatModel(BaseChatModel):
