@@ -652,15 +652,14 @@ async def test_a_conversation_that_is_answering_is_never_evicted():
     now = [0.0]
     store = SessionStore(max_sessions=10, max_per_client=2, idle_seconds=60, clock=lambda: now[0])
     answering = [store.create(conversation=None, client="a") for _ in range(2)]
-    for session_id in answering:
-        await store.get(session_id).lock.acquire()  # both are streaming an answer
+    releases = [store.get(session_id).claim() for session_id in answering]  # both are streaming an answer
     with pytest.raises(SessionLimit) as refused:
         store.create(conversation=None, client="a")
     assert refused.value.status == 429 and refused.value.retry_after > 0
     now[0] = 3600.0  # an hour later, still answering: not expired either
     store.create(conversation=None, client="b")
     assert all(store.get(session_id) is not None for session_id in answering)
-    store.get(answering[0]).lock.release()
+    releases[0]()
     store.create(conversation=None, client="a")  # now one is free: it goes, the answering one stays
     assert store.get(answering[0]) is None and store.get(answering[1]) is not None
 

@@ -177,7 +177,7 @@ async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
     state = request.app.state
     session = find_session(state.sessions, body.session_id)
     question = check_message(body.message, state.max_message_chars)
-    release = await session.claim()  # the session is this request's from here until its run ends
+    release = session.claim()  # the session is this request's from here until its run ends
     if release is None:
         raise HTTPException(409, "This session is still answering its last question.")
     return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns, release),

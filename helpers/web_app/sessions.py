@@ -17,12 +17,11 @@ push anybody else out:
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from langchain_core.messages import BaseMessage
@@ -46,38 +45,33 @@ class SessionLimit(Exception):
 
 @dataclass
 class Session:
-    """One conversation: the agent's side of it (which keeps the chat history), its client, and a lock."""
+    """One conversation: the agent's side of it (which keeps the chat history), its client, and whether it is busy."""
 
     conversation: Conversation
     client: str = "unknown"
     last_used: float = 0.0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one run at a time per conversation
+    busy: bool = False  # a run has it: one run at a time per conversation
 
-    @property
-    def busy(self) -> bool:
-        return self.lock.locked()
-
-    async def claim(self) -> Callable[[], None] | None:
+    def claim(self) -> Callable[[], None] | None:
         """Take the session for one run, now; return what gives it back, or None if a run already has it.
 
-        Of two questions sent at once, exactly one gets the session: the check and
-        the take happen with nothing in between, because nobody ever waits for this
-        lock, and asyncio takes a free lock that has no waiters without suspending.
-        (Taking the lock only once the response starts streaming, as the app once
-        did, left a gap in which a second question passed the check, then waited.)
-        The returned function gives the session back the first time it is called and
-        does nothing after, so the run can call it as soon as it ends and its response
-        again when it closes, without ever freeing a later run's claim.
+        Of two questions sent at once, exactly one gets the session: the check and the
+        take are one step, with no `await` between them. (Taking it only once the
+        response starts streaming, as the app once did, left a gap in which a second
+        question passed the check, then waited.) The returned function gives the
+        session back the first time it is called and does nothing after, so the run can
+        call it as soon as it ends and its response again when it closes, without ever
+        freeing a later run's claim.
         """
-        if self.lock.locked():
+        if self.busy:
             return None
-        await self.lock.acquire()
+        self.busy = True
         claimed = [True]
 
         def release() -> None:
             if claimed:
                 claimed.clear()
-                self.lock.release()
+                self.busy = False
 
         return release
 
