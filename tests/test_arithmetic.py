@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from helpers.course_model.arithmetic import parse_question
-from helpers.course_model.expression import (
+from helpers.course_model.reading.arithmetic import parse_question
+from helpers.course_model.reading.expression import (
     DivisionByZero,
     NotReal,
     TooLarge,

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from test_arithmetic import ARITHMETIC_CASES
 
-from helpers.course_model import answers
-from helpers.course_model.brain import respond
-from helpers.course_model.conversation import last_number
-from helpers.course_model.reply import Reply, ToolCall
-from helpers.course_model.toolbox import read_toolbox
+from helpers.course_model.brain import answers
+from helpers.course_model.brain.brain import respond
+from helpers.course_model.brain.conversation import last_number
+from helpers.course_model.brain.reply import Reply, ToolCall
+from helpers.course_model.brain.toolbox import read_toolbox
 
 
 def function_tool(name: str, description: str, parameters: tuple[str, ...] = ("x", "y")) -> dict[str, Any]:

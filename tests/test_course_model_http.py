@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 from helpers.course_model import MODEL_NAME, CourseModelServer
-from helpers.course_model.server import Limits
+from helpers.course_model.wire.server import Limits
 
 HELLO = [{"role": "user", "content": "Hello!"}]
 GOOD = {"model": MODEL_NAME, "messages": HELLO}
@@ -555,7 +555,7 @@ def test_abandoned_heavy_requests_do_not_stall_a_small_question():
 def test_the_work_for_a_client_that_hangs_up_stops(monkeypatch):
     """A request whose planning is slow (a stand-in brain that checks its budget every 10 ms, for up to 20 s)
     stops within moments of its client hanging up: the connection's disconnect reaches the worker thread."""
-    from helpers.course_model import app as app_module
+    from helpers.course_model.wire import app as app_module
     from helpers.course_model import workload
 
     outcome: dict[str, float | str] = {}
@@ -606,7 +606,7 @@ def test_a_60kb_question_does_not_stall_another_client(monkeypatch):
     test holds each big request inside the brain (after its real work) until the small one has its whole
     answer. Only a server that runs the brain off the event loop, in several worker threads, gets there.
     """
-    from helpers.course_model import brain
+    from helpers.course_model.brain import brain
 
     think = brain.respond
     arrived = threading.Semaphore(0)  # one release per 60 KB question the brain has worked through

@@ -15,8 +15,8 @@ import tracemalloc
 import pytest
 
 from helpers.course_model import workload
-from helpers.course_model.brain import respond
-from helpers.course_model.tokens import count_tokens, tokenize
+from helpers.course_model.brain.brain import respond
+from helpers.course_model.brain.tokens import count_tokens, tokenize
 
 # Seconds: a guard against runaway work, not a speed. The hostile questions take well under 0.1 s now, and
 # took 17 s (or never ended) before the limits; a loaded machine can slow them tenfold and still pass.

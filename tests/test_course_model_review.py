@@ -164,7 +164,7 @@ TICKET = _function("get_ticket", "Get the status of a ticket.", {"ticket_id": {"
 
 
 def test_another_agents_refusal_is_obeyed_too():
-    from helpers.course_model.brain import respond
+    from helpers.course_model.brain.brain import respond
 
     messages = _exchange("What is 2 + 3?", {"name": "add", "args": '{"x": 2, "y": 3}'},
                          "The user declined this action.", [ADD, FINAL])
@@ -175,7 +175,7 @@ def test_another_agents_refusal_is_obeyed_too():
 
 
 def test_a_tools_own_news_about_a_rejection_is_a_result_not_a_refusal():
-    from helpers.course_model.brain import respond
+    from helpers.course_model.brain.brain import respond
 
     messages = _exchange("What is the status of ticket 'T-7'?", {"name": "get_ticket", "args": '{"ticket_id": "T-7"}'},
                          "The reviewer rejected the pull request.", [TICKET])

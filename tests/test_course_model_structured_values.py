@@ -17,8 +17,8 @@ import pytest
 from langchain_core.output_parsers import PydanticOutputParser
 from pydantic import BaseModel
 
-from helpers.course_model.answers import answer_for
-from helpers.course_model.brain import respond
+from helpers.course_model.brain.answers import answer_for
+from helpers.course_model.brain.brain import respond
 
 STRINGS = {"type": "array", "items": {"type": "string"}}
 TASK = {"type": "object", "properties": {"title": {"type": "string"},

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import threading
 
-from .request import MODEL_NAME
-from .server import CourseModelServer
+from .wire.request import MODEL_NAME
+from .wire.server import CourseModelServer
 
 __all__ = ["MODEL_NAME", "CourseModelServer", "ensure_running"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .request import MODEL_NAME
-from .server import CourseModelServer, delay_from_env
+from .wire.request import MODEL_NAME
+from .wire.server import CourseModelServer, delay_from_env
 
 
 def main(argv: list[str] | None = None) -> int:

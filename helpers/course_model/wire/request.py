@@ -14,7 +14,7 @@ from typing import Any
 from .body_json import load_body
 from .errors import ApiError, bad_request
 from .parameters import check_parameters
-from .workload import MAX_OUTPUT_TOKENS
+from ..workload import MAX_OUTPUT_TOKENS
 
 MODEL_NAME = "course-model"
 ROLES = ("system", "developer", "user", "assistant", "tool")

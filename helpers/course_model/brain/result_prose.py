@@ -19,7 +19,7 @@ import re
 
 from . import setbacks
 from .conversation import ToolExchange
-from .schemas import words_of
+from ..reading.schemas import words_of
 from .tool_results import is_error, result_phrase
 
 # Leading words of a tool's name that say what it does, not what it gives back.

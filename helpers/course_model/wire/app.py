@@ -20,7 +20,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence
 
-from . import brain, workload
+from .. import workload
+from ..brain import brain
 from .completion import CREATED, Completion, build_completion, completion_object, stream_chunks
 from .errors import ApiError, payload, server_error
 from .faults import HEADER as FAULT_HEADER

@@ -27,11 +27,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from . import schemas
-from .arguments import fill
-from .json_keys import requested_schema
-from .outcome import Outcome
-from .plausible import plausible_value
+from ..reading import schemas
+from ..reading.arguments import fill
+from ..reading.json_keys import requested_schema
+from ..reading.outcome import Outcome
+from ..reading.plausible import plausible_value
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .expression import ADD, DIVIDE, MULTIPLY, POWER, SUBTRACT, Value
+from ..reading.expression import ADD, DIVIDE, MULTIPLY, POWER, SUBTRACT, Value
 
 FINAL_ANSWER = "final_answer"
 

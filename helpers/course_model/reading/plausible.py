@@ -20,7 +20,8 @@ from fractions import Fraction
 from itertools import islice
 from typing import Any, Iterator
 
-from . import schemas, workload
+from .. import workload
+from . import schemas
 
 # Field-name words and the value a made-up field of that name gets.
 _BY_NAME: tuple[tuple[frozenset[str], str], ...] = (

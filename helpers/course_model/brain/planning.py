@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .conversation import ToolExchange
-from .expression import DIVIDE, MULTIPLY, POWER, SUBTRACT, BinaryOp, Expr, Negate, Number, Value
+from ..reading.expression import DIVIDE, MULTIPLY, POWER, SUBTRACT, BinaryOp, Expr, Negate, Number, Value
 from .tool_results import number_in_result
 from .toolbox import MathTool, Toolbox
 

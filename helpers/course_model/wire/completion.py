@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterator
 
-from .reply import Reply
+from ..brain.reply import Reply
 from .request import MODEL_NAME, ChatRequest
-from .tokens import count_tokens, iter_tokens
-from .workload import MAX_OUTPUT_TOKENS, MAX_TOKEN_CHARS
+from ..brain.tokens import count_tokens, iter_tokens
+from ..workload import MAX_OUTPUT_TOKENS, MAX_TOKEN_CHARS
 
 CREATED = 1767225600  # 2026-01-01T00:00:00Z: a fixed `created`, so responses never vary
 SYSTEM_FINGERPRINT = "fp_course_model"

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from . import setbacks
-from .arguments import fill
+from ..reading.arguments import fill
 from .conversation import ToolExchange
-from .outcome import Outcome
+from ..reading.outcome import Outcome
 from .reply import ToolCall
 from .tool_choosing import OfferedTool, best_tool, clauses
 from .tool_results import result_phrase

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conversation import ToolExchange
-from .expression import BinaryOp, Expr, Number, Value, render
+from ..reading.expression import BinaryOp, Expr, Number, Value, render
 
 MAX_QUOTE_CHARS = 200  # of an error or a reason quoted in an answer
 

@@ -30,7 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .schemas import words_of
+from ..reading.schemas import words_of
+from ..reading.words import STOP_WORDS, stem
 from .toolbox import FINAL_ANSWER
 
 AUTO_THRESHOLD = 2
@@ -38,12 +39,6 @@ MAX_CLAUSES = 16  # things one question may ask for; the rest of a longer list i
 _NAME_WEIGHT = 3
 _MAX_TIE_CHARS = 2_000  # of a question read to break a tie
 
-_STOP_WORDS = frozenset(
-    """a an the is are was were be been am do does did what whats what's how who where when why which get gets got
-    give me my i you your we our it its this that these those there please can could would will should shall may
-    of in on at to for from with by and or but if then so as into about up out use using tool tools function call
-    value some any all current given tell show find make let want need like know just now also one""".split()
-)
 
 # What a tool's name starts with when it does something ("GetWeather"), or ends with ("WeatherTool").
 _ACTION_VERBS = frozenset(
@@ -53,21 +48,6 @@ _ACTION_VERBS = frozenset(
 )
 _ACTION_NOUNS = frozenset("tool tools function func action api command cmd service lookup search finder fetcher "
                           "client helper getter checker calculator converter".split())
-# Words with the same meaning, mapped to one canonical word.
-_SYNONYMS: dict[str, str] = {
-    "forecast": "weather", "temperature": "weather", "rain": "weather", "raining": "weather", "sunny": "weather",
-    "hot": "weather", "cold": "weather", "warm": "weather", "windy": "weather", "snow": "weather",
-    "snowing": "weather", "cloudy": "weather", "humid": "weather", "mean": "define",
-    "people": "population", "inhabitant": "population", "resident": "population", "live": "population",
-    "dice": "die", "docs": "doc", "documentation": "doc", "manual": "doc",
-    "folder": "file", "directory": "file", "lamp": "light", "switch": "toggle", "turn": "toggle",
-    "mail": "email", "e-mail": "email", "loud": "volume", "louder": "volume", "quieter": "volume",
-    "clock": "time", "ticker": "stock", "share": "stock", "route": "direction", "travel": "direction",
-    "headline": "news", "article": "news", "meaning": "define", "definition": "define",
-    "account": "user", "capitals": "capital", "quote": "price", "cost": "price", "exchange": "convert",
-    "money": "currency", "dollar": "currency", "euro": "currency", "pound": "currency", "yen": "currency",
-    "franc": "currency", "yuan": "currency", "rupee": "currency", "peso": "currency", "buck": "currency",
-}
 # Phrases that name a need without its usual word: "how many" is counting, "get from A to B" is directions.
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bhow many\b"), "count"),
@@ -133,34 +113,19 @@ def offered_tools(tools: list[dict[str, Any]] | None) -> list[OfferedTool]:
     return offered
 
 
-def stem(word: str) -> str:
-    """A word without its plural or tense ending, then through the synonym table."""
-    word = _SYNONYMS.get(word, word)
-    for ending in ("ing", "ed"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word[: -len(ending)]
-            break
-    else:
-        if word.endswith("ies") and len(word) > 4:
-            word = word[:-3] + "y"
-        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-            word = word[:-1]
-    return _SYNONYMS.get(word, word)
-
-
 def question_words(text: str) -> set[str]:
     """The stemmed words of a question that can point at a tool."""
     lower = text.lower()
-    found = {stem(word) for word in re.findall(r"[a-z][a-z'-]*", lower) if word not in _STOP_WORDS}
+    found = {stem(word) for word in re.findall(r"[a-z][a-z'-]*", lower) if word not in STOP_WORDS}
     found |= {word for pattern, word in _PHRASES if pattern.search(lower)}
-    return found - _STOP_WORDS
+    return found - STOP_WORDS
 
 
 def score(tool: OfferedTool, words: set[str]) -> int:
     """How well a tool fits a question's words: 3 per name word used, 1 per other description word used."""
-    name_words = {stem(word) for word in words_of(tool.name)} - _STOP_WORDS
+    name_words = {stem(word) for word in words_of(tool.name)} - STOP_WORDS
     description_words = {stem(word) for word in re.findall(r"[a-z]+", tool.description.lower())}
-    description_words -= _STOP_WORDS | name_words
+    description_words -= STOP_WORDS | name_words
     return _NAME_WEIGHT * len(name_words & words) + len(description_words & words)
 
 
@@ -193,7 +158,7 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
 
 def _first_use(tool: OfferedTool, said: list[str]) -> int:
     """Where the question first uses a word of the tool's name (len(said) if it never does)."""
-    name_words = {stem(word) for word in words_of(tool.name)} - _STOP_WORDS
+    name_words = {stem(word) for word in words_of(tool.name)} - STOP_WORDS
     return next((at for at, word in enumerate(said) if word in name_words), len(said))
 
 

@@ -48,8 +48,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import answers, setbacks, workload
-from .arithmetic import TooComplex, parse_question
+from .. import workload
+from . import answers, setbacks
+from ..reading.arithmetic import TooComplex, parse_question
 from .conversation import (
     ToolExchange,
     content_text,
@@ -58,8 +59,8 @@ from .conversation import (
     previous_answer,
     tool_exchanges,
 )
-from .expression import ArithmeticProblem, Expr, evaluate, format_number, render, substitute_previous, uses_previous
-from .outcome import Outcome
+from ..reading.expression import ArithmeticProblem, Expr, evaluate, format_number, render, substitute_previous, uses_previous
+from ..reading.outcome import Outcome
 from .planning import NoToolFor, plan, progress
 from .reply import Reply, ToolCall
 from .result_prose import result_sentences

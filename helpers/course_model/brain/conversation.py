@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .arithmetic import MAX_INPUT_DIGITS, TooComplex
-from .expression import Value
+from ..reading.arithmetic import MAX_INPUT_DIGITS, TooComplex
+from ..reading.expression import Value
 from .reviews import Review, read_review
 from .toolbox import FINAL_ANSWER
 
