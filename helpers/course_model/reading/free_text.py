@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from .schemas import words_of
-from ..brain.tool_choosing import stem
+from .words import stem
 
 # Parameters that take free text; a `word` takes the remainder too, but never "about …" text.
 FREE_TEXT_WORDS = frozenset(
