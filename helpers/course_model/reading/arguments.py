@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from . import currencies, schemas
+from .anchored import AnchorIndex
+from .enums import EnumMatch, enum_matches, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
 from .lists import Enumeration, find_lists
@@ -102,17 +104,44 @@ class _Pool:
         self.starts = [mention.start for mention in self.mentions]
         self.ends = [mention.end for mention in self.mentions]
         self.used: set[int] = set()
+        self.claimed: list[tuple[int, int]] = []  # spans of words taken that are not mentions (enum values, anchored words)
+        self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
+
+    @property
+    def anchors(self) -> AnchorIndex:
+        if self._anchors is None:
+            self._anchors = AnchorIndex(self.text)
+        return self._anchors
+
+    def blocked(self, start: int, end: int) -> bool:
+        """Whether text[start:end] overlaps a value already taken: a used mention or a claimed span."""
+        if any(start < high and low < end for low, high in self.claimed):
+            return True
+        index = max(bisect_right(self.starts, start) - 1, 0)
+        while index < len(self.mentions) and self.starts[index] < end:
+            if index in self.used and self.ends[index] > start:
+                return True
+            index += 1
+        return False
+
+    def claim(self, start: int, end: int) -> None:
+        self.claimed.append((start, end))
 
     def part(self, text: str) -> _Pool:
         """A pool for one part of the text (one item of a list), read the same way."""
         return _Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
 
-    def take_list(self, accept: Callable[[Enumeration], bool]) -> Enumeration | None:
-        """The first list (`lists.py`) none of whose values is used yet; its values are then used."""
+    def take_list(self, accept: Callable[[Enumeration], bool], *, items: bool = False) -> Enumeration | None:
+        """The first list (`lists.py`) none of whose values is used yet; its values are then used.
+
+        With `items`, only the items must be free: "Minestrone needs beans, pasta and celery" gives
+        its ingredients though `dish` took "Minestrone" from the list's first part.
+        """
         if self._lists is None:
             self._lists = find_lists(self.text)
         for index, found in enumerate(self._lists):
-            inside = range(bisect_left(self.starts, found.start), bisect_left(self.starts, found.end))
+            low, high = (found.items[0].start, found.items[-1].end) if items and found.items else (found.start, found.end)
+            inside = range(bisect_left(self.starts, low), bisect_left(self.starts, high))
             if index not in self._lists_used and accept(found) and not any(i in self.used for i in inside):
                 self._lists_used.add(index)
                 self.used.update(inside)
@@ -212,9 +241,9 @@ def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], inve
         found = _keyed(name, sub, pool, root)
         if found is not None:
             values[name] = found
-    # 2. by kind, in order (required parameters first)
+    # 2. by kind, in order (required parameters first, and enums before the rest: their words are taken first)
     order = [n for n in properties if n in required] + [n for n in properties if n not in required]
-    for name in order:
+    for name in sorted(order, key=lambda n: not _is_word_enum(n, resolved[n])):
         if name in values:
             continue
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
@@ -259,6 +288,11 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: _Pool) -> tu
             if len(distinct) > 1:
                 return name, distinct
     return None
+
+
+def _is_word_enum(name: str, schema: dict[str, Any]) -> bool:
+    """A field whose enum the question names in words ("in progress"), not a currency's code."""
+    return isinstance(schema.get("enum"), list) and not currencies.is_currency_parameter(name, schema)
 
 
 def _takes_remainder(name: str, schema: dict[str, Any]) -> bool:
@@ -338,7 +372,7 @@ def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any
         return currencies.as_value(str(mention.value), schema) if mention else None
     enum = schema.get("enum")
     if isinstance(enum, list) and enum:
-        return _mentioned_enum(enum, pool)
+        return _mentioned_enum(name, enum, pool)
     if "const" in schema:
         return schema["const"]
     branches = schemas.alternatives(schema)
@@ -364,12 +398,16 @@ def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any
         inner = _fill_object(schema, pool, root, invent, prose, depth + 1)
         return inner.values if (inner.values or invent) and not inner.missing else None
     if kind == "string":
-        return _string(words, schema, pool, prefer_prose=prose is not None and pool.tool_name is None)
+        return _string(name, schema, pool, prefer_prose=prose is not None and pool.tool_name is None)
     return None
 
 
-def _string(words: set[str], schema: dict[str, Any], pool: _Pool, prefer_prose: bool = False) -> str | None:
-    """A string value by the parameter's words; with `prefer_prose`, a summary-like field is left to the prose."""
+def _string(name: str, schema: dict[str, Any], pool: _Pool, prefer_prose: bool = False) -> str | None:
+    """A string value by the parameter's words; with `prefer_prose`, a summary-like field is left to the prose.
+
+    A plain field (no kind its name or format asks for) takes the words next to its name, then to its
+    description (`anchored.py`), before any quoted text or capitalised name."""
+    words = set(schemas.words_of(name))
     fmt = schema.get("format")
     if fmt == "email" or words & _EMAIL_WORDS:
         mention = pool.take(lambda m: m.kind == EMAIL)
@@ -392,8 +430,37 @@ def _string(words: set[str], schema: dict[str, Any], pool: _Pool, prefer_prose: 
         if prefer_prose and words & _PROSE_WORDS:
             return None  # a summary is a sentence of the answer (plausible.py), not the words after "for"
         return subject(pool.text)  # never a name: free text is what the question is about
-    mention = pool.take(lambda m: m.kind == QUOTED) or pool.take(lambda m: m.kind == NAME)  # quotes are deliberate
+    plain = fmt is None and not words & _KIND_WORDS
+    if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked)) is not None:
+        pool.claim(found.start, found.end)
+        return found.text
+    mention = pool.take(lambda m: m.kind == QUOTED)  # quotes are deliberate
+    if mention:
+        return str(mention.value)
+    description = schema.get("description")
+    if plain and isinstance(description, str):
+        found = pool.anchors.beside(_description_names(description, name), pool.blocked, after=False)
+        if found is not None:
+            pool.claim(found.start, found.end)
+            return found.text
+    mention = pool.take(lambda m: m.kind == NAME)
     return str(mention.value) if mention else None
+
+
+_KIND_WORDS = _EMAIL_WORDS | _URL_WORDS | _TIME_WORDS | _DATE_WORDS | _PHONE_WORDS | _ID_WORDS | _FREE_TEXT_WORDS
+_MAX_DESCRIPTION_WORDS = 12  # of a field's description looked for beside the values
+
+
+def _anchor_names(name: str) -> list[str]:
+    """The words a field goes by in a question: its name's words, last first ("leave_type": type, leave)."""
+    return [word for word in reversed(schemas.words_of(name)) if len(word) > 2]
+
+
+def _description_names(description: str, name: str) -> list[str]:
+    """A description's longer words, besides the field's own name: "The expense category" → expense, category."""
+    own = set(schemas.words_of(name))
+    words = [w for w in re.findall(r"[a-z]{4,}", description.lower()[:500]) if w not in own]
+    return list(dict.fromkeys(words))[:_MAX_DESCRIPTION_WORDS]
 
 
 def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
@@ -416,18 +483,16 @@ def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any],
 
 
 def _strings(name: str, pool: _Pool) -> list[str]:
-    """A list of strings: weekdays for `days`; else what is quoted, else several names ("Alice, Bob and
-    Carol"), else a written list ("milk, eggs and bread", `lists.py`), else the one name there is."""
+    """A list of strings: weekdays for `days`; else what is quoted, else a written list anywhere in the
+    question ("milk, eggs and bread", "- apples" lines, `lists.py`), else the names there are."""
     if set(schemas.words_of(name)) & {"day", "days", "weekday", "weekdays"}:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == WEEKDAY)]
     quoted = pool.take_all(lambda m: m.kind == QUOTED)
     if quoted:
         return [str(m.value) for m in quoted]
-    names = [m for index, m in enumerate(pool.mentions) if index not in pool.used and m.kind in (NAME, WEEKDAY)]
-    if len(names) < 2:
-        written = pool.take_list(lambda found: found.items is not None)
-        if written is not None and written.items is not None:
-            return [item.text for item in written.items]
+    written = pool.take_list(lambda found: found.items is not None, items=True)
+    if written is not None and written.items is not None:
+        return [item.text for item in written.items]
     return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY))]
 
 
@@ -458,10 +523,41 @@ def _sized(values: list[Any], name: str, schema: dict[str, Any], root: dict[str,
     return values
 
 
-def _mentioned_enum(enum: list[Any], pool: _Pool) -> Any:
-    """The enum value the question names (the earliest, if several), else None."""
-    named = [(pool.lower.find(str(v).lower()), v) for v in enum if _mentions_word(pool.lower, str(v))]
-    return min(named, key=lambda pair: pair[0])[1] if named else None
+def _mentioned_enum(name: str, enum: list[Any], pool: _Pool) -> Any:
+    """The enum value the question names (`enums.py`: by its text, a distinctive part or a synonym), else None.
+
+    Of several, a field named like a target ("to_unit") takes the one after "to"/"into"/"in"/"as", one
+    named like a source the one after "from" or a number ("2 feet"), any other the strongest, earliest.
+    Its words are then taken, so `from_unit` and `to_unit` get one value each.
+    """
+    found = [match for match in enum_matches(enum, pool.text) if not pool.blocked(match.start, match.end)]
+    if not found:
+        named = [(pool.lower.find(str(v).lower()), v) for v in enum
+                 if not isinstance(v, str) and _mentions_word(pool.lower, str(v))]  # numbers, true/false
+        return min(named, key=lambda pair: pair[0])[1] if named else None
+    words = set(schemas.words_of(name))
+    chosen = found[0]
+    if words & _TARGET_WORDS:
+        chosen = next((m for m in found if _word_before(pool, m) in ("to", "into", "in", "as")), chosen)
+    elif words & _SOURCE_WORDS:
+        chosen = next((m for m in found if _word_before(pool, m) == "from" or _after_number(pool, m)),
+                      _first_placed(found))
+    pool.claim(chosen.start, chosen.end)
+    return chosen.value
+
+
+def _first_placed(found: list[EnumMatch]) -> EnumMatch:
+    return min(found, key=lambda match: match.start)
+
+
+def _word_before(pool: _Pool, match: EnumMatch) -> str:
+    words = re.findall(r"[a-z]+", pool.lower[max(0, match.start - 12) : match.start])
+    return words[-1] if words else ""
+
+
+def _after_number(pool: _Pool, match: EnumMatch) -> bool:
+    index = bisect_right(pool.ends, match.start) - 1
+    return index >= 0 and pool.mentions[index].kind == NUMBER and pool.text[pool.ends[index] : match.start].strip() == ""
 
 
 def _mentions_word(lower_text: str, word: str) -> bool:
@@ -486,7 +582,7 @@ def _convert(mention: Mention, schema: dict[str, Any], kind: str) -> Any:
     if kind == "string":
         enum = schema.get("enum")
         if isinstance(enum, list):
-            return next((v for v in enum if str(v).lower() == str(mention.value).lower()), None)
+            return named_value(enum, str(mention.value))  # "Tokyo" is "Asia/Tokyo"
         return str(mention.value)
     return None
 

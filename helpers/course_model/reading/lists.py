@@ -3,18 +3,22 @@
 A real model reads a list written with commas and "and" without thinking, quoted
 or not. The course model finds them clause by clause (a clause ends at `.`, `!`,
 `?`, `;`, `:` or a new line, so "Tasks: a, b and c" starts its list after the
-colon), splitting at commas and at "and"/"or", never inside quotes or
-parentheses. A run of parts is a list when it has three parts or more, or two
+colon), splitting at commas and at "and"/"or"/"as well as", never inside quotes
+or parentheses. A run of parts is a list when it has three parts or more, or two
 joined by "and"/"or"; after its "and" part the list ends ("Paris, Oslo and Rome,
-6 nights" lists three cities).
+6 nights" lists three cities). Lines that start with a bullet ("- apples",
+"* rice", "1. budget", "2) hiring"), two or more in a row, are a list too, one
+item per line.
 
 Each list gives two readings:
 
 - `items`, for a list of strings: each part cut to the item itself. The middle
   parts are whole; the first keeps its last words (as many as the other items
-  have: "I need fresh milk, brown eggs and bread" → "fresh milk"); the last stops
-  at a word that ends a noun phrase ("bread for the party" → "bread"). Articles
-  go ("a tent" → "tent"). A list whose middle parts are not short phrases
+  have, articles not counted: "I need fresh milk, brown eggs and bread" →
+  "fresh milk"), never reaching back past a verb that introduces the list
+  ("Lasagne takes pasta sheets, ..." → "pasta sheets"); the last stops at a word
+  that ends a noun phrase ("bread for the party" → "bread"; "of" does not: "a
+  jar of passata"). Articles go ("a tent" → "tent"). A list whose middle parts are not short phrases
   ("I'm Alice, I live in Oslo and ...") is not a list of items.
 - `segments`, for a list of objects: each part whole, the first from the clause's
   start and the last to its end ("Alice is 30, Bob is 25 and Carol is 41"), so
@@ -37,9 +41,11 @@ _CLAUSE = re.compile(r"[^.!?;:\n]+")
 # Quoted text and parentheses are skipped whole; the rest splits at commas and "and"/"or".
 _PIECE = re.compile(
     r"""(?P<skip>"[^"\n]*"|“[^”\n]*”|(?<![\w'])'[^'\n]*'(?![\w'])|\([^()\n]*\))
-      | (?P<sep>\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)""",
+      | (?P<sep>\s*,\s*(?:(?:and|or|as\s+well\s+as)\s+)?|\s+(?:and|or|as\s+well\s+as)\s+)""",
     re.VERBOSE | re.IGNORECASE,
 )
+# A bulleted or numbered line: "- apples", "* rice", "• tea", "1. budget", "2) hiring".
+_BULLET = re.compile(r"^[ \t]*(?:[-*•–]|\d{1,3}[.)])[ \t]+(?P<item>[^\n]*\S)[ \t]*$", re.MULTILINE)
 _WORD = re.compile(r"\S+")
 _ARTICLES = frozenset({"a", "an", "the", "some"})
 # Words that end an item: verbs and prepositions that start the rest of the sentence.
@@ -47,6 +53,17 @@ _BOUNDARY = frozenset(
     """is are was were be been will would can could should must am do does did has have had for to in on at
     with from by that which who whom because so but then please if when while as into onto of""".split()
 )
+BOUNDARY_WORDS = _BOUNDARY  # for other readers: words that end a noun phrase
+# After the first item, "of" continues an item ("a jar of passata") rather than ending it.
+_LATER_BOUNDARY = _BOUNDARY - {"of"}
+# Verbs that introduce a list ("X needs a, b and c"): the first item never reaches back past them.
+_INTRODUCING = frozenset(
+    """need needs needed take takes took contain contains include includes including require requires use uses
+    bring brings buy buys pack packs add adds get gets want wants like likes love loves know knows speak speaks
+    has have had needs invite invites visit visits see sees blend mix cook bake order orders call calls
+    email tag tags choose pick picked chose""".split()
+)
+_FIRST_BOUNDARY = _BOUNDARY | _INTRODUCING
 
 
 @dataclass(frozen=True)
@@ -67,10 +84,33 @@ class Enumeration:
 
 
 def find_lists(text: str) -> list[Enumeration]:
-    """Every list in `text`, in order (see the module docstring)."""
-    found: list[Enumeration] = []
+    """Every list in `text`, in order (see the module docstring); a bulleted list hides the lists in its lines."""
+    bulleted = _bulleted(text[:MAX_TEXT])
+    found: list[Enumeration] = list(bulleted)
     for clause in _CLAUSE.finditer(text[:MAX_TEXT]):
-        found.extend(_lists_in(text, clause.start(), clause.end()))
+        inline = _lists_in(text, clause.start(), clause.end())
+        found.extend(one for one in inline if not any(b.start <= one.start < b.end for b in bulleted))
+    return sorted(found, key=lambda one: one.start)
+
+
+def _bulleted(text: str) -> list[Enumeration]:
+    """Runs of two or more consecutive bulleted lines, each line one item."""
+    runs: list[list[Span]] = []
+    last_end = -2
+    for line in _BULLET.finditer(text):
+        span = Span(line.group("item"), line.start("item"), line.end("item"))
+        if runs and text[last_end:line.start()].strip() == "":
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+        last_end = line.end()
+    found = []
+    for run in runs:
+        if len(run) < 2:
+            continue
+        run = run[:MAX_ITEMS]
+        items = tuple(item for item in (_item(_words(part)) for part in run) if item is not None)
+        found.append(Enumeration(tuple(run), items if len(items) == len(run) else None, run[0].start, run[-1].end))
     return found
 
 
@@ -81,7 +121,7 @@ def _lists_in(text: str, start: int, end: int) -> list[Enumeration]:
     for piece in _PIECE.finditer(text, start, end):
         if piece.lastgroup == "sep":
             parts.append(_span(text, at, piece.start()))
-            joined.append(bool(re.search(r"\b(?:and|or)\b", piece.group(), re.IGNORECASE)))
+            joined.append(bool(re.search(r"\b(?:and|or|well)\b", piece.group(), re.IGNORECASE)))
             at = piece.end()
     parts.append(_span(text, at, end))
     lists, group, had_and = [], [parts[0]], False
@@ -113,12 +153,12 @@ def _items(group: list[Span]) -> tuple[Span, ...] | None:
     if any(len(words) > MAX_ITEM_WORDS or _has_boundary(words) for words in middle):
         return None
     last = _words(group[-1])
-    cut = next((i for i, word in enumerate(last) if _plain(word) in _BOUNDARY), len(last))
+    cut = next((i for i, word in enumerate(last) if _plain(word) in _LATER_BOUNDARY), len(last))
     last = last[: min(cut, MAX_ITEM_WORDS)]
-    width = max([len(words) for words in middle] + [len(last), 1])
+    width = max([_width(words) for words in middle] + [_width(last), 1])
     first = _words(group[0])
     keep = 0
-    while keep < min(width, len(first)) and _plain(first[-1 - keep]) not in _BOUNDARY:
+    while keep < min(width, len(first)) and _plain(first[-1 - keep]) not in _FIRST_BOUNDARY:
         keep += 1
     first = first[len(first) - keep :]
     items = tuple(_item(words) for words in [first, *middle, last])
@@ -136,7 +176,12 @@ def _plain(word: Span) -> str:
 
 
 def _has_boundary(words: list[Span]) -> bool:
-    return any(_plain(word) in _BOUNDARY for word in words)
+    return any(_plain(word) in _LATER_BOUNDARY for word in words)
+
+
+def _width(words: list[Span]) -> int:
+    """How many words an item has, its article not counted ("a scarf" is one word wide)."""
+    return len(words) - (1 if words and _plain(words[0]) in _ARTICLES else 0)
 
 
 def _item(words: list[Span]) -> Span | None:

@@ -7,7 +7,9 @@ one left-to-right pass (time linear in the question's length). `arguments.py`
 then hands them to the parameters of a tool or the fields of a schema.
 
 A *name* is a run of capitalised words ("San Francisco, CA", "Alice", "USD"),
-minus the capitalised words that only start a sentence ("What", "Please").
+minus the capitalised words that only start a sentence ("What", "Please"), and
+minus a sentence's first word when a determiner or pronoun follows it: that is
+a command's verb ("Ship it", "Log this", "Route the call"), not a name.
 A *phone* number starts with "+" ("+47 555 0100") or reads "(555) 123-4567" or
 "555-123-4567"; it is one value, not three numbers.
 A *number* is written in digits ("20", "1,234.5") or in words ("two",
@@ -41,6 +43,11 @@ _NOT_NAMES = frozenset(
     now also write let lets let's return answer say ok okay yes no thanks thank in on at for of to from with by
     about into be have has had mr mrs ms dr order open buy pay put note""".split()
 )
+
+NOT_NAMES = _NOT_NAMES  # for other readers: the words of commands and small talk
+
+# Words after a sentence's first word that make it a verb: "Ship it", "Log this", "Route the call".
+_OBJECTS = frozenset("it this that these those the a an my our your his her their me us them all some every each".split())
 
 _PATTERNS = re.compile(
     r"""
@@ -115,6 +122,8 @@ def find_mentions(text: str) -> list[Mention]:
                     end_name()  # "Paris, London": two names
                 name.append((piece, match.start(), match.end()))
             else:
+                if len(name) == 1 and lower in _OBJECTS and _starts_sentence(text, name[0][1]):
+                    name.clear()  # "Ship it": a command, not a name
                 end_name()
             continue
         end_name()
@@ -130,6 +139,12 @@ def find_mentions(text: str) -> list[Mention]:
     end_name()
     end_number("")
     return found
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens the text, a sentence or a line."""
+    before = text[max(0, start - 3) : start].rstrip(" \t\"'“(")
+    return start == 0 or before == "" or before[-1] in ".!?:\n"
 
 
 def _joins(text: str, name: list[tuple[str, int, int]], start: int, piece: str) -> bool:

@@ -1,0 +1,131 @@
+"""A word the question puts next to a field's name: "the checkout component" → `component` = "checkout".
+
+People give a value by naming what it is: "a bug in the billing module", "a
+double room", "3 days of sick leave", "service: payments", "carrier dhl", "an
+issue labelled regression". Such values are lower-case words, so the mention
+finder (`mentions.py`) does not see them; a real model reads them at once. The
+course model looks, for a plain string field, at each place the question uses
+the field's name (or its plural, or a form such as "labelled" for `label`):
+
+1. **before it**: up to three content words right before the name, back to an
+   article, a preposition or a comma ("for the checkout component" →
+   "checkout"); only for the name itself, not a verb form ("an issue labelled"
+   names no label);
+2. **after it**: up to three content words right after the name, or after
+   "name:" / "name =" ("service: payments", "carrier dhl", "labelled
+   regression"), up to a comma or a function word.
+
+The word before wins: in "the checkout component: the pay button is broken"
+the component is "checkout". Failing the field's name, the same is tried with
+the words of its description (before them only: "a travel expense" fills a
+field described as "the expense category"). A content word is not a function
+word (article, pronoun, preposition, auxiliary), not a command's verb ("open",
+"create"), not a word of time ("today"), and not a value another field took.
+
+The question's words are indexed once, so each field's look-up is linear in the
+places its name appears (at most `MAX_PLACES`). Used by the course model behind
+chapters 02 (tools) and 06-07 (structured output).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .enums import key
+from .lists import BOUNDARY_WORDS
+from .mentions import NOT_NAMES
+from .words import STOP_WORDS
+
+MAX_TEXT = 20_000  # characters of a question read for anchored words
+MAX_PLACES = 32  # places one name is looked at
+MAX_VALUE_WORDS = 3
+
+_TOKEN = re.compile(r"[^\W_][\w'’&+-]*|[^\w\s]")
+_FUNCTION_WORDS = (
+    STOP_WORDS | BOUNDARY_WORDS | NOT_NAMES
+    | frozenset("""under over after before via per through within without between across near around than like
+    during since until behind beside toward towards against off onto upon every each another no both its his her
+    their them him she he they not very today tomorrow tonight yesterday now here there soon later right""".split())
+)
+_PARTICIPLE_ENDINGS = ("led", "ed", "d")
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """The words found beside a field's name, and where they stand."""
+
+    text: str
+    start: int
+    end: int
+
+
+class AnchorIndex:
+    """The question's words, indexed by the names they may be forms of: "labelled" → label (a verb form)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[tuple[str, int, int]] = [(m.group(), m.start(), m.end())
+                                                   for m in _TOKEN.finditer(text[:MAX_TEXT])]
+        self.places: dict[str, list[tuple[int, bool]]] = {}  # name → (token index, whether the noun itself)
+        for index, (word, _, _) in enumerate(self.tokens):
+            lower = word.lower()
+            if not lower[0].isalpha():
+                continue
+            forms = {(lower, True), (key(lower), True)}
+            for ending in _PARTICIPLE_ENDINGS:
+                if lower.endswith(ending) and len(lower) - len(ending) >= 3:
+                    stem = lower[: -len(ending)]
+                    forms.add((stem, False))
+                    if len(stem) > 3 and stem[-1] == stem[-2]:
+                        forms.add((stem[:-1], False))  # "tagged" → tag
+            for form, noun in forms:
+                places = self.places.setdefault(form, [])
+                if len(places) < MAX_PLACES and (index, noun) not in places:
+                    places.append((index, noun))
+
+    def beside(self, names: Iterable[str], blocked: Callable[[int, int], bool], *,
+               after: bool = True) -> Anchored | None:
+        """The words next to the first place a name in `names` is used (see the module docstring)."""
+        for name in names:
+            if len(name) < 3 or name in STOP_WORDS:
+                continue
+            for index, noun in sorted(self.places.get(name, ())):
+                if noun:
+                    found = self._run(index - 1, -1, blocked)
+                    if found is not None:
+                        return found
+                if after:
+                    start = index + 1
+                    if start < len(self.tokens) and self.tokens[start][0] in (":", "="):
+                        start += 1
+                    found = self._run(start, 1, blocked)
+                    if found is not None:
+                        return found
+        return None
+
+    def _run(self, index: int, step: int, blocked: Callable[[int, int], bool]) -> Anchored | None:
+        """Up to MAX_VALUE_WORDS content words from `index` on, going `step` (-1: back, 1: on)."""
+        taken: list[tuple[str, int, int]] = []
+        while 0 <= index < len(self.tokens) and len(taken) < MAX_VALUE_WORDS:
+            word, start, end = self.tokens[index]
+            if not _content(word, before=step < 0) or blocked(start, end):
+                break
+            taken.append((word, start, end))
+            index += step
+        if not taken:
+            return None
+        if step < 0:
+            taken.reverse()
+        start, end = taken[0][1], taken[-1][2]
+        return Anchored(self.text[start:end], start, end)
+
+
+def _content(word: str, *, before: bool) -> bool:
+    """Whether a word can be (part of) a value: not punctuation, a function word, or (before a name) a number."""
+    if not word[0].isalnum():
+        return False
+    if before and not any(ch.isalpha() for ch in word):
+        return False  # "4 rooms" counts rooms; "room 12" names one
+    return word.lower() not in _FUNCTION_WORDS
