@@ -9,7 +9,11 @@ The rule:
    are compared after light stemming ("files" = "file", "booked" = "book")
    and a small table of synonyms ("forecast" = "weather", "people" =
    "population", "dice" = "die"). Very common words ("get", "the", "what")
-   never count.
+   never count. The values a question gives count too: 2 points when it names
+   a value for one of the tool's required parameters that only takes certain
+   values (a currency: "100 USD", "£40"; an enum: "inches" for a `unit`), 3
+   when it names values for two ("How much is 100 USD in EUR?" is
+   `convert_currency`, though it says neither "convert" nor "currency").
 3. Under `tool_choice="auto"` a tool is called only when it scores at least 2
    (one name word, or two description words); otherwise the model answers in
    text. When a call is required, the best-scoring tool is called whatever its
@@ -30,11 +34,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..reading import currencies, schemas
+from ..reading.enums import EnumReader
 from ..reading.schemas import words_of
 from ..reading.words import STOP_WORDS, stem
 from .toolbox import FINAL_ANSWER
 
 AUTO_THRESHOLD = 2
+_VALUE_POINTS = (0, 2, 3)  # for naming values of none, one, or two and more of a tool's value-bound parameters
+_MAX_PARAMETERS = 64  # of one tool looked at for values the question names
 MAX_CLAUSES = 16  # things one question may ask for; the rest of a longer list is not split off
 _NAME_WEIGHT = 3
 _MAX_TIE_CHARS = 2_000  # of a question read to break a tie
@@ -145,7 +153,8 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
     if named is not None:
         return named
     words = question_words(text)
-    scored = [(score(tool, words), index, tool) for index, tool in enumerate(tools)]
+    values = _Values(text)
+    scored = [(score(tool, words) + values.points(tool), index, tool) for index, tool in enumerate(tools)]
     if not scored:
         return None
     best_score = max(entry[0] for entry in scored)
@@ -154,6 +163,36 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
         said = [stem(word) for word in re.findall(r"[a-z][a-z'-]*", text.lower()[:_MAX_TIE_CHARS])]
         tied.sort(key=lambda entry: (_first_use(entry[1], said), entry[0]))
     return tied[0][1] if best_score >= threshold else None
+
+
+class _Values:
+    """The values a question names that only some parameters take: currencies, and enum values."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._money: int | None = None
+        self.enums = EnumReader(text)
+
+    @property
+    def money(self) -> int:
+        """How many currencies the question names ("100 USD in EUR": two)."""
+        if self._money is None:
+            self._money = len(currencies.find_currencies(self.text))
+        return self._money
+
+    def points(self, tool: OfferedTool) -> int:
+        """2 when the question names a value for one of the tool's required value-bound parameters, 3 for two."""
+        properties = schemas.properties(tool.parameters)
+        named = money = 0
+        for name in schemas.required(tool.parameters)[:_MAX_PARAMETERS]:
+            parameter = schemas.resolve(properties.get(name), tool.parameters)
+            if currencies.is_currency_parameter(name, parameter):
+                if money < self.money:  # each currency named gives one currency parameter its value
+                    money += 1
+                    named += 1
+            elif isinstance(parameter.get("enum"), list) and self.enums.matches(parameter["enum"]):
+                named += 1
+        return _VALUE_POINTS[min(named, len(_VALUE_POINTS) - 1)]
 
 
 def _first_use(tool: OfferedTool, said: list[str]) -> int:

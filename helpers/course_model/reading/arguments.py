@@ -42,7 +42,7 @@ from . import currencies, schemas
 from .anchored import AnchorIndex
 from .enums import EnumMatch, enum_matches, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
-from .free_text import REMAINDER_WORDS, remainder
+from .free_text import REMAINDER_WORDS, gist, remainder
 from .lists import Enumeration, find_lists
 from .mentions import EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, find_mentions, subject
 from .outcome import Outcome, outcome_value
@@ -106,6 +106,14 @@ class _Pool:
         self.used: set[int] = set()
         self.claimed: list[tuple[int, int]] = []  # spans of words taken that are not mentions (enum values, anchored words)
         self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
+        self._gist: str | None = None
+
+    @property
+    def gist(self) -> str | None:
+        """What the question is about, for a string it names no value for (`free_text.gist`)."""
+        if self._gist is None:
+            self._gist = gist(self.text) or ""
+        return self._gist or None
 
     @property
     def anchors(self) -> AnchorIndex:
@@ -267,7 +275,7 @@ def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], inve
             values[name] = sub["default"]
         elif name in required:
             if invent:
-                values[name] = plausible_value(name, sub, root, prose, depth)
+                values[name] = plausible_value(name, sub, root, prose, depth, gist=pool.gist)
             else:
                 missing.append(name)
     ordered = {name: values[name] for name in properties if name in values}
@@ -479,7 +487,7 @@ def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any],
         values = _strings(name, pool)
     elif kind == "object" and depth < schemas.MAX_DEPTH:
         values = _objects(items, pool, root, invent, prose, depth)
-    return _sized(values, name, schema, root, prose, depth) if values else None
+    return _sized(values, name, schema, root, prose, depth, pool.gist) if values else None
 
 
 def _strings(name: str, pool: _Pool) -> list[str]:
@@ -512,14 +520,15 @@ def _objects(items: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: b
 
 
 def _sized(values: list[Any], name: str, schema: dict[str, Any], root: dict[str, Any],
-           prose: Iterator[str] | None, depth: int) -> list[Any]:
+           prose: Iterator[str] | None, depth: int, about: str | None) -> list[Any]:
     """`values` within the schema's `maxItems` (and `MAX_ITEMS`), padded with plausible items to `minItems`."""
     high, low = schema.get("maxItems"), schema.get("minItems")
     limit = min(high, MAX_ITEMS) if isinstance(high, int) and high >= 0 else MAX_ITEMS
     values = values[:limit]
     if isinstance(low, int) and len(values) < min(low, limit):
         item = schema.get("items", {})
-        values += [plausible_value(name, item, root, prose, depth + 1) for _ in range(min(low, limit) - len(values))]
+        values += [plausible_value(name, item, root, prose, depth + 1, gist=about)
+                   for _ in range(min(low, limit) - len(values))]
     return values
 
 

@@ -109,10 +109,27 @@ class _Question:
 
 def enum_matches(enum: list[Any], text: str) -> list[EnumMatch]:
     """Every place `text` names a value of `enum`, strongest first, then in order of appearance."""
-    values = [value for value in enum[:MAX_VALUES] if isinstance(value, str) and value.strip()]
-    if not values:
-        return []
-    question = _Question(text)
+    return EnumReader(text).matches(enum)
+
+
+class EnumReader:
+    """One question, read once, asked about several enums (every offered tool's, when choosing one)."""
+
+    def __init__(self, text: str) -> None:
+        self._question: _Question | None = None
+        self.text = text
+
+    def matches(self, enum: list[Any]) -> list[EnumMatch]:
+        """Every place the question names a value of `enum`, strongest first, then in order of appearance."""
+        values = [value for value in enum[:MAX_VALUES] if isinstance(value, str) and value.strip()]
+        if not values:
+            return []
+        if self._question is None:
+            self._question = _Question(self.text)
+        return _matches(values, self._question)
+
+
+def _matches(values: list[str], question: _Question) -> list[EnumMatch]:
     wholes = {value: tuple(_words(value)) for value in values}
     parts = {value: [tuple(_words(part)) for part in _SPLIT_PARTS.split(value) if _words(part)] for value in values}
     part_count: dict[tuple[str, ...], int] = {}

@@ -17,7 +17,12 @@ docs" → "streaming callbacks"; "What does ephemeral mean?" → "ephemeral".
 Nothing left means nothing given: the model asks for it. The rule applies to
 tool calls only; structured answers keep their made-up values.
 
-Used by the course model behind chapter 02 (tools).
+`gist` is the same reading for a whole question: its longest clause without
+the request's opening words, the stand-in a structured answer gives a field the
+question names no value for ("Please file a ticket: the search page times out"
+→ `title` "search page times out"), rather than the field's own name.
+
+Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ _OPENING = frozenset(
 _DANGLING = frozenset("the a an in on of for to into from with at by please mean means is are me".split())
 _WORD = re.compile(r"[\w][\w'’-]*")
 MAX_WORDS = 60  # of free text taken this way; a longer remainder is not one value
+GIST_WORDS = 8  # of a question's gist: a title, not a paragraph
+_GIST_TEXT = 2_000  # characters of a question read for its gist
+_CLAUSE = re.compile(r"[^.!?;:\n]+")
 
 
 def remainder(text: str, taken: list[tuple[int, int]], tool_name: str) -> str | None:
@@ -62,3 +70,18 @@ def remainder(text: str, taken: list[tuple[int, int]], tool_name: str) -> str | 
     while words and words[-1].lower() in _DANGLING:
         words.pop()
     return " ".join(words[:MAX_WORDS]) or None
+
+
+def gist(text: str) -> str | None:
+    """What a question is about, in at most `GIST_WORDS` words: its longest clause, without the opening
+    of a request ("please", "can you", "the") and the small words left dangling at its end."""
+    best: list[str] = []
+    for clause in _CLAUSE.finditer(text[:_GIST_TEXT]):
+        words = _WORD.findall(clause.group())
+        while words and words[0].lower() in _OPENING:
+            words.pop(0)
+        while words and words[-1].lower() in _DANGLING:
+            words.pop()
+        if len(words) > len(best):
+            best = words
+    return " ".join(best[:GIST_WORDS]) or None

@@ -8,7 +8,10 @@ chosen by the field's name (`email` → "alex@example.com", `city` → "Paris"),
 else a neutral value of the right type (1 within the bounds, false, one item).
 Free-text fields take the next sentence of `prose` (the course answer to the
 question, when there is one), so "Tell me a joke" fills `setup` and `punchline`
-with the two sentences of the course model's joke.
+with the two sentences of the course model's joke. Without one, a string takes
+the question's `gist` ("Please file a ticket: the search page times out" →
+"search page times out", `free_text.gist`): a field's own name is never its
+value ("Component" for `component` says nothing a reader could use).
 
 Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
 """
@@ -55,8 +58,8 @@ PROSE_ITEMS = 3
 
 
 def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
-                    prose: Iterator[str] | None = None, depth: int = 0) -> Any:
-    """A schema-valid value for the field `name` that the question did not give."""
+                    prose: Iterator[str] | None = None, depth: int = 0, *, gist: str | None = None) -> Any:
+    """A schema-valid value for the field `name` that the question did not give (`gist`: what it says)."""
     schema = schemas.resolve(schema, root)
     if "default" in schema:
         return schema["default"]
@@ -71,7 +74,7 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
         return None  # an optional value the question does not give is null, not made up
     if branches:
         real = [b for b in branches if schemas.type_of(schemas.resolve(b, root)) != "null"]
-        return plausible_value(name, (real or branches)[0], root, prose, depth + 1)
+        return plausible_value(name, (real or branches)[0], root, prose, depth + 1, gist=gist)
     kind = schemas.type_of(schema)
     if depth >= schemas.MAX_DEPTH:
         return _empty(kind)
@@ -83,7 +86,7 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
                 break  # the answer is already longer than any model writes: it will be cut there
             if field in schemas.required(schema):
                 budget.take(len(field) + 3)  # "field": , as written
-                filled[field] = plausible_value(field, sub, root, prose, depth + 1)
+                filled[field] = plausible_value(field, sub, root, prose, depth + 1, gist=gist)
         return filled
     if kind == "array":
         low, high = schema.get("minItems"), schema.get("maxItems")
@@ -95,19 +98,19 @@ def plausible_value(name: str, schema: dict[str, Any], root: dict[str, Any],
             sentences = list(islice(prose, wanted))
             if sentences:
                 return sentences + plausible_items(name, schema.get("items", {}), root, None, depth + 1,
-                                                   count - len(sentences))
-        return plausible_items(name, schema.get("items", {}), root, prose, depth + 1, count)
+                                                   count - len(sentences), gist=gist)
+        return plausible_items(name, schema.get("items", {}), root, prose, depth + 1, count, gist=gist)
     if kind in ("integer", "number"):
         return _number(schema, kind)
     if kind == "boolean":
         return False
     if kind == "null":
         return None
-    return _string(name, schema, prose)
+    return _string(name, schema, prose, gist)
 
 
 def plausible_items(name: str, items: dict[str, Any], root: dict[str, Any], prose: Iterator[str] | None,
-                    depth: int, count: int) -> list[Any]:
+                    depth: int, count: int, *, gist: str | None = None) -> list[Any]:
     """`count` plausible items, fewer once the request's budget is spent (the answer is cut before them).
 
     Every item costs at least its comma, so 100 ** 4 integers are not free either. Once two items in
@@ -120,7 +123,7 @@ def plausible_items(name: str, items: dict[str, Any], root: dict[str, Any], pros
     while len(found) < count and not budget.exhausted:
         before = budget.chars
         budget.take(1)
-        item = plausible_value(name, items, root, prose, depth)
+        item = plausible_value(name, items, root, prose, depth, gist=gist)
         cost = before - budget.chars
         if found and cost == last_cost and item == found[-1]:
             while len(found) < count and not budget.exhausted:
@@ -191,7 +194,7 @@ def _exact(bound: Any) -> Fraction | None:
     return Fraction(bound)
 
 
-def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> str:
+def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None, gist: str | None = None) -> str:
     fmt = schema.get("format")
     value = _FORMATS.get(fmt) if isinstance(fmt, str) else None
     low, high = schema.get("minLength"), schema.get("maxLength")
@@ -199,8 +202,10 @@ def _string(name: str, schema: dict[str, Any], prose: Iterator[str] | None) -> s
         value = _by_name(name)
     if value is None and prose is not None:
         value = next(prose, None)
+    if value is None and gist and gist.lower() not in (name.lower(), " ".join(schemas.words_of(name))):
+        value = gist
     if value is None:
-        value = " ".join(schemas.words_of(name)).capitalize() or "Example"
+        value = "Example" if name.lower() != "example" else "Sample"
     length = max(len(value), min(low, MAX_STRING_CHARS)) if isinstance(low, int) else len(value)
     if isinstance(high, int):
         length = min(length, max(high, 0))
