@@ -43,8 +43,9 @@ MAX_PLACES = 32  # places one name is looked at
 MAX_VALUE_WORDS = 3
 
 _TOKEN = re.compile(r"[^\W_][\w'’&+-]*|[^\w\s]")
+_DETERMINERS = frozenset("the a an my our your their his her its this that".split())
 _FUNCTION_WORDS = (
-    STOP_WORDS | BOUNDARY_WORDS | NOT_NAMES
+    STOP_WORDS | BOUNDARY_WORDS
     | frozenset("""under over after before via per through within without between across near around than like
     during since until behind beside toward towards against off onto upon every each another no both its his her
     their them him she he they not very today tomorrow tonight yesterday now here there soon later right""".split())
@@ -105,12 +106,24 @@ class AnchorIndex:
                         return found
         return None
 
+    def after_word(self, word: str, blocked: Callable[[int, int], bool]) -> Anchored | None:
+        """The content words right after the first `word` ("for checkout" → "checkout") not yet taken."""
+        for index, noun in sorted(self.places.get(word, ())):
+            if noun and (found := self._run(index + 1, 1, blocked)) is not None:
+                return found
+        return None
+
     def _run(self, index: int, step: int, blocked: Callable[[int, int], bool]) -> Anchored | None:
         """Up to MAX_VALUE_WORDS content words from `index` on, going `step` (-1: back, 1: on)."""
         taken: list[tuple[str, int, int]] = []
         while 0 <= index < len(self.tokens) and len(taken) < MAX_VALUE_WORDS:
             word, start, end = self.tokens[index]
             if not _content(word, before=step < 0) or blocked(start, end):
+                break
+            if word.lower() in NOT_NAMES:  # a command's verb ("open"), unless an article makes it a noun
+                if step > 0 or index == 0 or self.tokens[index - 1][0].lower() not in _DETERMINERS:
+                    break
+                taken.append((word, start, end))
                 break
             taken.append((word, start, end))
             index += step

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator
 
 from . import currencies, schemas
 from .anchored import AnchorIndex
-from .enums import EnumMatch, enum_matches, named_value
+from .enums import EnumMatch, enum_matches, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, gist, remainder
 from .lists import Enumeration, find_lists
@@ -105,6 +105,7 @@ class _Pool:
         self.ends = [mention.end for mention in self.mentions]
         self.used: set[int] = set()
         self.claimed: list[tuple[int, int]] = []  # spans of words taken that are not mentions (enum values, anchored words)
+        self.field_words: set[str] = set()  # the schema's field names, by word: never a value ("Ingredients: ...")
         self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
         self._gist: str | None = None
 
@@ -135,6 +136,13 @@ class _Pool:
     def claim(self, start: int, end: int) -> None:
         self.claimed.append((start, end))
 
+    def _claimed(self, mention: Mention) -> bool:
+        return any(mention.start < high and low < mention.end for low, high in self.claimed)
+
+    def names_a_field(self, mention: Mention) -> bool:
+        """Whether a capitalised name is one of the schema's field names ("Ingredients: flour, eggs")."""
+        return " ".join(key(word) for word in re.findall(r"[a-z]+", str(mention.value).lower())) in self.field_words
+
     def part(self, text: str) -> _Pool:
         """A pool for one part of the text (one item of a list), read the same way."""
         return _Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
@@ -158,7 +166,7 @@ class _Pool:
 
     def take(self, accept: Callable[[Mention], bool]) -> Mention | None:
         for index, mention in enumerate(self.mentions):
-            if index not in self.used and accept(mention):
+            if index not in self.used and accept(mention) and not self._claimed(mention):
                 self.used.add(index)
                 return mention
         return None
@@ -243,20 +251,28 @@ def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], inve
     required = schemas.required(schema)
     values: dict[str, Any] = {}
     resolved = {name: schemas.resolve(sub, root) for name, sub in properties.items()}
+    for name in properties:
+        pool.field_words.add(" ".join(key(word) for word in schemas.words_of(name)))
 
     # 1. keyed values
     for name, sub in resolved.items():
         found = _keyed(name, sub, pool, root)
         if found is not None:
             values[name] = found
-    # 2. by kind, in order (required parameters first, and enums before the rest: their words are taken first)
+    # 2. by kind, in order (required parameters first; enums, then lists, before the rest: they take their words
+    # first, so "Flour, eggs and milk make pancakes" keeps "Flour" in the list)
     order = [n for n in properties if n in required] + [n for n in properties if n not in required]
-    for name in sorted(order, key=lambda n: not _is_word_enum(n, resolved[n])):
+    for name in sorted(order, key=lambda n: _rank(n, resolved[n])):
         if name in values:
             continue
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
         if found is not None:
             values[name] = found
+    # 2a. the first plain field still empty takes the words after "for" ("a ticket for checkout")
+    waiting = next((name for name in order if name not in values and _takes_for(name, resolved[name])), None)
+    if waiting is not None and (after_for := pool.anchors.after_word("for", pool.blocked)) is not None:
+        pool.claim(after_for.start, after_for.end)
+        values[waiting] = after_for.text
     # 2b. a tool call's free text without quotes: the rest of the clause
     if pool.tool_name is not None:
         for name in order:
@@ -296,6 +312,23 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: _Pool) -> tu
             if len(distinct) > 1:
                 return name, distinct
     return None
+
+
+def _rank(name: str, schema: dict[str, Any]) -> int:
+    """The order fields are filled by kind in: enums named in words, then arrays, then the rest."""
+    if _is_word_enum(name, schema):
+        return 0
+    return 1 if schemas.type_of(schema) == "array" else 2
+
+
+# Fields a question's gist suits better than the words after "for".
+_TITLE_WORDS = frozenset({"title", "headline", "subject", "heading", "caption"})
+
+
+def _takes_for(name: str, schema: dict[str, Any]) -> bool:
+    words = set(schemas.words_of(name))
+    return (schemas.type_of(schema) == "string" and "enum" not in schema and "format" not in schema
+            and not words & (_KIND_WORDS | _TITLE_WORDS | _PROSE_WORDS))
 
 
 def _is_word_enum(name: str, schema: dict[str, Any]) -> bool:
@@ -451,7 +484,7 @@ def _string(name: str, schema: dict[str, Any], pool: _Pool, prefer_prose: bool =
         if found is not None:
             pool.claim(found.start, found.end)
             return found.text
-    mention = pool.take(lambda m: m.kind == NAME)
+    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m))
     return str(mention.value) if mention else None
 
 

@@ -26,7 +26,7 @@ _NAMES: dict[str, str] = {
     "dollar": "USD", "us dollar": "USD", "american dollar": "USD", "buck": "USD",
     "canadian dollar": "CAD", "australian dollar": "AUD", "new zealand dollar": "NZD", "hong kong dollar": "HKD",
     "singapore dollar": "SGD", "euro": "EUR", "pound": "GBP", "british pound": "GBP", "pound sterling": "GBP",
-    "sterling": "GBP", "yen": "JPY", "japanese yen": "JPY", "swiss franc": "CHF", "franc": "CHF", "yuan": "CNY",
+    "sterling": "GBP", "quid": "GBP", "yen": "JPY", "japanese yen": "JPY", "swiss franc": "CHF", "franc": "CHF", "yuan": "CNY",
     "chinese yuan": "CNY", "renminbi": "CNY", "rupee": "INR", "indian rupee": "INR", "mexican peso": "MXN",
     "peso": "MXN", "swedish krona": "SEK", "norwegian krone": "NOK", "danish krone": "DKK", "rand": "ZAR",
     "zloty": "PLN", "ruble": "RUB", "rouble": "RUB", "lira": "TRY", "turkish lira": "TRY",

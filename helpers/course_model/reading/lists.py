@@ -17,8 +17,8 @@ Each list gives two readings:
   have, articles not counted: "I need fresh milk, brown eggs and bread" →
   "fresh milk"), never reaching back past a verb that introduces the list
   ("Lasagne takes pasta sheets, ..." → "pasta sheets"); the last stops at a word
-  that ends a noun phrase ("bread for the party" → "bread"; "of" does not: "a
-  jar of passata"). Articles go ("a tent" → "tent"). A list whose middle parts are not short phrases
+  that ends a noun phrase or a verb ("bread for the party" → "bread"; "of" does
+  not: "a jar of passata"). Articles go ("a tent" → "tent"). A list whose middle parts are not short phrases
   ("I'm Alice, I live in Oslo and ...") is not a list of items.
 - `segments`, for a list of objects: each part whole, the first from the clause's
   start and the last to its end ("Alice is 30, Bob is 25 and Carol is 41"), so
@@ -61,9 +61,10 @@ _INTRODUCING = frozenset(
     """need needs needed take takes took contain contains include includes including require requires use uses
     bring brings buy buys pack packs add adds get gets want wants like likes love loves know knows speak speaks
     has have had needs invite invites visit visits see sees blend mix cook bake order orders call calls
-    email tag tags choose pick picked chose""".split()
+    email tag tags choose pick picked chose make makes made go goes went""".split()
 )
 _FIRST_BOUNDARY = _BOUNDARY | _INTRODUCING
+_LAST_BOUNDARY = _LATER_BOUNDARY | _INTRODUCING  # "milk make pancakes" → "milk"
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def _items(group: list[Span]) -> tuple[Span, ...] | None:
     if any(len(words) > MAX_ITEM_WORDS or _has_boundary(words) for words in middle):
         return None
     last = _words(group[-1])
-    cut = next((i for i, word in enumerate(last) if _plain(word) in _LATER_BOUNDARY), len(last))
+    cut = next((i for i, word in enumerate(last) if _plain(word) in _LAST_BOUNDARY), len(last))
     last = last[: min(cut, MAX_ITEM_WORDS)]
     width = max([_width(words) for words in middle] + [_width(last), 1])
     first = _words(group[0])
