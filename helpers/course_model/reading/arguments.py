@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator
 
 from . import currencies, schemas
 from .anchored import AnchorIndex
-from .enums import EnumMatch, enum_matches, key, named_value
+from .enums import EnumMatch, EnumReader, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, gist, remainder
 from .lists import Enumeration, find_lists
@@ -108,6 +108,7 @@ class _Pool:
         self.field_words: set[str] = set()  # the schema's field names, by word: never a value ("Ingredients: ...")
         self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
         self._gist: str | None = None
+        self.enums = EnumReader(text)  # the question read once for every enum field
 
     @property
     def gist(self) -> str | None:
@@ -511,9 +512,7 @@ def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any],
     enum = items.get("enum")
     values: list[Any] | None = None
     if isinstance(enum, list) and enum:
-        found = [value for value in enum if _mentions_word(pool.lower, str(value))]
-        found.sort(key=lambda value: pool.lower.find(str(value).lower()))
-        values = found
+        values = _mentioned_enums(enum, pool)
     elif kind in ("integer", "number"):
         values = [_as_type(m.value, kind) for m in pool.take_all(lambda m: m.kind == NUMBER)]
     elif kind == "string":
@@ -524,16 +523,19 @@ def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any],
 
 
 def _strings(name: str, pool: _Pool) -> list[str]:
-    """A list of strings: weekdays for `days`; else what is quoted, else a written list anywhere in the
-    question ("milk, eggs and bread", "- apples" lines, `lists.py`), else the names there are."""
+    """A list of strings: weekdays for `days`; else the quoted texts (two or more), else a written list
+    anywhere in the question ("milk, eggs and bread", "- apples" lines, `lists.py`), else the one quoted
+    text, else the names there are."""
     if set(schemas.words_of(name)) & {"day", "days", "weekday", "weekdays"}:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == WEEKDAY)]
-    quoted = pool.take_all(lambda m: m.kind == QUOTED)
-    if quoted:
-        return [str(m.value) for m in quoted]
+    quoted = [m for index, m in enumerate(pool.mentions) if index not in pool.used and m.kind == QUOTED]
+    if len(quoted) > 1:  # several quoted texts are the list; one may be another field's ("'Design review' with ...")
+        return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
     written = pool.take_list(lambda found: found.items is not None, items=True)
     if written is not None and written.items is not None:
         return [item.text for item in written.items]
+    if quoted:
+        return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
     return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY))]
 
 
@@ -572,7 +574,7 @@ def _mentioned_enum(name: str, enum: list[Any], pool: _Pool) -> Any:
     named like a source the one after "from" or a number ("2 feet"), any other the strongest, earliest.
     Its words are then taken, so `from_unit` and `to_unit` get one value each.
     """
-    found = [match for match in enum_matches(enum, pool.text) if not pool.blocked(match.start, match.end)]
+    found = [match for match in pool.enums.matches(enum) if not pool.blocked(match.start, match.end)]
     if not found:
         named = [(pool.lower.find(str(v).lower()), v) for v in enum
                  if not isinstance(v, str) and _mentions_word(pool.lower, str(v))]  # numbers, true/false
@@ -586,6 +588,23 @@ def _mentioned_enum(name: str, enum: list[Any], pool: _Pool) -> Any:
                       _first_placed(found))
     pool.claim(chosen.start, chosen.end)
     return chosen.value
+
+
+def _mentioned_enums(enum: list[Any], pool: _Pool) -> list[Any]:
+    """Every enum value the question names, each once, in the order it names them: "vegetarian and
+    gluten free" → VEGETARIAN, GLUTEN_FREE. Of overlapping matches the strongest wins ("premium economy")."""
+    chosen: list[EnumMatch] = []
+    for match in pool.enums.matches(enum):  # strongest first
+        if pool.blocked(match.start, match.end) or any(match.value == c.value for c in chosen):
+            continue
+        if not any(match.start < c.end and c.start < match.end for c in chosen):
+            chosen.append(match)
+    for match in chosen:
+        pool.claim(match.start, match.end)
+    values = [match.value for match in sorted(chosen, key=lambda match: match.start)]
+    others = [(pool.lower.find(str(v).lower()), v) for v in enum
+              if not isinstance(v, str) and _mentions_word(pool.lower, str(v))]  # numbers, true/false
+    return values + [value for _, value in sorted(others, key=lambda pair: pair[0])]
 
 
 def _first_placed(found: list[EnumMatch]) -> EnumMatch:

@@ -36,21 +36,29 @@ MAX_PLACES = 64  # places one word is looked at; a question repeating a word nam
 MIN_WORD = 4  # letters of a distinctive word: "new" or "los" alone name no city
 WHOLE, PART, WORD = 3, 2, 1
 
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # "Alice's" is one word, not "Alice" and an "s"
 _SPLIT_PARTS = re.compile(r"[/:.|,]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _IRREGULAR = {"feet": "foot", "teeth": "tooth", "men": "man", "women": "woman", "children": "child",
               "people": "person", "mice": "mouse", "geese": "goose"}
-# Words people use for the usual levels and sizes; each group means one thing.
+# Words people use for the usual levels, sizes and units; each group means one thing.
 _SYNONYM_GROUPS = (
     ("high", "urgent", "important", "critical", "severe", "asap"),
     ("low", "minor", "trivial"),
-    ("medium", "normal", "moderate", "average", "regular"),
-    ("large", "big", "huge"),
-    ("small", "little", "tiny"),
+    ("medium", "normal", "moderate", "average", "regular", "m", "med"),
+    ("large", "big", "huge", "l", "lg"),
+    ("small", "little", "tiny", "s", "sm"),
     ("express", "fast", "quick", "rush", "expedited"),
+    ("kilogram", "kg", "kilo"), ("gram", "g"), ("pound", "lb", "lbs"), ("ounce", "oz"),
+    ("kilometer", "kilometre", "km"), ("meter", "metre", "m"), ("centimeter", "centimetre", "cm"),
+    ("millimeter", "millimetre", "mm"), ("mile", "mi"), ("foot", "ft"), ("liter", "litre", "l"),
+    ("milliliter", "millilitre", "ml"), ("celsius", "centigrade", "c"), ("fahrenheit", "f"),
+    ("hour", "hr", "h"), ("minute", "min"),
 )
-_SYNONYMS: dict[str, tuple[str, ...]] = {word: group for group in _SYNONYM_GROUPS for word in group}
+_SYNONYMS: dict[str, set[str]] = {}
+for _group in _SYNONYM_GROUPS:
+    for _word in _group:
+        _SYNONYMS.setdefault(_word, set()).update(_group)
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,7 @@ def _matches(values: list[str], question: _Question) -> list[EnumMatch]:
                 continue
             if len(wholes[value]) > 1 and len(word) >= MIN_WORD and word not in STOP_WORDS:
                 found += [EnumMatch(value, start, end, WORD) for start, end in question.find((word,))]
-            for synonym in _SYNONYMS.get(word, ()):
+            for synonym in sorted(_SYNONYMS.get(word, ())):
                 if synonym != word and synonym not in word_count:
                     found += [EnumMatch(value, start, end, WORD) for start, end in question.find((synonym,))]
     found.sort(key=lambda match: (-match.strength, match.start, -(match.end - match.start)))

@@ -50,7 +50,8 @@ _WORD = re.compile(r"[\w][\w'’-]*")
 MAX_WORDS = 60  # of free text taken this way; a longer remainder is not one value
 GIST_WORDS = 8  # of a question's gist: a title, not a paragraph
 _GIST_TEXT = 2_000  # characters of a question read for its gist
-_CLAUSE = re.compile(r"[^.!?;:\n]+")
+_CLAUSE = re.compile(r"(?:[^.!?;:\n]|(?<=\d)[.:](?=\d))+")  # "23.50" and "10:30" stay in their clause
+_GIST_WORD = re.compile(r"\w[\w'’-]*(?:[.:]\d+)*")
 
 
 def remainder(text: str, taken: list[tuple[int, int]], tool_name: str) -> str | None:
@@ -77,7 +78,7 @@ def gist(text: str) -> str | None:
     of a request ("please", "can you", "the") and the small words left dangling at its end."""
     best: list[str] = []
     for clause in _CLAUSE.finditer(text[:_GIST_TEXT]):
-        words = _WORD.findall(clause.group())
+        words = _GIST_WORD.findall(clause.group())
         while words and words[0].lower() in _OPENING:
             words.pop(0)
         while words and words[-1].lower() in _DANGLING:
