@@ -18,6 +18,8 @@ the table passed 19 of 76 runs; CONTRIBUTING.md's course-model notes keep the fi
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -256,3 +258,52 @@ def test_the_table_covers_every_class_with_several_phrasings():
     for case in CASES:
         counts[case.cls] = counts.get(case.cls, 0) + 1
     assert len(CASES) >= 40 and min(counts.values()) >= 8, counts
+
+
+# --- bounded ----------------------------------------------------------------------------------------------
+
+# Seconds: a guard against runaway work (a quadratic scan), not a speed. These take about a second or less;
+# the first enum reader, which read every value of every tool's enum afresh, took 10.4 s on the 128 tools.
+RUNAWAY = 10.0
+CITIES = [f"Region{i}/City_{i}_Town" for i in range(1_000)]
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+HOSTILE_SCHEMAS = {
+    "60 KB of one field's name": ("the checkout component " * 2_600,
+                                  _object({"component": S, "title": S, "items": LIST})),
+    "60 KB of bullets": ("\n".join(f"- item {i}" for i in range(7_000))[:60_000], _object({"items": LIST})),
+    "60 KB of 'name:'": ("component: " * 5_500, _object({"component": S})),
+    "1,000-value enums, 60 KB of their parts": (" ".join(f"city {i} town" for i in range(6_000))[:60_000],
+                                                _object({"a": enum(*CITIES), "b": enum(*CITIES),
+                                                         "c": {"type": "array", "items": enum(*CITIES)}})),
+    "500 described fields": (" ".join(f"the v{i} field{i}" for i in range(5_000))[:60_000],
+                             _object({f"field{i}": text("the field described at length " * 20) for i in range(500)})),
+    "500 enum fields": ("urgent high low " * 4_000, _object({f"f{i}": enum("low", "medium", "high") for i in range(500)})),
+}
+
+
+@pytest.mark.parametrize(("question", "schema"), HOSTILE_SCHEMAS.values(), ids=list(HOSTILE_SCHEMAS))
+def test_hostile_phrasing_stays_bounded(question, schema):
+    from helpers.course_model.brain.brain import respond
+
+    start = time.perf_counter()
+    reply = respond([{"role": "user", "content": question}],
+                    response_format={"type": "json_schema", "json_schema": {"name": "A", "schema": schema}})
+    assert time.perf_counter() - start < RUNAWAY
+    jsonschema.validate(json.loads(reply.text), schema)
+
+
+@pytest.mark.parametrize("question", [" ".join(f"city {i} town 5 USD" for i in range(4_000))[:60_000],
+                                      "How much is 100 USD in EUR? " * 2_000], ids=["60 KB of enum parts", "60 KB of money"])
+def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
+    from helpers.course_model.brain.brain import respond
+
+    tools = [fn(f"tool{i}", "Do a thing.", unit=enum(*CITIES), from_currency=S) for i in range(128)]
+    start = time.perf_counter()
+    reply = respond([{"role": "user", "content": question}], tools=tools)
+    assert time.perf_counter() - start < RUNAWAY
+    assert reply.tool_calls or reply.text

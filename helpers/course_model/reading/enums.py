@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .words import STOP_WORDS
@@ -33,6 +34,7 @@ from .words import STOP_WORDS
 MAX_TEXT = 20_000  # characters of a question searched for enum values
 MAX_VALUES = 1_000  # enum values looked at; a longer enum is not a list anyone reads to the end
 MAX_PLACES = 64  # places one word is looked at; a question repeating a word names its value early enough
+MAX_LOOKUPS = 20_000  # phrases one question is searched for, over all the enums it is asked about
 MIN_WORD = 4  # letters of a distinctive word: "new" or "los" alone name no city
 WHOLE, PART, WORD = 3, 2, 1
 
@@ -96,6 +98,7 @@ class _Question:
         self.spans: list[tuple[int, int]] = []
         self.keys: list[str] = []
         self.places: dict[str, list[int]] = {}
+        self.found: dict[tuple[str, ...], list[tuple[int, int]]] = {}
         for match in _TOKEN.finditer(text[:MAX_TEXT]):
             word = key(match.group())
             self.places.setdefault(word, [])
@@ -105,14 +108,15 @@ class _Question:
             self.keys.append(word)
 
     def find(self, phrase: tuple[str, ...]) -> list[tuple[int, int]]:
-        """Where the words of `phrase` stand together, as character spans."""
-        if not phrase:
-            return []
-        found = []
-        for at in self.places.get(phrase[0], ()):
-            if tuple(self.keys[at : at + len(phrase)]) == phrase:
-                found.append((self.spans[at][0], self.spans[at + len(phrase) - 1][1]))
-        return found
+        """Where the words of `phrase` stand together, as character spans (each phrase looked for once)."""
+        if phrase in self.found:
+            return self.found[phrase]
+        spans = []
+        for at in self.places.get(phrase[0], ()) if phrase else ():
+            if len(phrase) == 1 or tuple(self.keys[at : at + len(phrase)]) == phrase:
+                spans.append((self.spans[at][0], self.spans[at + len(phrase) - 1][1]))
+        self.found[phrase] = spans
+        return spans
 
 
 def enum_matches(enum: list[Any], text: str) -> list[EnumMatch]:
@@ -121,23 +125,37 @@ def enum_matches(enum: list[Any], text: str) -> list[EnumMatch]:
 
 
 class EnumReader:
-    """One question, read once, asked about several enums (every offered tool's, when choosing one)."""
+    """One question, read once, asked about several enums (every offered tool's, when choosing one).
+
+    It looks up at most `MAX_LOOKUPS` phrases in all: 128 tools with 1,000-value enums each are read
+    as far as that goes, not to the end, so choosing a tool stays quick whatever is offered.
+    """
 
     def __init__(self, text: str) -> None:
         self._question: _Question | None = None
         self.text = text
+        self.lookups = 0
 
     def matches(self, enum: list[Any]) -> list[EnumMatch]:
         """Every place the question names a value of `enum`, strongest first, then in order of appearance."""
-        values = [value for value in enum[:MAX_VALUES] if isinstance(value, str) and value.strip()]
-        if not values:
+        values = tuple(value for value in enum[:MAX_VALUES] if isinstance(value, str) and value.strip())
+        if not values or self.lookups >= MAX_LOOKUPS:
             return []
         if self._question is None:
             self._question = _Question(self.text)
-        return _matches(values, self._question)
+        found: list[EnumMatch] = []
+        for value, phrase, strength in _phrases(values):
+            self.lookups += 1
+            if self.lookups > MAX_LOOKUPS:
+                break
+            found += [EnumMatch(value, start, end, strength) for start, end in self._question.find(phrase)]
+        found.sort(key=lambda match: (-match.strength, match.start, -(match.end - match.start)))
+        return found
 
 
-def _matches(values: list[str], question: _Question) -> list[EnumMatch]:
+@lru_cache(maxsize=64)
+def _phrases(values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], int], ...]:
+    """What to look for, for each value: its words, its distinctive parts, words and synonyms (see the module)."""
     wholes = {value: tuple(_words(value)) for value in values}
     parts = {value: [tuple(_words(part)) for part in _SPLIT_PARTS.split(value) if _words(part)] for value in values}
     part_count: dict[tuple[str, ...], int] = {}
@@ -147,24 +165,23 @@ def _matches(values: list[str], question: _Question) -> list[EnumMatch]:
             part_count[part] = part_count.get(part, 0) + 1
         for word in set(wholes[value]):
             word_count[word] = word_count.get(word, 0) + 1
-    found: list[EnumMatch] = []
+    found: list[tuple[str, tuple[str, ...], int]] = []
     for value in values:
-        for start, end in question.find(wholes[value]):
-            found.append(EnumMatch(value, start, end, WHOLE))
+        if wholes[value]:
+            found.append((value, wholes[value], WHOLE))
         if len(parts[value]) > 1:
             for part in parts[value]:
                 if part_count[part] == 1 and part != wholes[value] and not (len(part) == 1 and word_count[part[0]] > 1):
-                    found += [EnumMatch(value, start, end, PART) for start, end in question.find(part)]
-        for word in set(wholes[value]):
+                    found.append((value, part, PART))
+        for word in sorted(set(wholes[value])):
             if word_count[word] > 1:
                 continue
             if len(wholes[value]) > 1 and len(word) >= MIN_WORD and word not in STOP_WORDS:
-                found += [EnumMatch(value, start, end, WORD) for start, end in question.find((word,))]
+                found.append((value, (word,), WORD))
             for synonym in sorted(_SYNONYMS.get(word, ())):
                 if synonym != word and synonym not in word_count:
-                    found += [EnumMatch(value, start, end, WORD) for start, end in question.find((synonym,))]
-    found.sort(key=lambda match: (-match.strength, match.start, -(match.end - match.start)))
-    return found
+                    found.append((value, (synonym,), WORD))
+    return tuple(found)
 
 
 def named_value(enum: list[Any], text: str) -> Any:
