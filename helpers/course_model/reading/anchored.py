@@ -87,21 +87,24 @@ class AnchorIndex:
                     places.append((index, noun))
 
     def beside(self, names: Iterable[str], blocked: Callable[[int, int], bool], *,
-               after: bool = True) -> Anchored | None:
-        """The words next to the first place a name in `names` is used (see the module docstring)."""
+               after: bool = True, own: frozenset[str] = frozenset()) -> Anchored | None:
+        """The words next to the first place a name in `names` is used (see the module docstring).
+
+        Words in `own` (the field's own name, by `key`) are never part of the value: "the user name:
+        bob" gives `user_name` "bob", not "user"."""
         for name in names:
             if len(name) < 3 or name in STOP_WORDS:
                 continue
             for index, noun in sorted(self.places.get(name, ())):
                 if noun:
-                    found = self._run(index - 1, -1, blocked)
+                    found = self._run(index - 1, -1, blocked, own)
                     if found is not None:
                         return found
                 if after:
                     start = index + 1
                     if start < len(self.tokens) and self.tokens[start][0] in (":", "="):
                         start += 1
-                    found = self._run(start, 1, blocked)
+                    found = self._run(start, 1, blocked, own)
                     if found is not None:
                         return found
         return None
@@ -113,12 +116,13 @@ class AnchorIndex:
                 return found
         return None
 
-    def _run(self, index: int, step: int, blocked: Callable[[int, int], bool]) -> Anchored | None:
+    def _run(self, index: int, step: int, blocked: Callable[[int, int], bool],
+             own: frozenset[str] = frozenset()) -> Anchored | None:
         """Up to MAX_VALUE_WORDS content words from `index` on, going `step` (-1: back, 1: on)."""
         taken: list[tuple[str, int, int]] = []
         while 0 <= index < len(self.tokens) and len(taken) < MAX_VALUE_WORDS:
             word, start, end = self.tokens[index]
-            if not _content(word, before=step < 0) or blocked(start, end):
+            if not _content(word, before=step < 0) or blocked(start, end) or key(word.lower()) in own:
                 break
             if word.lower() in NOT_NAMES:  # a command's verb ("open"), unless an article makes it a noun
                 if step > 0 or index == 0 or self.tokens[index - 1][0].lower() not in _DETERMINERS:

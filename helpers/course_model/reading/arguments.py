@@ -105,7 +105,8 @@ class _Pool:
         self.ends = [mention.end for mention in self.mentions]
         self.used: set[int] = set()
         self.claimed: list[tuple[int, int]] = []  # spans of words taken that are not mentions (enum values, anchored words)
-        self.field_words: set[str] = set()  # the schema's field names, by word: never a value ("Ingredients: ...")
+        # The schema's field names and the tool's name, by word: never a value ("Ingredients: ...", "Weather for ...")
+        self.field_words: set[str] = {key(word) for word in schemas.words_of(tool_name or "")}
         self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
         self._gist: str | None = None
         self.enums = EnumReader(text)  # the question read once for every enum field
@@ -327,9 +328,11 @@ _TITLE_WORDS = frozenset({"title", "headline", "subject", "heading", "caption"})
 
 
 def _takes_for(name: str, schema: dict[str, Any]) -> bool:
+    """A plain field that may take the words after "for": not a title, not free text, and not a place or
+    name, whose value is a capitalised name after its own cue ("weather for skiing" names no city)."""
     words = set(schemas.words_of(name))
     return (schemas.type_of(schema) == "string" and "enum" not in schema and "format" not in schema
-            and not words & (_KIND_WORDS | _TITLE_WORDS | _PROSE_WORDS))
+            and not words & (_KIND_WORDS | _TITLE_WORDS | _PROSE_WORDS | set(_CUES)))
 
 
 def _is_word_enum(name: str, schema: dict[str, Any]) -> bool:
@@ -473,7 +476,8 @@ def _string(name: str, schema: dict[str, Any], pool: _Pool, prefer_prose: bool =
             return None  # a summary is a sentence of the answer (plausible.py), not the words after "for"
         return subject(pool.text)  # never a name: free text is what the question is about
     plain = fmt is None and not words & _KIND_WORDS
-    if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked)) is not None:
+    own = frozenset(key(word) for word in words)
+    if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked, own=own)) is not None:
         pool.claim(found.start, found.end)
         return found.text
     mention = pool.take(lambda m: m.kind == QUOTED)  # quotes are deliberate
@@ -481,7 +485,7 @@ def _string(name: str, schema: dict[str, Any], pool: _Pool, prefer_prose: bool =
         return str(mention.value)
     description = schema.get("description")
     if plain and isinstance(description, str):
-        found = pool.anchors.beside(_description_names(description, name), pool.blocked, after=False)
+        found = pool.anchors.beside(_description_names(description, name), pool.blocked, after=False, own=own)
         if found is not None:
             pool.claim(found.start, found.end)
             return found.text
