@@ -6,16 +6,29 @@ The rule, deterministic and simple enough to predict:
    cue words wins: "the subject 'Lunch'" → `subject`, "named Alice" → `name`,
    "from London" → `origin`, "into French" → `target_language`, "20 sides"
    → `sides` (a number just before the name).
-2. **Then by kind, in order.** Each remaining parameter takes the first unused
-   value of the kind it wants: numbers (digits or words: "two dice") for `integer`/`number`, an e-mail for
-   `email`/`to`, a time for `time`, weekdays for `days`, a quoted text or a
-   capitalised name for other strings, the words after "about"/"for" for free
-   text (`query`, `topic`, `text`), the enum values the question mentions, "on"
-   or "off" for booleans, a phone number for `phone`, and every matching value
-   for an array: quoted texts, else several names, else a written list ("milk,
-   eggs and bread", `lists.py`); an array of objects takes one object per item
-   of a written list, each filled from its own item. Arrays are cut to
-   `maxItems` (and `MAX_ITEMS`).
+2. **Then by kind, in order** (enums first, then arrays, then the rest, so a
+   list or an enum keeps its words). Each remaining parameter takes the first
+   unused value of the kind it wants: numbers (digits or words: "two dice") for
+   `integer`/`number`, an e-mail for `email`/`to`, a time for `time`, weekdays
+   for `days`, the words after "about"/"for" for free text (`query`, `topic`,
+   `text`), "on" or "off" for booleans, a phone number for `phone`.
+   An enum takes the value the question names by its text, a distinctive part
+   or a synonym ("Tokyo" → "Asia/Tokyo", "in progress" → "in_progress",
+   "urgent" → "high"; `enums.py`); of two fields with the same enum, the one
+   named like a target takes the value after "to"/"into"/"in", the source the
+   one after "from" or a number ("Convert 5 miles to kilometers").
+   A plain string takes the words the question puts next to its name ("the
+   checkout component", "service: payments", "carrier dhl"), then a quoted
+   text, then the words next to its description's words ("a travel expense"
+   for a field described as "the expense category"; `anchored.py`), then a
+   capitalised name that is not a field's or the tool's own name. The first
+   plain field still empty then takes the words after "for" ("a ticket for
+   checkout").
+   An array takes every matching value: two quoted texts or more, else a
+   written list anywhere in the question ("milk, eggs and bread", "X as well as
+   Y", "- apples" lines; `lists.py`), else one quoted text, else the names; an
+   array of objects takes one object per item of a written list, each filled
+   from its own item. Arrays are cut to `maxItems` (and `MAX_ITEMS`).
    After a calculation, `result`-like fields take its value (`outcome.py`).
    A parameter that is a currency takes the currencies the question names, as
    ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`): the one
@@ -26,7 +39,8 @@ The rule, deterministic and simple enough to predict:
 3. **Defaults** fill optional parameters the question leaves out.
 4. A required parameter the question does not give is **missing**: the caller
    asks for it in text, or, when a value must be given (a forced tool call, a
-   structured answer), `plausible.py` supplies a deterministic stand-in.
+   structured answer), `plausible.py` supplies a deterministic stand-in (for a
+   string, the question's gist: never the field's own name).
 
 Used by the course model behind chapters 02 (tools) and 06-07 (structured output).
 """
@@ -34,19 +48,18 @@ Used by the course model behind chapters 02 (tools) and 06-07 (structured output
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from . import currencies, schemas
-from .anchored import AnchorIndex
-from .enums import EnumMatch, EnumReader, key, named_value
+from .enums import EnumMatch, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
-from .free_text import REMAINDER_WORDS, gist, remainder
-from .lists import Enumeration, find_lists
-from .mentions import EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, find_mentions, subject
+from .free_text import REMAINDER_WORDS, remainder
+from .mentions import EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, subject
 from .outcome import Outcome, outcome_value
 from .plausible import MAX_ITEMS, plausible_value
+from .pool import Pool
 
 # Parameter words that say which kind of value a string parameter wants.
 _EMAIL_WORDS = frozenset({"email", "mail", "to", "recipient", "address"})
@@ -80,141 +93,6 @@ class Filled:
     spread: tuple[str, list[Any]] | None = None  # a parameter the question gave several values for
 
 
-class _Pool:
-    """The question's values, each handed out at most once (arrays take all of a kind).
-
-    Lookups use the values' positions (`bisect`), so filling a schema stays
-    linear in the question's length, however many values it states.
-    """
-
-    def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None,
-                 outcome: Outcome | None = None) -> None:
-        self.text = text
-        self.lower = text.lower()
-        self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
-        self.currencies_wanted = currencies_wanted
-        self.outcome = outcome  # a finished calculation's value and expression, for `result`-like fields
-        self._lists: list[Enumeration] | None = None  # found when an array first asks
-        self._lists_used: set[int] = set()
-        self.mentions = find_mentions(text)
-        if currencies_wanted:  # "USD" or "Japanese yen" is then a currency, not a name
-            money = currencies.find_currencies(text)
-            self.mentions = sorted([m for m in self.mentions if not any(_overlap(m, c) for c in money)] + money,
-                                   key=lambda mention: mention.start)
-        self.starts = [mention.start for mention in self.mentions]
-        self.ends = [mention.end for mention in self.mentions]
-        self.used: set[int] = set()
-        self.claimed: list[tuple[int, int]] = []  # spans of words taken that are not mentions (enum values, anchored words)
-        # The schema's field names and the tool's name, by word: never a value ("Ingredients: ...", "Weather for ...")
-        self.field_words: set[str] = {key(word) for word in schemas.words_of(tool_name or "")}
-        self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
-        self._gist: str | None = None
-        self.enums = EnumReader(text)  # the question read once for every enum field
-
-    @property
-    def gist(self) -> str | None:
-        """What the question is about, for a string it names no value for (`free_text.gist`)."""
-        if self._gist is None:
-            self._gist = gist(self.text) or ""
-        return self._gist or None
-
-    @property
-    def anchors(self) -> AnchorIndex:
-        if self._anchors is None:
-            self._anchors = AnchorIndex(self.text)
-        return self._anchors
-
-    def blocked(self, start: int, end: int) -> bool:
-        """Whether text[start:end] overlaps a value already taken: a used mention or a claimed span."""
-        if any(start < high and low < end for low, high in self.claimed):
-            return True
-        index = max(bisect_right(self.starts, start) - 1, 0)
-        while index < len(self.mentions) and self.starts[index] < end:
-            if index in self.used and self.ends[index] > start:
-                return True
-            index += 1
-        return False
-
-    def claim(self, start: int, end: int) -> None:
-        self.claimed.append((start, end))
-
-    def _claimed(self, mention: Mention) -> bool:
-        return any(mention.start < high and low < mention.end for low, high in self.claimed)
-
-    def names_a_field(self, mention: Mention) -> bool:
-        """Whether a capitalised name is one of the schema's field names ("Ingredients: flour, eggs")."""
-        return " ".join(key(word) for word in re.findall(r"[a-z]+", str(mention.value).lower())) in self.field_words
-
-    def part(self, text: str) -> _Pool:
-        """A pool for one part of the text (one item of a list), read the same way."""
-        return _Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
-
-    def take_list(self, accept: Callable[[Enumeration], bool], *, items: bool = False) -> Enumeration | None:
-        """The first list (`lists.py`) none of whose values is used yet; its values are then used.
-
-        With `items`, only the items must be free: "Minestrone needs beans, pasta and celery" gives
-        its ingredients though `dish` took "Minestrone" from the list's first part.
-        """
-        if self._lists is None:
-            self._lists = find_lists(self.text)
-        for index, found in enumerate(self._lists):
-            low, high = (found.items[0].start, found.items[-1].end) if items and found.items else (found.start, found.end)
-            inside = range(bisect_left(self.starts, low), bisect_left(self.starts, high))
-            if index not in self._lists_used and accept(found) and not any(i in self.used for i in inside):
-                self._lists_used.add(index)
-                self.used.update(inside)
-                return found
-        return None
-
-    def take(self, accept: Callable[[Mention], bool]) -> Mention | None:
-        for index, mention in enumerate(self.mentions):
-            if index not in self.used and accept(mention) and not self._claimed(mention):
-                self.used.add(index)
-                return mention
-        return None
-
-    def take_all(self, accept: Callable[[Mention], bool]) -> list[Mention]:
-        taken = []
-        for index, mention in enumerate(self.mentions):
-            if index not in self.used and accept(mention):
-                self.used.add(index)
-                taken.append(mention)
-        return taken
-
-    def after(self, cue: str) -> Mention | None:
-        """The unused value right after a cue word ("named Alice", "the subject 'Lunch'", "into French").
-
-        A parameter's own name also matches in other forms: `assignee` in "assigned to Priya".
-        """
-        pattern = rf"\b{re.escape(cue)}\b" if len(cue) < 6 else rf"\b{re.escape(cue[:-2])}\w*(?:\s+to)?\b"
-        for match in re.finditer(pattern, self.lower):
-            index = bisect_left(self.starts, match.end())
-            if index < len(self.mentions) and index not in self.used:
-                if _short_gap(self.text[match.end() : self.starts[index]]):
-                    self.used.add(index)
-                    return self.mentions[index]
-        return None
-
-    def before(self, word: str) -> Mention | None:
-        """The unused number right before a word: "20 sides", "4 people"."""
-        for match in re.finditer(rf"\b{re.escape(word)}\b", self.lower):
-            index = bisect_right(self.ends, match.start()) - 1
-            if index >= 0 and index not in self.used and self.mentions[index].kind == NUMBER:
-                if 0 <= match.start() - self.ends[index] <= 1:
-                    self.used.add(index)
-                    return self.mentions[index]
-        return None
-
-
-def _overlap(one: Mention, other: Mention) -> bool:
-    return one.start < other.end and other.start < one.end
-
-
-def _short_gap(gap: str) -> bool:
-    """At most a word like "the", "is" or "of" between a cue and its value, and no sentence break."""
-    return len(gap) < 12 and bool(re.fullmatch(r"\s*(?:(?:the|a|an|is|of|to|=|:|as)\s*)?", gap.lower()))
-
-
 def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = None,
          invent: bool = False, prose: Iterator[str] | None = None, tool_name: str | None = None,
          outcome: Outcome | None = None) -> Filled:
@@ -224,7 +102,7 @@ def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = Non
     `outcome` is a finished calculation: its value fills `result`-like fields, its expression `expression`.
     """
     root = root if root is not None else schema
-    pool = _Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name, outcome=outcome)
+    pool = Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name, outcome=outcome)
     return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
 
 
@@ -247,7 +125,7 @@ def _wants_currency(schema: dict[str, Any], root: dict[str, Any]) -> bool:
     return False
 
 
-def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,
                  prose: Iterator[str] | None, depth: int) -> Filled:
     properties = schemas.properties(schema)
     required = schemas.required(schema)
@@ -300,7 +178,7 @@ def _fill_object(schema: dict[str, Any], pool: _Pool, root: dict[str, Any], inve
     return Filled(ordered, missing, _spread(ordered, resolved, pool))
 
 
-def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: _Pool) -> tuple[str, list[Any]] | None:
+def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tuple[str, list[Any]] | None:
     """A string parameter the question gives more values for, joined by "and": "in Paris and in Oslo"."""
     if " and " not in pool.lower:
         return None
@@ -350,7 +228,7 @@ _TARGET_WORDS = frozenset({"to", "target", "dest", "destination", "quote", "into
 _SOURCE_WORDS = frozenset({"from", "source", "base", "origin", "input", "original"})
 
 
-def _keyed_currency(name: str, schema: dict[str, Any], pool: _Pool) -> Any:
+def _keyed_currency(name: str, schema: dict[str, Any], pool: Pool) -> Any:
     words = set(schemas.words_of(name))
     if words & _TARGET_WORDS:
         cues = ("to", "into", "in")
@@ -372,7 +250,7 @@ def _keyed_currency(name: str, schema: dict[str, Any], pool: _Pool) -> Any:
     return None
 
 
-def _next_to_number(pool: _Pool, index: int) -> bool:
+def _next_to_number(pool: Pool, index: int) -> bool:
     """Whether the mention at `index` touches a number: "50 pounds" or "€20"."""
     mention = pool.mentions[index]
     neighbours = [pool.mentions[i] for i in (index - 1, index + 1) if 0 <= i < len(pool.mentions)]
@@ -380,7 +258,7 @@ def _next_to_number(pool: _Pool, index: int) -> bool:
                == "" for other in neighbours)
 
 
-def _keyed(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any]) -> Any:
+def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) -> Any:
     if currencies.is_currency_parameter(name, schema):
         return _keyed_currency(name, schema, pool)
     kind = schemas.type_of(schema)
@@ -408,7 +286,7 @@ def _keyed(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any])
     return None
 
 
-def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+def _by_kind(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,
              prose: Iterator[str] | None, depth: int) -> Any:
     kind = schemas.type_of(schema)
     words = set(schemas.words_of(name))
@@ -447,7 +325,7 @@ def _by_kind(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any
     return None
 
 
-def _string(name: str, schema: dict[str, Any], pool: _Pool, prefer_prose: bool = False) -> str | None:
+def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = False) -> str | None:
     """A string value by the parameter's words; with `prefer_prose`, a summary-like field is left to the prose.
 
     A plain field (no kind its name or format asks for) takes the words next to its name, then to its
@@ -509,7 +387,7 @@ def _description_names(description: str, name: str) -> list[str]:
     return list(dict.fromkeys(words))[:_MAX_DESCRIPTION_WORDS]
 
 
-def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+def _array(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,
            prose: Iterator[str] | None, depth: int) -> list[Any] | None:
     items = schemas.resolve(schema.get("items", {}), root)
     kind = schemas.type_of(items)
@@ -526,7 +404,7 @@ def _array(name: str, schema: dict[str, Any], pool: _Pool, root: dict[str, Any],
     return _sized(values, name, schema, root, prose, depth, pool.gist) if values else None
 
 
-def _strings(name: str, pool: _Pool) -> list[str]:
+def _strings(name: str, pool: Pool) -> list[str]:
     """A list of strings: weekdays for `days`; else the quoted texts (two or more), else a written list
     anywhere in the question ("milk, eggs and bread", "- apples" lines, `lists.py`), else the one quoted
     text, else the names there are."""
@@ -543,7 +421,7 @@ def _strings(name: str, pool: _Pool) -> list[str]:
     return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY))]
 
 
-def _objects(items: dict[str, Any], pool: _Pool, root: dict[str, Any], invent: bool,
+def _objects(items: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,
              prose: Iterator[str] | None, depth: int) -> list[Any]:
     """A list of objects, one per part of a written list, each filled from its own part:
     "'buy milk' (urgent), 'call the dentist' (normal)" → two tasks with their titles and priorities."""
@@ -571,7 +449,7 @@ def _sized(values: list[Any], name: str, schema: dict[str, Any], root: dict[str,
     return values
 
 
-def _mentioned_enum(name: str, enum: list[Any], pool: _Pool) -> Any:
+def _mentioned_enum(name: str, enum: list[Any], pool: Pool) -> Any:
     """The enum value the question names (`enums.py`: by its text, a distinctive part or a synonym), else None.
 
     Of several, a field named like a target ("to_unit") takes the one after "to"/"into"/"in"/"as", one
@@ -594,7 +472,7 @@ def _mentioned_enum(name: str, enum: list[Any], pool: _Pool) -> Any:
     return chosen.value
 
 
-def _mentioned_enums(enum: list[Any], pool: _Pool) -> list[Any]:
+def _mentioned_enums(enum: list[Any], pool: Pool) -> list[Any]:
     """Every enum value the question names, each once, in the order it names them: "vegetarian and
     gluten free" → VEGETARIAN, GLUTEN_FREE. Of overlapping matches the strongest wins ("premium economy")."""
     chosen: list[EnumMatch] = []
@@ -615,12 +493,12 @@ def _first_placed(found: list[EnumMatch]) -> EnumMatch:
     return min(found, key=lambda match: match.start)
 
 
-def _word_before(pool: _Pool, match: EnumMatch) -> str:
+def _word_before(pool: Pool, match: EnumMatch) -> str:
     words = re.findall(r"[a-z]+", pool.lower[max(0, match.start - 12) : match.start])
     return words[-1] if words else ""
 
 
-def _after_number(pool: _Pool, match: EnumMatch) -> bool:
+def _after_number(pool: Pool, match: EnumMatch) -> bool:
     index = bisect_right(pool.ends, match.start) - 1
     return index >= 0 and pool.mentions[index].kind == NUMBER and pool.text[pool.ends[index] : match.start].strip() == ""
 
@@ -629,7 +507,7 @@ def _mentions_word(lower_text: str, word: str) -> bool:
     return bool(word) and re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lower_text) is not None
 
 
-def _boolean(pool: _Pool, words: set[str]) -> bool | None:
+def _boolean(pool: Pool, words: set[str]) -> bool | None:
     """True or False from "on"/"off", "enable"/"disable", "yes"/"no" (the first such word wins), else
     True when the question uses the parameter's own name ("an admin user" → `admin`), else None."""
     found = re.search(r"\b(" + "|".join(_TRUE_WORDS + _FALSE_WORDS) + r")\b", pool.lower)
