@@ -158,6 +158,7 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
         for name in order:
             if name not in values and _takes_remainder(name, resolved[name]):
                 taken = [(m.start, m.end) for index, m in enumerate(pool.mentions) if index in pool.used]
+                taken += pool.claimed  # "high priority" went to the enum, not into the reminder's text
                 found = remainder(pool.text, taken, pool.tool_name)
                 if found is not None:
                     values[name] = found
@@ -418,7 +419,7 @@ def _strings(name: str, pool: Pool) -> list[str]:
         return [item.text for item in written.items]
     if quoted:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
-    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY))]
+    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m))]
 
 
 def _objects(items: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,

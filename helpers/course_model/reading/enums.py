@@ -13,7 +13,9 @@ question, the strongest of:
 1. **a distinctive word** of four letters or more ("express" for
    "EXPRESS_SHIPPING" beside "STANDARD_SHIPPING", "transfer" for
    "bank_transfer"), or a common **synonym** of a value's word that no value
-   uses itself ("urgent" for "high", "normal" for "medium", "big" for "large").
+   uses itself ("urgent" for "high", "normal" for "medium", "big" for "large",
+   "kilograms" for "kg"). A language code is named by its language ("German"
+   for "de", as strongly as a part).
 
 A part or word that two values share ("America", "shipping", "card") names
 neither. Work is linear in the question's length plus the enum's size: the
@@ -57,6 +59,15 @@ _SYNONYM_GROUPS = (
     ("milliliter", "millilitre", "ml"), ("celsius", "centigrade", "c"), ("fahrenheit", "f"),
     ("hour", "hr", "h"), ("minute", "min"),
 )
+# Language codes (ISO 639-1) and the names people use for them: "German" names "de", never the reverse
+# (so "it" in a question never names Italian).
+_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "en": ("english",), "de": ("german", "deutsch"), "fr": ("french", "français"), "es": ("spanish", "español"),
+    "it": ("italian",), "pt": ("portuguese",), "nl": ("dutch",), "ja": ("japanese",), "zh": ("chinese", "mandarin"),
+    "ko": ("korean",), "ru": ("russian",), "ar": ("arabic",), "hi": ("hindi",), "sv": ("swedish",),
+    "nb": ("norwegian",), "no": ("norwegian",), "da": ("danish",), "fi": ("finnish",), "pl": ("polish",),
+    "tr": ("turkish",), "el": ("greek",), "uk": ("ukrainian",), "cs": ("czech",), "he": ("hebrew",),
+}
 _SYNONYMS: dict[str, set[str]] = {}
 for _group in _SYNONYM_GROUPS:
     for _word in _group:
@@ -181,6 +192,9 @@ def _phrases(values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], int],
             for synonym in sorted(_SYNONYMS.get(word, ())):
                 if synonym != word and synonym not in word_count:
                     found.append((value, (synonym,), WORD))
+        code = wholes[value][0] if wholes[value] else ""
+        if code in _LANGUAGES and len(value) <= 5 and word_count[code] == 1:  # "de", "de-DE", "en_US"
+            found += [(value, (name,), PART) for name in _LANGUAGES[code]]
     return tuple(found)
 
 
