@@ -307,3 +307,29 @@ def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY
     assert reply.tool_calls or reply.text
+
+
+# --- the four misses issue 26 reports, through ChatOpenAI -------------------------------------------------
+
+ISSUE_TICKET = obj("Ticket", title=S, priority=enum("low", "medium", "high"), component=text("The component affected"))
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_the_issues_structured_misses(make_llm, method):
+    recipe = make_llm().with_structured_output(obj("Recipe", dish=S, ingredients=LIST), method=method)
+    assert recipe.invoke("Pancakes need flour, eggs and milk.")["ingredients"] == ["flour", "eggs", "milk"]
+    ticket = make_llm().with_structured_output(ISSUE_TICKET, method=method).invoke(
+        "Open a high priority ticket for the checkout component: the pay button is broken.")
+    assert ticket["component"] == "checkout" and ticket["priority"] == "high"
+    assert ticket["title"].lower() != "title"
+
+
+def test_the_issues_tool_misses(make_llm):
+    get_time = fn("get_time", "Get the current time in a timezone.",
+                  timezone=enum("Europe/London", "America/New_York", "Asia/Tokyo"))
+    convert = fn("convert_currency", "Convert an amount of money from one currency to another.", amount=N,
+                 from_currency=S, to_currency=S)
+    call = make_llm().bind_tools([get_time]).invoke("What time is it in Tokyo?").tool_calls[0]
+    assert call["args"] == {"timezone": "Asia/Tokyo"}
+    call = make_llm().bind_tools([convert]).invoke("How much is 100 USD in EUR?").tool_calls[0]
+    assert call["args"] == {"amount": 100, "from_currency": "USD", "to_currency": "EUR"}
