@@ -274,3 +274,11 @@ async def test_a_reader_that_reads_nothing_does_not_hold_up_the_run_or_another_r
             events = await read_until(response, is_done)
         assert stalled.status_code == 200
     assert next(data["answer"] for _, kind, data in events if kind == "answer") == "10 + 10 is 20."
+
+
+@pytest.mark.parametrize("option", ["heartbeat_seconds", "keep_run_seconds", "max_log_bytes", "run_timeout"])
+def test_the_resume_options_must_be_positive(option):
+    from helpers.web_app import create_app
+
+    with pytest.raises(ValueError, match=option):
+        create_app(**{option: 0})

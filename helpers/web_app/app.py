@@ -1,20 +1,35 @@
-"""The web app: a streaming agent behind a Server-Sent Events endpoint. Taught in chapter 05.
+"""The web app: a streaming agent behind a Server-Sent Events endpoint. Taught in chapter 05; resuming in chapter 08.
 
 It serves chapter 03's executor (`agent="executor"`, the default) or chapter 06's
 `create_agent` agent (`agent="langchain"`) with the same events (see `agents.py`).
 
-    GET  /               the chat page (static/index.html)
-    POST /api/sessions   start a conversation          -> 201 {"session_id": "..."}
-    POST /api/chat       {"session_id", "message"}     -> text/event-stream (see events.py)
+    GET  /                           the chat page (static/index.html)
+    POST /api/sessions               start a conversation          -> 201 {"session_id": "..."}
+    POST /api/chat                   {"session_id", "message"}     -> text/event-stream (see events.py)
+    GET  /api/runs/{run_id}/events   a run's events again, after `Last-Event-ID`  -> text/event-stream
+    POST /api/runs/{run_id}/stop     stop a run                    -> 202 (200 if it had finished)
+
+The streams go through FastAPI's own SSE (`fastapi.sse`): the endpoints yield
+`ServerSentEvent`s and FastAPI frames them. Every event of a run has an `id:`, 1, 2, 3, ...;
+the first is `run`, with the `run_id`; the last is `done`. A run goes on when its client
+disconnects (it runs in a task of its own, `runs.py`, and writes its events to an event log,
+`event_log.py`); the client resumes with `GET /api/runs/{run_id}/events` and the last id it saw
+as `Last-Event-ID` (the browser's `EventSource` sends it by itself), and gets the events after
+it, then the live ones, to `done`. Only the session that started a run may read or stop it: it
+says so with the `X-Session-Id` header, or `?session_id=` where headers cannot be set
+(`EventSource`); any other run id, for that session, is a 404, the same for a run that does not
+exist. A finished run's events stay readable for `keep_run_seconds` (5 minutes) within a
+bound on memory. A stream with nothing to send for `heartbeat_seconds` (15) sends a comment.
 
 Errors before the stream starts are ordinary HTTP errors with a JSON body
-`{"detail": "what went wrong"}`: 422 for a malformed request or an empty message,
-413 for a message or a body that is too long, 404 for an unknown session, 409 for a
-session that is still answering, 429 for a client making too many requests (or
-with all its sessions busy), 503 when the store has no room for a new session.
-A request for a host name the app is not served on gets a 400; a POST that a page
-of another site sent (the browser's `Origin` / `Sec-Fetch-Site` say so), a 403.
-Once the stream has started, a failure arrives as an `error` event, followed by `done`.
+`{"detail": "what went wrong"}`: 422 for a malformed request or an empty message (or a
+`Last-Event-ID` that is not one of the run's ids), 413 for a message or a body that is too
+long, 404 for an unknown session or run, 409 for a session that is still answering, 429 for
+a client making too many requests (or with all its sessions busy), 503 when the store has no
+room for a new session. A request for a host name the app is not served on gets a 400; a POST
+that a page of another site sent (the browser's `Origin` / `Sec-Fetch-Site` say so), a 403.
+Once the stream has started, a failure arrives as an `error` event, followed by `done`; a
+stopped run ends with `stopped`, then `done`.
 """
 
 from __future__ import annotations
@@ -132,8 +147,9 @@ def create_app(
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
-    if heartbeat_seconds <= 0 or reconnect_ms < 0 or run_timeout <= 0:
-        raise ValueError("heartbeat_seconds and run_timeout must be positive, reconnect_ms not negative")
+    if min(heartbeat_seconds, keep_run_seconds, max_log_bytes, run_timeout) <= 0 or reconnect_ms < 0:
+        raise ValueError("heartbeat_seconds, keep_run_seconds, max_log_bytes and run_timeout must be positive, "
+                         "reconnect_ms not negative")
     make_log = event_log or (lambda: MemoryEventLog(keep_seconds=keep_run_seconds, max_bytes=max_log_bytes))
 
     @asynccontextmanager
