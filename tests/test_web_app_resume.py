@@ -282,3 +282,23 @@ def test_the_resume_options_must_be_positive(option):
 
     with pytest.raises(ValueError, match=option):
         create_app(**{option: 0})
+
+
+async def test_a_run_still_going_when_the_server_stops_ends_its_log_with_an_error_then_done(make_llm):
+    from helpers.web_app import BackgroundServer, create_app
+
+    app = create_app(lambda http: make_llm(fault="delay=0.05", http_async_client=http))
+    server = BackgroundServer(app).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=WAIT) as client:
+            session = await new_session(client)
+            async with chat(client, session, "What is 10 + 10?") as response:
+                run_id = (await read_until(response, lambda event: event[1] == "tool_call"))[0][2]["run_id"]
+    finally:
+        server.stop()  # the run is still going: the server's shutdown must end it, and say so
+    log = app.state.event_log  # in memory, readable once its loop has stopped (nothing to wait for)
+    batch = await log.read(run_id, 0, wait=0)
+    assert batch.finished
+    assert [(e.type, e.data) for e in batch.events[-2:]] == [
+        ("error", {"message": "The server stopped before the answer was complete."}), ("done", {})]
+    assert dict(app.state.runs) == {"cancelled": 1}
