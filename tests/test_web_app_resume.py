@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from settle import settled
-from test_web_app import (WAIT, ModelWatcher, _snapshot, answer_of, ask, both_agents, new_session, on_loop,  # noqa: F401
-                          parse, serve, until)
+from test_web_app import (  # noqa: F401 (`serve` is a fixture)
+    WAIT, ModelWatcher, _snapshot, answer_of, ask, both_agents, new_session, on_loop, serve, until)
 
 
 def chat(client: httpx.AsyncClient, session: str, message: str = "What is (2 + 3) * (4 + 5)?"):
