@@ -19,7 +19,7 @@ from benchmarks import chapters as chapter_suite
 from benchmarks import exercise_checks
 from benchmarks import (
     attribution, concurrency, course_model_http, heavy_requests, report, scaling, web_app_cpu, web_app_load,
-    web_app_profile,
+    web_app_profile, web_app_resume,
 )
 from benchmarks.paths import FULL_AGENT, LONG_AGENT_ANSWER, LONG_ANSWER, PATHS
 from benchmarks.streaming import Plan, measure_streaming
@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     _step("web app under load: SSE clients, alone and beside a session flood and a huge body ...")
     web_app = web_app_load.measure(**(web_app_load.QUICK if args.quick else {}))
 
+    _step("web app resume: clients each dropped once mid-answer, resuming with Last-Event-ID ...")
+    resumed = web_app_resume.measure(**(web_app_resume.QUICK if args.quick else {}))
+
     _step("web app CPU: per agent question one at a time, and under load from 1 to 64 clients, the app on a core of its own ...")
     cpu_size = web_app_cpu.QUICK if args.quick else {}
     web_cpu = [web_app_cpu.measure(agent, **cpu_size) for agent in ("executor", "langchain")]
@@ -152,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if checks is not None:
         markdown += "\n\n" + exercise_checks.render(checks)
     markdown += "\n" + web_app_load.render(web_app)
+    markdown += "\n" + web_app_resume.render(resumed)
     markdown += "\n\n" + course_model_http.render(model_http)
     markdown += "\n\n" + heavy_requests.render(heavy)
     markdown += "\n\n" + web_app_cpu.render(web_cpu)

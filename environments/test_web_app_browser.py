@@ -8,8 +8,10 @@ fails if the page shows an error, and saves a screenshot under build/ for CI.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import threading
 
 import pytest
 
@@ -248,3 +250,108 @@ def test_the_app_says_at_start_up_which_agent_and_model_answer(tmp_path):
         for url in serve(tmp_path, agent):
             pass
         assert f"Serving {label} with model 'course-model' (course model): open http://127.0.0.1:" in serve.log, serve.log
+
+
+class CuttingProxy:
+    """A TCP proxy on loopback in front of the app that cuts one stream mid-answer, as a proxy or a network would.
+
+    It passes bytes both ways; in the first response that carries `cut_after` `event: token`
+    lines it forwards up to the middle of the last of them (that event's `data:` line never
+    arrives), then drops both connections. It records the request lines it passed on.
+    """
+
+    def __init__(self, target_port: int, cut_after: int = 3) -> None:
+        self.target_port, self.cut_after = target_port, cut_after
+        self.port = free_port()
+        self.cuts = 0
+        self.requests: list[str] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> "CuttingProxy":
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._handle, "127.0.0.1", self.port), self._loop)
+        self._server = future.result(10)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    async def _handle(self, client_reader, client_writer) -> None:
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def upstream() -> None:
+            while data := await client_reader.read(65536):
+                self.requests += [line.decode(errors="replace") for line in data.split(b"\r\n")
+                                  if line.startswith((b"GET ", b"POST ", b"Last-Event-ID:", b"last-event-id:"))]
+                server_writer.write(data)
+                await server_writer.drain()
+
+        async def downstream() -> None:
+            tokens = 0
+            while data := await server_reader.read(65536):
+                seen = data.count(b"event: token\n")
+                if not self.cuts and tokens + seen >= self.cut_after:
+                    at = -1
+                    for _ in range(self.cut_after - tokens):
+                        at = data.index(b"event: token\n", at + 1)
+                    self.cuts += 1
+                    client_writer.write(data[:at + len(b"event: token\ndata: {\"te")])  # half an event
+                    await client_writer.drain()
+                    return
+                tokens += seen
+                client_writer.write(data)
+                await client_writer.drain()
+
+        pipes = [asyncio.ensure_future(upstream()), asyncio.ensure_future(downstream())]
+        await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED, timeout=120)
+        for pipe in pipes:
+            pipe.cancel()
+        client_writer.transport.abort()  # a drop, not a polite end
+        server_writer.transport.abort()
+
+
+def test_a_stream_cut_mid_answer_resumes_and_the_page_shows_the_whole_answer_once(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    for url in serve(tmp_path, "executor"):
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        with CuttingProxy(port) as proxy, sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 900, "height": 640})
+            page.set_default_timeout(ANSWER_TIMEOUT_MS)
+            page.goto(f"http://127.0.0.1:{proxy.port}/")
+            # Every text the answer shows, as it changes: a gap or a repeat would show in one of them.
+            page.evaluate("""() => {
+                window.answerTexts = [];
+                new MutationObserver(() => {
+                    const answer = document.querySelector(".turn:last-child .answer");
+                    if (answer) window.answerTexts.push(answer.textContent);
+                }).observe(document.getElementById("log"), { childList: true, characterData: true, subtree: true });
+            }""")
+            page.fill("#question", QUESTION)
+            page.click("#send")
+            turn = page.locator(".turn").last
+            turn.locator(".step").first.wait_for()
+            wait_until_answered(page, turn)
+            texts = page.evaluate("window.answerTexts")
+            args = turn.locator(".step .args").all_inner_texts()
+            errors = [text for text in page.locator(".error").all_inner_texts() if text.strip()]
+            meta = turn.locator(".meta").inner_text()
+            page.screenshot(path=str(SCREENSHOTS / "web-app-resumed.png"))
+            browser.close()
+
+    final = "(2 + 3) × (4 + 5) is 45."
+    assert proxy.cuts == 1, "the proxy cut the stream mid-answer"
+    resumes = [line for line in proxy.requests if line.startswith("GET /api/runs/")]
+    assert len(resumes) == 1 and any(line.lower().startswith("last-event-id:") for line in proxy.requests), \
+        proxy.requests
+    assert errors == [], f"the page showed an error: {errors}"
+    assert texts and texts[-1] == final, texts
+    assert all(final.startswith(text) for text in texts), f"a repeat or a gap showed: {texts}"
+    assert any(0 < len(text) < len(final) for text in texts), "the answer streamed in before the cut"
+    assert [json.loads(arguments) for arguments in args] == [{"x": 2, "y": 3}, {"x": 4, "y": 5}, {"x": 5, "y": 9}], args
+    assert meta == "Tools used: add, multiply"

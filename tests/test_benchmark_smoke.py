@@ -260,3 +260,18 @@ def test_exercise_checks_are_timed_on_the_starter_and_on_the_solution():
     assert all(0 <= row.starter_s < 60 and 0 <= row.solution_s < 60 for row in rows)  # a number, not NaN
     slow = exercise_checks.CheckTime("x", "slow", 0.1, 4.0)
     assert "NOT met" in exercise_checks.render([*rows, slow]) and "| x | slow | 0.10 | 4.00 |" in exercise_checks.render([slow])
+
+
+def test_the_resume_benchmark_counts_tokens_lost_and_repeated_by_event_id():
+    from benchmarks.web_app_resume import Outcome, render, tally
+
+    reference = [(1, "run", {"run_id": "r"}), (2, "token", {"text": "4"}), (3, "token", {"text": "5"}),
+                 (4, "token", {"text": "."}), (5, "answer", {"answer": "45."}), (6, "done", {})]
+    whole, repeat, gap = Outcome(3), Outcome(1), Outcome(1)
+    tally(reference, reference, whole)
+    tally(reference[:3] + reference[2:], reference, repeat)  # token 3 twice
+    tally(reference[:2] + reference[3:], reference, gap)  # token 3 never
+    assert (whole.tokens, whole.lost, whole.repeated, whole.spelled) == (3, 0, 0, 1)
+    assert (repeat.lost, repeat.repeated, repeat.spelled) == (0, 1, 0)
+    assert (gap.lost, gap.repeated, gap.spelled) == (1, 0, 0)
+    assert "**not met**" in render(gap)

@@ -165,11 +165,12 @@ async def check_step_event(step_translator: type, make_model: Callable[..., Any]
             errors = [data for kind, data in received if kind == "error"]
             exercise.expect(not errors, f"the run failed: {errors[0] if errors else ''}")
         # the app makes a translator per run: match each run to the answer whose events it sent
+        # (between the app's own first and last events, `run` and `done`)
         problems = []
         for run in runs:
             sent = [event for _, out in run.fed for event in out]
             received = next((received for received in answers
-                             if [kind for kind, _ in received][:-1] == [event.type for event in sent]), None)
+                             if [kind for kind, _ in received][1:-1] == [event.type for event in sent]), None)
             exercise.expect(received is not None, "the events that arrived are not the ones your feed returned: "
                             "return a list of events from feed.")
             problems.append(_steps_problem(run, received))

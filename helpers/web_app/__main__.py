@@ -16,7 +16,8 @@ import uvicorn
 
 from ..backend import model_settings
 from .agents import AGENTS
-from .app import create_app
+from .app import HEARTBEAT_SECONDS, create_app
+from .event_log import KEEP_SECONDS
 from .http_protocol import http_protocol
 
 
@@ -34,13 +35,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--agent", choices=list(AGENTS), default="executor",
                         help="who answers: chapter 03's executor or chapter 06's create_agent agent "
                              "(default: %(default)s); the page and its events are the same")
+    parser.add_argument("--heartbeat", type=float, default=HEARTBEAT_SECONDS, metavar="SECONDS",
+                        help="send a comment on a stream with nothing to send for this long, so proxies keep it "
+                             "open (default: %(default)s)")
+    parser.add_argument("--keep-runs", type=float, default=KEEP_SECONDS, metavar="SECONDS",
+                        help="keep a finished run's events this long for clients that resume "
+                             "(default: %(default)s, within a bound on memory)")
     args = parser.parse_args(argv)
+    if args.heartbeat <= 0 or args.keep_runs <= 0:
+        parser.error("--heartbeat and --keep-runs must be positive")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
     # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
     served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
     app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host],
-                     forwarded_allow_ips=args.forwarded_allow_ips)
+                     forwarded_allow_ips=args.forwarded_allow_ips, heartbeat_seconds=args.heartbeat,
+                     keep_run_seconds=args.keep_runs)
     settings = model_settings()  # what the app's model will be built from (see `default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
