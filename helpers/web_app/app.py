@@ -43,6 +43,7 @@ from . import events, security
 from .agents import AGENTS, conversation_factory
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
+from .store import StoreSpec, open_store, parse_store
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def create_app(
     request_burst: int = DEFAULT_BURST,
     rate_penalty_seconds: float = DEFAULT_PENALTY,
     forwarded_allow_ips: list[str] | tuple[str, ...] = (),
+    store: str | StoreSpec | None = "memory",
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -109,26 +111,36 @@ def create_app(
     loopback unless told otherwise), a new forwarded address on each request is a
     new client each time, past every limit. The servers in this package turn
     uvicorn's own handling off (`proxy_headers=False`) and leave it to this option.
+
+    `store` is where conversations are kept (chapter 08, `store.py`): "memory" (the
+    default here: an app started from a notebook or a test leaves no file behind),
+    a SQLite file, or a `postgresql://` URL; None means the SQLite file in the
+    user's data folder, as `python -m helpers.web_app` uses. A bad value is refused
+    here, before anything starts.
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
+    store_spec = store if isinstance(store, StoreSpec) else parse_store(store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with model_http_client() as http_client:
+        async with model_http_client() as http_client, open_store(store_spec) as conversations:
             app.state.llm = make_model(http_client)
             app.state.model_name = model_name(app.state.llm)
-            app.state.new_conversation = conversation_factory(agent, app.state.llm)
+            app.state.new_conversation = conversation_factory(agent, app.state.llm, conversations, max_turns)
             # Sessions live as long as the server: their conversations use this model and its client.
+            # With a persistent store they are also kept there, and taken back here on start-up.
             app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns,
                                               max_per_client=max_sessions_per_client,
-                                              idle_seconds=session_idle_seconds)
+                                              idle_seconds=session_idle_seconds, store=conversations)
+            await app.state.sessions.restore(app.state.new_conversation)
             yield
 
     app = FastAPI(title="Streaming agent (chapter 05)", lifespan=lifespan)
     app.state.agent = agent  # which agent answers: "executor" or "langchain"
     app.state.model_name = None  # which model: known once the server has started and built it
     app.state.max_message_chars = max_message_chars
+    app.state.store = store_spec  # where conversations are kept
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
@@ -164,10 +176,9 @@ async def page(request: Request) -> HTMLResponse:
 
 @router.post("/api/sessions", status_code=201)
 async def new_session(request: Request) -> dict[str, str]:
-    conversation = request.app.state.new_conversation()  # its own chat history
     client = request.client.host if request.client else "unknown"  # behind a proxy: see `forwarded_allow_ips`
-    try:
-        return {"session_id": request.app.state.sessions.create(conversation, client)}
+    try:  # a new conversation, its own chat history
+        return {"session_id": await request.app.state.sessions.acreate(request.app.state.new_conversation, client)}
     except SessionLimit as limit:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
 
@@ -175,7 +186,7 @@ async def new_session(request: Request) -> dict[str, str]:
 @router.post("/api/chat")
 async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
     state = request.app.state
-    session = find_session(state.sessions, body.session_id)
+    session = await find_session(state.sessions, body.session_id, state.new_conversation)
     question = check_message(body.message, state.max_message_chars)
     release = session.claim()  # the session is this request's from here until its run ends
     if release is None:
@@ -243,10 +254,12 @@ class EventStreamResponse(StreamingResponse):
                 self.on_close()
 
 
-def find_session(sessions: SessionStore, session_id: str) -> Session:
+async def find_session(sessions: SessionStore, session_id: str,
+                       new_conversation: Callable[[str], Any] | None = None) -> Session:
     if not SESSION_ID.fullmatch(session_id):
         raise HTTPException(422, "session_id is malformed: use the id that POST /api/sessions returned.")
-    session = sessions.get(session_id)
+    # With a store, a session made before a restart, or by another app process, is found there.
+    session = await sessions.open(session_id, new_conversation) if new_conversation else sessions.get(session_id)
     if session is None:
         raise HTTPException(404, "Unknown or expired session: start a new one with POST /api/sessions.")
     return session
