@@ -410,7 +410,7 @@ async def test_ten_sessions_at_once_each_get_their_own_answer(agent, serve):
 # -- the wire format -----------------------------------------------------------------------------
 
 
-def test_an_event_is_an_event_line_a_data_line_and_a_blank_line():
+def test_an_event_is_an_event_line_a_data_line_and_a_blank_line_as_fastapi_frames_it():
     encoded = Event("token", {"text": "two\nlines"}).encode()
     assert encoded == b'event: token\ndata: {"text": "two\\nlines"}\n\n'
     assert Event("token", {"text": "×"}).encode().decode() == 'event: token\ndata: {"text": "×"}\n\n'

@@ -25,22 +25,23 @@ import logging
 from collections import Counter
 from contextlib import aclosing, asynccontextmanager
 from importlib.resources import files
-from typing import Any, AsyncIterator, Callable
+from typing import Annotated, Any, AsyncIterator, Callable
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from openai import DefaultAioHttpClient
 from pydantic import BaseModel
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..backend import model_settings
 from . import events, security
 from .agents import AGENTS, conversation_factory
+from .events import Event
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
 from .store import StoreSpec, open_store, parse_store
@@ -183,28 +184,50 @@ async def new_session(request: Request) -> dict[str, str]:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
 
 
-@router.post("/api/chat")
-async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
+async def claimed_run(body: ChatRequest, request: Request) -> AsyncIterator[AsyncIterator[Event]]:
+    """The question's run, checked and claimed before the response starts, closed when it ends.
+
+    A FastAPI dependency: what fails here (unknown session, empty message, a busy
+    session) is an ordinary HTTP error, since the stream has not begun. The session
+    is this request's from here until its run ends. FastAPI stops the endpoint's
+    generator when the client disconnects, but a generator paused at a `yield` just
+    then would wait for the garbage collector: closing the run here, when the request
+    ends, stops the agent's run at once, then gives the session back, even if the
+    stream never began.
+    """
     state = request.app.state
     session = await find_session(state.sessions, body.session_id, state.new_conversation)
     question = check_message(body.message, state.max_message_chars)
-    release = session.claim()  # the session is this request's from here until its run ends
+    release = session.claim()
     if release is None:
         raise HTTPException(409, "This session is still answering its last question.")
-    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns, release),
-                               on_close=release)
+    run = stream_run(session, question, state.runs, state.sessions.max_turns, release)
+    try:
+        yield run
+    finally:
+        try:
+            await run.aclose()
+        finally:
+            release()
+
+
+@router.post("/api/chat", response_class=EventSourceResponse)
+async def chat(run: Annotated[AsyncIterator[Event], Depends(claimed_run)]) -> AsyncIterator[ServerSentEvent]:
+    """The run's events as Server-Sent Events: FastAPI frames each one, and sends a comment when idle."""
+    async for event in run:
+        yield event.sse()
 
 
 async def stream_run(session: Session, question: str, runs: Counter, max_turns: int,
-                     release: Callable[[], None]) -> AsyncIterator[bytes]:
-    """The response body: the agent's run as events, as they happen, then `done`.
+                     release: Callable[[], None]) -> AsyncIterator[Event]:
+    """The agent's run as events, as they happen, then `done`.
 
     The endpoint claimed the session for this run: `release` gives it back as soon
     as the run ends, before `done`, so the next question can follow at once; the
-    response calls it too, in case the stream never began (see `EventStreamResponse`).
+    request's end calls it too, in case the stream never began (see `claimed_run`).
 
-    When the browser goes away, Starlette stops reading this generator (see
-    `EventStreamResponse`): the cancellation reaches the agent's stream, which
+    When the browser goes away, FastAPI cancels the task that reads this generator,
+    or `claimed_run` closes it: either way the agent's stream is closed, which
     cancels the run, and the conversation records no half-finished turn.
     """
     outcome = "failed"
@@ -212,7 +235,7 @@ async def stream_run(session: Session, question: str, runs: Counter, max_turns: 
     try:
         async with aclosing(run_events):
             async for item in run_events:
-                yield item.encode()
+                yield item
         outcome = "answered"
     except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
         outcome = "cancelled"
@@ -220,38 +243,12 @@ async def stream_run(session: Session, question: str, runs: Counter, max_turns: 
         raise
     except Exception as error:  # the run failed: tell the browser, keep the details here
         logger.info("agent run failed: %r", error)
-        yield events.failure(error).encode()
+        yield events.failure(error)
     finally:
         runs[outcome] += 1
         session.trim_history(max_turns)
         release()
-    yield events.done().encode()
-
-
-class EventStreamResponse(StreamingResponse):
-    """A `text/event-stream` response that closes its generator however the response ends.
-
-    Starlette cancels the response when the client disconnects; if the generator
-    was paused at a `yield` just then, nothing would resume or close it until the
-    garbage collector did. Closing it here stops the agent's run at once. Then
-    `on_close` runs (it gives the session back), even if the stream never began.
-    """
-
-    media_type = "text/event-stream"
-
-    def __init__(self, content: AsyncIterator[bytes], on_close: Callable[[], None] = lambda: None) -> None:
-        # no-cache: never store or replay a stream; X-Accel-Buffering: ask proxies (nginx) not to buffer it
-        super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        self.on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            try:
-                await self.body_iterator.aclose()
-            finally:
-                self.on_close()
+    yield events.done()
 
 
 async def find_session(sessions: SessionStore, session_id: str,

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+from fastapi.sse import ServerSentEvent, format_sse_event
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
 from ..answer_reader import FieldReader
@@ -53,13 +54,21 @@ class Event:
     type: str
     data: dict[str, Any]
 
-    def encode(self) -> bytes:
-        """The event on the wire: `event:` and `data:` lines, then a blank line.
+    def json(self) -> str:
+        """The data as one line of JSON: `json.dumps` escapes line breaks, so it cannot end the event early."""
+        return json.dumps(self.data, ensure_ascii=False)
 
-        `json.dumps` never writes a line break (it escapes them), so the data is
-        always one line and cannot end the event early.
+    def sse(self, id: int | None = None) -> ServerSentEvent:
+        """The event as FastAPI's `ServerSentEvent`, which the app's endpoints yield (FastAPI frames it)."""
+        return ServerSentEvent(event=self.type, raw_data=self.json(), id=None if id is None else str(id))
+
+    def encode(self) -> bytes:
+        """The event on the wire, `event:` and `data:` lines, then a blank line, as FastAPI frames it.
+
+        The app itself never calls this (FastAPI encodes what the endpoints yield);
+        it is the same bytes, for code that writes a stream by hand (chapter 05's first endpoint, the checks).
         """
-        return f"event: {self.type}\ndata: {json.dumps(self.data, ensure_ascii=False)}\n\n".encode()
+        return format_sse_event(event=self.type, data_str=self.json())
 
 
 def tool_call(call_id: str | None, name: str | None, args: str) -> Event:
