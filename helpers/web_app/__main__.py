@@ -4,7 +4,10 @@ The page is then at http://127.0.0.1:8000/. The model is chosen as in every
 chapter (see `helpers.backend`): the offline course model unless a key or a
 server is set in the environment. `--agent langchain` serves chapter 06's
 `create_agent` agent instead of chapter 03's executor, with the same events.
-The start-up line says which agent, which model and where.
+`--store` says where conversations are kept (chapter 08): by default a SQLite file
+in the user's data folder, so a restart keeps them; `memory` keeps nothing; a
+`postgresql://` URL shares them between app processes.
+The start-up line says which agent, which model, which store and where.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from .agents import AGENTS
 from .app import HEARTBEAT_SECONDS, create_app
 from .event_log import KEEP_SECONDS
 from .http_protocol import http_protocol
+from .store import STORE_HELP, default_sqlite_path, parse_store
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,18 +45,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-runs", type=float, default=KEEP_SECONDS, metavar="SECONDS",
                         help="keep a finished run's events this long for clients that resume "
                              "(default: %(default)s, within a bound on memory)")
+    parser.add_argument("--store", default=None, metavar="STORE",
+                        help=f"where conversations are kept: {STORE_HELP} "
+                             f"(default: the SQLite file {default_sqlite_path()})")
     args = parser.parse_args(argv)
     if args.heartbeat <= 0 or args.keep_runs <= 0:
         parser.error("--heartbeat and --keep-runs must be positive")
+    try:
+        store = parse_store(args.store)
+    except ValueError as error:
+        parser.error(str(error))  # a clear message and exit status 2, before anything starts
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
     # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
     served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
     app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host],
                      forwarded_allow_ips=args.forwarded_allow_ips, heartbeat_seconds=args.heartbeat,
-                     keep_run_seconds=args.keep_runs)
+                     keep_run_seconds=args.keep_runs, store=store)
     settings = model_settings()  # what the app's model will be built from (see `default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
+          f"conversations kept {store.describe()}: "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app does it, for named proxies.
     # http=: uvicorn's httptools protocol with each request's head bounded in size and time (http_protocol.py).

@@ -62,6 +62,7 @@ from .events import Event
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .runs import RUN_ID, RUN_TIMEOUT, RunRegistry
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
+from .store import StoreSpec, open_store, parse_store
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def create_app(
     max_log_bytes: int = MAX_BYTES,
     run_timeout: float = RUN_TIMEOUT,
     event_log: Callable[[], EventLog] | None = None,
+    store: str | StoreSpec | None = "memory",
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -144,6 +146,12 @@ def create_app(
     comment (FastAPI's own keep-alive adds one after 15 s in any case); its first event
     tells the browser to wait `reconnect_ms` before it reconnects. A run may take
     `run_timeout` seconds in all.
+
+    `store` is where conversations are kept (chapter 08, `store.py`): "memory" (the
+    default here: an app started from a notebook or a test leaves no file behind),
+    a SQLite file, or a `postgresql://` URL; None means the SQLite file in the
+    user's data folder, as `python -m helpers.web_app` uses. A bad value is refused
+    here, before anything starts.
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
@@ -151,17 +159,20 @@ def create_app(
         raise ValueError("heartbeat_seconds, keep_run_seconds, max_log_bytes and run_timeout must be positive, "
                          "reconnect_ms not negative")
     make_log = event_log or (lambda: MemoryEventLog(keep_seconds=keep_run_seconds, max_bytes=max_log_bytes))
+    store_spec = store if isinstance(store, StoreSpec) else parse_store(store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with model_http_client() as http_client:
+        async with model_http_client() as http_client, open_store(store_spec) as conversations:
             app.state.llm = make_model(http_client)
             app.state.model_name = model_name(app.state.llm)
-            app.state.new_conversation = conversation_factory(agent, app.state.llm)
+            app.state.new_conversation = conversation_factory(agent, app.state.llm, conversations, max_turns)
             # Sessions live as long as the server: their conversations use this model and its client.
+            # With a persistent store they are also kept there, and taken back here on start-up.
             app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns,
                                               max_per_client=max_sessions_per_client,
-                                              idle_seconds=session_idle_seconds)
+                                              idle_seconds=session_idle_seconds, store=conversations)
+            await app.state.sessions.restore(app.state.new_conversation)
             app.state.event_log = make_log()
             app.state.run_registry = RunRegistry(app.state.event_log, run_timeout=run_timeout)
             try:
@@ -174,6 +185,7 @@ def create_app(
     app.state.agent = agent  # which agent answers: "executor" or "langchain"
     app.state.model_name = None  # which model: known once the server has started and built it
     app.state.max_message_chars = max_message_chars
+    app.state.store = store_spec  # where conversations are kept
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.state.heartbeat_seconds, app.state.reconnect_ms = heartbeat_seconds, reconnect_ms
     app.state.max_silence_seconds = run_timeout + 30  # a reader gives up on a run that logs nothing for longer
@@ -211,10 +223,9 @@ async def page(request: Request) -> HTMLResponse:
 
 @router.post("/api/sessions", status_code=201)
 async def new_session(request: Request) -> dict[str, str]:
-    conversation = request.app.state.new_conversation()  # its own chat history
     client = request.client.host if request.client else "unknown"  # behind a proxy: see `forwarded_allow_ips`
-    try:
-        return {"session_id": request.app.state.sessions.create(conversation, client)}
+    try:  # a new conversation, its own chat history
+        return {"session_id": await request.app.state.sessions.acreate(request.app.state.new_conversation, client)}
     except SessionLimit as limit:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
 
@@ -259,7 +270,7 @@ async def resume_after(run_id: str, request: Request, owner: Annotated[str, Depe
 async def start_run(body: ChatRequest, request: Request) -> str:
     """Check the question, claim its session, and start its run (it goes on if the client leaves); its id."""
     state = request.app.state
-    session = find_session(state.sessions, body.session_id)
+    session = await find_session(state.sessions, body.session_id, state.new_conversation)
     question = check_message(body.message, state.max_message_chars)
     release = session.claim()  # the session is this run's until the run ends
     if release is None:
@@ -359,10 +370,12 @@ async def stream_from_log(request: Request, run_id: str, after: int) -> AsyncIte
         yield events.done().sse()
 
 
-def find_session(sessions: SessionStore, session_id: str) -> Session:
+async def find_session(sessions: SessionStore, session_id: str,
+                       new_conversation: Callable[[str], Any] | None = None) -> Session:
     if not SESSION_ID.fullmatch(session_id):
         raise HTTPException(422, "session_id is malformed: use the id that POST /api/sessions returned.")
-    session = sessions.get(session_id)
+    # With a store, a session made before a restart, or by another app process, is found there.
+    session = await sessions.open(session_id, new_conversation) if new_conversation else sessions.get(session_id)
     if session is None:
         raise HTTPException(404, "Unknown or expired session: start a new one with POST /api/sessions.")
     return session

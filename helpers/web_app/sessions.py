@@ -13,6 +13,12 @@ push anybody else out:
   evicting somebody's live conversation;
 - a conversation that is answering a question is never evicted;
 - each conversation keeps only its last `max_turns` questions and answers.
+
+With a persistent store (`store.py`, chapter 08) the same store writes every
+session record through to it, forgets there what it forgets here, and on start-up
+(`restore`) or for a session another app process made (`open`) takes the record
+back, so a restart, or another process, keeps every session and its history. The
+limits count the sessions this process knows; `busy` is this process's own.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Callable
 from langchain_core.messages import BaseMessage
 
 from .agents import Conversation
+from .store import ConversationStore, SessionRecord
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # what `new_session_id` makes, with room to spare
 
@@ -95,7 +102,8 @@ class SessionStore:
         *,
         max_per_client: int = 20,
         idle_seconds: float = 30 * 60,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        store: ConversationStore | None = None,
     ) -> None:
         if max_sessions < 1 or max_turns < 1 or max_per_client < 1 or idle_seconds <= 0:
             raise ValueError("max_sessions, max_turns, max_per_client and idle_seconds must be positive")
@@ -106,9 +114,16 @@ class SessionStore:
         self._clock = clock
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # least recently used first
         self._by_client: dict[str, OrderedDict[str, None]] = {}  # the same order, per client
+        # Wall-clock time (the default), so a last use written to a store means the same after a restart.
+        self.store = store  # where records are written through; None: memory only
+        self._forgotten: list[str] = []  # forgotten here, still to forget in the store
 
-    def create(self, conversation: Conversation, client: str = "unknown") -> str:
-        """Store a new conversation for `client` and return its id; raise `SessionLimit` if there is no room."""
+    def create(self, conversation: Conversation, client: str = "unknown", session_id: str | None = None) -> str:
+        """Store a new conversation for `client` and return its id; raise `SessionLimit` if there is no room.
+
+        `session_id`: one made beforehand with `new_session_id()` (the conversation may need it: it names
+        the agent's thread in a checkpointer).
+        """
         self._expire_idle()
         mine = self._by_client.get(client, OrderedDict())
         if len(mine) >= self.max_per_client:
@@ -120,7 +135,7 @@ class SessionStore:
         if len(self._sessions) >= self.max_sessions:
             raise SessionLimit(503, "The server has too many conversations open right now: "
                                     "try again in a few minutes.", retry_after=60)
-        session_id = new_session_id()
+        session_id = session_id or new_session_id()
         self._sessions[session_id] = Session(conversation, client, self._clock())
         self._by_client.setdefault(client, OrderedDict())[session_id] = None
         return session_id
@@ -148,7 +163,65 @@ class SessionStore:
             if not session.busy:  # a run still streaming keeps its session
                 self._forget(session_id)
 
+    async def acreate(self, make_conversation: Callable[[str], Conversation], client: str = "unknown") -> str:
+        """`create` a conversation made for its id, written to the store (with whatever it evicted)."""
+        session_id = new_session_id()
+        self.create(make_conversation(session_id), client, session_id)
+        await self._write_through(session_id)
+        return session_id
+
+    async def open(self, session_id: str, make_conversation: Callable[[str], Conversation]) -> Session | None:
+        """`get`, and with a store: take back a session this process does not know (made before a restart,
+        or by another process), and read its history again (another process may have added turns)."""
+        session = self.get(session_id)
+        if self.store is None:
+            return session
+        if session is None:
+            record = await self.store.load_session(session_id)
+            if record is None or self._clock() - record.last_used > self.idle_seconds:
+                return None
+            session = self._adopt(record, make_conversation)
+            session.last_used = self._clock()
+        if not session.busy:
+            await session.conversation.load()  # the store's history, whoever added to it
+        await self._write_through(session_id)
+        return session
+
+    async def restore(self, make_conversation: Callable[[str], Conversation]) -> int:
+        """On start-up: take back every session the store kept that has not expired; return how many."""
+        if self.store is None:
+            return 0
+        for record in await self.store.load_sessions():  # least recently used first
+            if self._clock() - record.last_used > self.idle_seconds or len(self._sessions) >= self.max_sessions:
+                self._forgotten.append(record.session_id)  # expired, or no room: gone, as it would have been
+                continue
+            self._adopt(record, make_conversation)
+        await self._flush_forgotten()
+        return len(self._sessions)
+
+    def _adopt(self, record: SessionRecord, make_conversation: Callable[[str], Conversation]) -> Session:
+        """A stored session back in this process's index; its history is read when it is next used."""
+        session = Session(make_conversation(record.session_id), record.client, record.last_used)
+        self._sessions[record.session_id] = session
+        self._sessions.move_to_end(record.session_id)
+        self._by_client.setdefault(record.client, OrderedDict())[record.session_id] = None
+        return session
+
+    async def _write_through(self, session_id: str) -> None:
+        """The session's record to the store, and what this process forgot, forgotten there too."""
+        if self.store is None:
+            self._forgotten.clear()
+            return
+        if (session := self._sessions.get(session_id)) is not None:
+            await self.store.save_session(SessionRecord(session_id, session.client, session.last_used))
+        await self._flush_forgotten()
+
+    async def _flush_forgotten(self) -> None:
+        while self._forgotten:
+            await self.store.forget_session(self._forgotten.pop())
+
     def _forget(self, session_id: str) -> None:
+        self._forgotten.append(session_id)
         session = self._sessions.pop(session_id)  # a run still streaming keeps its own reference
         mine = self._by_client[session.client]
         del mine[session_id]
