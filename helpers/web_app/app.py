@@ -20,34 +20,40 @@ Once the stream has started, a failure arrives as an `error` event, followed by 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import html
 import logging
 from collections import Counter
 from contextlib import aclosing, asynccontextmanager
 from importlib.resources import files
-from typing import Any, AsyncIterator, Callable
+from typing import Annotated, Any, AsyncIterator, Callable
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from openai import DefaultAioHttpClient
 from pydantic import BaseModel
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..backend import model_settings
 from . import events, security
 from .agents import AGENTS, conversation_factory
+from .event_log import KEEP_SECONDS, MAX_BYTES, EventLog, MemoryEventLog, RunInfo, Silent, UnknownRun, follow, owner_digest
+from .events import Event
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
+from .runs import RUN_ID, RUN_TIMEOUT, RunRegistry
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
 
 logger = logging.getLogger(__name__)
 
 ModelFactory = Callable[[Any], BaseChatModel]  # given the app's HTTP client (an httpx-style AsyncClient)
 MAX_MESSAGE_CHARS = 2000
+HEARTBEAT_SECONDS = 15.0  # a comment after this long without an event: proxies cut streams idle for longer
+RECONNECT_MS = 1000  # the `retry:` a stream's first event carries: how soon a browser reconnects
 
 
 def default_model(http_client: Any) -> BaseChatModel:
@@ -88,6 +94,12 @@ def create_app(
     request_burst: int = DEFAULT_BURST,
     rate_penalty_seconds: float = DEFAULT_PENALTY,
     forwarded_allow_ips: list[str] | tuple[str, ...] = (),
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    reconnect_ms: int = RECONNECT_MS,
+    keep_run_seconds: float = KEEP_SECONDS,
+    max_log_bytes: int = MAX_BYTES,
+    run_timeout: float = RUN_TIMEOUT,
+    event_log: Callable[[], EventLog] | None = None,
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -109,9 +121,20 @@ def create_app(
     loopback unless told otherwise), a new forwarded address on each request is a
     new client each time, past every limit. The servers in this package turn
     uvicorn's own handling off (`proxy_headers=False`) and leave it to this option.
+
+    Runs outlive their connections (chapter 08): each run's events go to an event
+    log, `event_log()` if given (a log shared by several processes), else one in
+    memory that keeps a finished run's events `keep_run_seconds`, all of them within
+    `max_log_bytes`. A stream that has sent nothing for `heartbeat_seconds` sends a
+    comment (FastAPI's own keep-alive adds one after 15 s in any case); its first event
+    tells the browser to wait `reconnect_ms` before it reconnects. A run may take
+    `run_timeout` seconds in all.
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
+    if heartbeat_seconds <= 0 or reconnect_ms < 0 or run_timeout <= 0:
+        raise ValueError("heartbeat_seconds and run_timeout must be positive, reconnect_ms not negative")
+    make_log = event_log or (lambda: MemoryEventLog(keep_seconds=keep_run_seconds, max_bytes=max_log_bytes))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,13 +146,21 @@ def create_app(
             app.state.sessions = SessionStore(max_sessions=max_sessions, max_turns=max_turns,
                                               max_per_client=max_sessions_per_client,
                                               idle_seconds=session_idle_seconds)
-            yield
+            app.state.event_log = make_log()
+            app.state.run_registry = RunRegistry(app.state.event_log, run_timeout=run_timeout)
+            try:
+                yield
+            finally:  # runs still going end with an `error` event, before their model's client closes
+                await app.state.run_registry.aclose()
+                await app.state.event_log.aclose()
 
     app = FastAPI(title="Streaming agent (chapter 05)", lifespan=lifespan)
     app.state.agent = agent  # which agent answers: "executor" or "langchain"
     app.state.model_name = None  # which model: known once the server has started and built it
     app.state.max_message_chars = max_message_chars
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
+    app.state.heartbeat_seconds, app.state.reconnect_ms = heartbeat_seconds, reconnect_ms
+    app.state.max_silence_seconds = run_timeout + 30  # a reader gives up on a run that logs nothing for longer
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
     # The last added runs first: who the client is (behind a named proxy), the client's request rate,
@@ -172,75 +203,144 @@ async def new_session(request: Request) -> dict[str, str]:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
 
 
-@router.post("/api/chat")
-async def chat(body: ChatRequest, request: Request) -> StreamingResponse:
+def session_of_request(x_session_id: Annotated[str | None, Header()] = None,
+                       session_id: Annotated[str | None, Query()] = None) -> str:
+    """The session a run request speaks for: the `X-Session-Id` header, or (for `EventSource`) `?session_id=`."""
+    given = x_session_id if x_session_id is not None else session_id
+    if given is None:
+        raise HTTPException(422, "Say which session asks: the X-Session-Id header or the session_id query "
+                                 "parameter, with the id that POST /api/sessions returned.")
+    if not SESSION_ID.fullmatch(given):
+        raise HTTPException(422, "session_id is malformed: use the id that POST /api/sessions returned.")
+    return owner_digest(given)
+
+
+NO_SUCH_RUN = "No such run for this session: unknown, expired, or started by another session."
+
+
+async def owned_run(request: Request, run_id: str, owner: str) -> RunInfo:
+    """The run, if this session started it; else one 404 for all cases, so nobody learns which runs exist."""
+    info = await request.app.state.event_log.info(run_id) if RUN_ID.fullmatch(run_id) else None
+    if info is None or not hmac.compare_digest(info.owner, owner):
+        raise HTTPException(404, NO_SUCH_RUN)
+    return info
+
+
+async def resume_after(run_id: str, request: Request, owner: Annotated[str, Depends(session_of_request)],
+                       last_event_id: Annotated[str | None, Header()] = None) -> int:
+    """The id to resume after: `Last-Event-ID` (0 without it), checked against the run's events."""
+    info = await owned_run(request, run_id, owner)
+    if last_event_id is None or not last_event_id.strip():
+        return 0
+    if not last_event_id.strip().isdigit():
+        raise HTTPException(422, "Last-Event-ID must be the id of an event of this run: a whole number.")
+    after = int(last_event_id)
+    if after > info.last_id:
+        raise HTTPException(422, f"Last-Event-ID {after} is past this run's latest event ({info.last_id}).")
+    return after
+
+
+async def start_run(body: ChatRequest, request: Request) -> str:
+    """Check the question, claim its session, and start its run (it goes on if the client leaves); its id."""
     state = request.app.state
     session = find_session(state.sessions, body.session_id)
     question = check_message(body.message, state.max_message_chars)
-    release = session.claim()  # the session is this request's from here until its run ends
+    release = session.claim()  # the session is this run's until the run ends
     if release is None:
         raise HTTPException(409, "This session is still answering its last question.")
-    return EventStreamResponse(stream_run(session, question, state.runs, state.sessions.max_turns, release),
-                               on_close=release)
+    try:
+        return await state.run_registry.start(
+            body.session_id, stream_run(session, question, state.runs, state.sessions.max_turns, release))
+    except BaseException:
+        release()  # the run never started
+        raise
+
+
+@router.post("/api/chat", response_class=EventSourceResponse)
+async def chat(request: Request, run_id: Annotated[str, Depends(start_run)]) -> AsyncIterator[ServerSentEvent]:
+    """Stream the started run's events from its log: the first is `run`, with its id.
+
+    FastAPI runs this generator only once the response streams; so the checks are
+    in `start_run`, a dependency, where a failure is still an ordinary HTTP error.
+    """
+    async for sse in stream_from_log(request, run_id=run_id, after=0):
+        yield sse
 
 
 async def stream_run(session: Session, question: str, runs: Counter, max_turns: int,
-                     release: Callable[[], None]) -> AsyncIterator[bytes]:
-    """The response body: the agent's run as events, as they happen, then `done`.
+                     release: Callable[[], None]) -> AsyncIterator[Event]:
+    """The agent's run as events, as they happen, then `done`.
 
-    The endpoint claimed the session for this run: `release` gives it back as soon
-    as the run ends, before `done`, so the next question can follow at once; the
-    response calls it too, in case the stream never began (see `EventStreamResponse`).
+    The run registry (`runs.py`) reads this generator in a task of its own and
+    logs each event; the responses read the log. So the run goes on when a client
+    disconnects. `release` gives the session back as soon as the run ends, before `done`,
+    so the next question can follow at once.
 
-    When the browser goes away, Starlette stops reading this generator (see
-    `EventStreamResponse`): the cancellation reaches the agent's stream, which
-    cancels the run, and the conversation records no half-finished turn.
+    A stop (`POST /api/runs/{run_id}/stop`) cancels the task that reads this
+    generator: `aclosing` closes the agent's stream, which cancels the run, and
+    the conversation records no half-finished turn.
     """
     outcome = "failed"
     run_events = session.conversation.events(question)
     try:
         async with aclosing(run_events):
             async for item in run_events:
-                yield item.encode()
+                yield item
         outcome = "answered"
-    except (asyncio.CancelledError, GeneratorExit):  # the client disconnected
+    except (asyncio.CancelledError, GeneratorExit):  # stopped, or the server is stopping
         outcome = "cancelled"
-        logger.info("agent run cancelled: the client disconnected")
+        logger.info("agent run cancelled")
         raise
     except Exception as error:  # the run failed: tell the browser, keep the details here
         logger.info("agent run failed: %r", error)
-        yield events.failure(error).encode()
+        yield events.failure(error)
     finally:
         runs[outcome] += 1
         session.trim_history(max_turns)
         release()
-    yield events.done().encode()
+    yield events.done()
 
 
-class EventStreamResponse(StreamingResponse):
-    """A `text/event-stream` response that closes its generator however the response ends.
+@router.get("/api/runs/{run_id}/events", response_class=EventSourceResponse)
+async def run_events(run_id: str, request: Request,
+                     after: Annotated[int, Depends(resume_after)]) -> AsyncIterator[ServerSentEvent]:
+    """A run's events after `Last-Event-ID` (all of them without it), then the live ones, to `done`."""
+    async for sse in stream_from_log(request, run_id=run_id, after=after):
+        yield sse
 
-    Starlette cancels the response when the client disconnects; if the generator
-    was paused at a `yield` just then, nothing would resume or close it until the
-    garbage collector did. Closing it here stops the agent's run at once. Then
-    `on_close` runs (it gives the session back), even if the stream never began.
+
+@router.post("/api/runs/{run_id}/stop")
+async def stop_run(run_id: str, request: Request, owner: Annotated[str, Depends(session_of_request)]) -> JSONResponse:
+    """Stop a run: 202 while it stops (its stream ends with `stopped`, `done`), 200 if it had already finished."""
+    info = await owned_run(request, run_id, owner)
+    if info.finished:
+        return JSONResponse({"detail": "The run had already finished."}, status_code=200)
+    await request.app.state.run_registry.stop(run_id)
+    return JSONResponse({"detail": "Stopping the run: its events end with `stopped`, then `done`."}, status_code=202)
+
+
+async def stream_from_log(request: Request, run_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
+    """The run's logged events after `after` as Server-Sent Events, with their ids; a comment while idle.
+
+    Only reads the log: a client that leaves stops this reader, never the run.
+    The first event carries `retry:`, how long a browser waits before it reconnects.
     """
-
-    media_type = "text/event-stream"
-
-    def __init__(self, content: AsyncIterator[bytes], on_close: Callable[[], None] = lambda: None) -> None:
-        # no-cache: never store or replay a stream; X-Accel-Buffering: ask proxies (nginx) not to buffer it
-        super().__init__(content, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        self.on_close = on_close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            try:
-                await self.body_iterator.aclose()
-            finally:
-                self.on_close()
+    state = request.app.state
+    retry: int | None = state.reconnect_ms
+    try:
+        async for logged in follow(state.event_log, run_id, after, heartbeat=state.heartbeat_seconds,
+                                   max_silence=state.max_silence_seconds):
+            if logged is None:
+                yield ServerSentEvent(comment="keep-alive")  # nothing for a while: proxies keep the stream open
+                continue
+            yield logged.event().sse(logged.id, retry)
+            retry = None
+    except UnknownRun:  # forgotten while read (a very short keep time): say so rather than just stop
+        yield events.error("This run's events are no longer kept.").sse()
+        yield events.done().sse()
+    except Silent:
+        yield events.error("The run stopped sending events: ask again.").sse()
+        yield events.done().sse()
 
 
 def find_session(sessions: SessionStore, session_id: str) -> Session:

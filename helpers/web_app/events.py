@@ -2,18 +2,22 @@
 
 An SSE stream is text in an ordinary HTTP response (`Content-Type: text/event-stream`).
 Each event is an `event:` line naming its type, a `data:` line (here, one line of
-JSON) and a blank line that ends it:
+JSON), an `id:` line (its number within the run, chapter 08) and a blank line that ends it:
 
     event: tool_call
     data: {"id": "call_1", "name": "add", "args": "{\\"x\\":"}
+    id: 2
 
+FastAPI writes them (`fastapi.sse`): the endpoints yield `Event.sse(id)`.
 For one question the app sends, in this order:
 
+    run          the run has started: its `run_id`, to resume or stop it (chapter 08); always the first
     tool_call    a tool call as it forms: first its name (args ""), then its arguments, piece by piece
     tool_result  a tool ran: its `output`, or its `error`
     token        a piece of the answer text, as the model writes it
     answer       the whole answer, once the run has finished, with the tools it used
     error        the run failed (instead of `answer`): a message fit to show a user
+    stopped      the run was stopped on request, `POST /api/runs/{run_id}/stop` (instead of `answer`)
     done         the stream is over; always the last event
 
 Two translators read them off the two agents the app can serve:
@@ -36,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+from fastapi.sse import ServerSentEvent, format_sse_event
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
 from ..answer_reader import FieldReader
@@ -43,7 +48,7 @@ from ..queue_handler import FINAL_ANSWER_TOOL
 from ..streaming_executor import AgentTimeout
 from ..tool_calls import describe_failure
 
-EVENT_TYPES = ("tool_call", "tool_result", "token", "answer", "error", "done")
+EVENT_TYPES = ("run", "tool_call", "tool_result", "token", "answer", "error", "stopped", "done")
 
 
 @dataclass(frozen=True)
@@ -53,13 +58,29 @@ class Event:
     type: str
     data: dict[str, Any]
 
-    def encode(self) -> bytes:
-        """The event on the wire: `event:` and `data:` lines, then a blank line.
+    def json(self) -> str:
+        """The data as one line of JSON: `json.dumps` escapes line breaks, so it cannot end the event early."""
+        return json.dumps(self.data, ensure_ascii=False)
 
-        `json.dumps` never writes a line break (it escapes them), so the data is
-        always one line and cannot end the event early.
+    def sse(self, id: int | None = None, retry: int | None = None) -> ServerSentEvent:
+        """The event as FastAPI's `ServerSentEvent`, which the app's endpoints yield (FastAPI frames it).
+
+        `id` is its number within the run, which a browser sends back as `Last-Event-ID`
+        when it reconnects; `retry` tells it how many milliseconds to wait before it does.
         """
-        return f"event: {self.type}\ndata: {json.dumps(self.data, ensure_ascii=False)}\n\n".encode()
+        return ServerSentEvent(event=self.type, raw_data=self.json(), id=None if id is None else str(id), retry=retry)
+
+    def encode(self) -> bytes:
+        """The event on the wire, `event:` and `data:` lines, then a blank line, as FastAPI frames it.
+
+        The app itself never calls this (FastAPI encodes what the endpoints yield);
+        it is the same bytes, for code that writes a stream by hand (chapter 05's first endpoint, the checks).
+        """
+        return format_sse_event(event=self.type, data_str=self.json())
+
+
+def run(run_id: str) -> Event:
+    return Event("run", {"run_id": run_id})
 
 
 def tool_call(call_id: str | None, name: str | None, args: str) -> Event:
@@ -81,6 +102,10 @@ def answer(text: str, tools_used: list[str], finished: bool = True) -> Event:
 
 def error(message: str) -> Event:
     return Event("error", {"message": message})
+
+
+def stopped() -> Event:
+    return Event("stopped", {})
 
 
 def done() -> Event:
