@@ -36,6 +36,7 @@ from .streams import Handout, Handouts, split_at_random
 
 CHECK_TIMEOUT = 10.0  # seconds for a whole check; a right answer takes milliseconds
 PHASE_TIMEOUT = 1.0  # seconds for one step of exercise 2 (a token to reach the reader, the source to run out)
+STALLED = 0.5  # seconds without taking a token (while the source is ready) after which the producer is waiting
 MAX_CONNECTIONS = 12  # more than any right answer needs: drops + 1
 
 
@@ -298,6 +299,7 @@ class _Source:
         self.tokens, self.phases, self.received, self.queue, self.reading = tokens, phases, received, queue, reading
         self.handed = 0  # tokens handed to the producer so far
         self.mark = 0  # how many items the reader had when the last token was handed over
+        self.waiting = False  # waiting for the reader (a live phase), not for the producer
         self.exhausted = asyncio.Event()
         self.failure: str | None = None  # why a live phase could not go on
 
@@ -305,12 +307,15 @@ class _Source:
         return next((number, phase) for number, phase in enumerate(self.phases) if index < phase.end)
 
     async def _until(self, condition: Callable[[], bool]) -> bool:
+        self.waiting = True
         try:
             async with asyncio.timeout(PHASE_TIMEOUT):
                 while not condition():
                     await asyncio.sleep(0.001)
         except TimeoutError:
             return False
+        finally:
+            self.waiting = False
         return True
 
     async def __aiter__(self) -> AsyncIterator[str]:
@@ -387,12 +392,15 @@ async def _watch(exercise: check, source: _Source, producer: asyncio.Future, rea
                  count: int, maxsize: int) -> None:
     """Run until the source is used up, the producer returns, or either is stuck; say which."""
     exhausted = asyncio.ensure_future(source.exhausted.wait())
+    loop = asyncio.get_running_loop()
+    handed, progressed = source.handed, loop.time()
     try:
         while not exhausted.done() and not producer.done() and source.failure is None:
-            handed = source.handed
-            await asyncio.wait({exhausted, producer}, timeout=PHASE_TIMEOUT)
-            if source.handed == handed and not exhausted.done() and not producer.done() and source.failure is None:
-                break  # no progress for a while: the producer waits
+            await asyncio.wait({exhausted, producer}, timeout=0.02)
+            if source.handed != handed or source.waiting:
+                handed, progressed = source.handed, loop.time()
+            elif loop.time() - progressed > STALLED:
+                break  # the producer has taken no token for a while: it waits
     finally:
         exhausted.cancel()
     if producer.done() and not producer.cancelled() and producer.exception() is not None:
