@@ -1,4 +1,4 @@
-"""The checks behind the chapters' exercises, one module per chapter (`chapter01` ... `chapter07`).
+"""The checks behind the chapters' exercises, one module per chapter (`chapter01` ... `chapter08`).
 
 A chapter's check cell calls one function here, for example
 `await check_timed_tokens(timed_tokens)`; it prints `Solved: ...` or
@@ -20,7 +20,10 @@ The streams the checks control, each a real LangChain or OpenAI path:
 - `scripted_agent`: a tool-calling model that plays a random plan of steps, for
   the agent exercises of chapters 03 and 04;
 - `scripted_openai`: a real `ChatOpenAI` whose HTTP client answers from memory,
-  for chapter 07, where what is taught depends on `ChatOpenAI`'s own parsers.
+  for chapter 07, where what is taught depends on `ChatOpenAI`'s own parsers;
+- chapter 08's own: a run served over `httpx.MockTransport` and cut at random
+  places (resuming with `Last-Event-ID`), and a token source that stops the
+  reader for a while (a bounded queue's producer must not wait).
 
 `tests/test_exercises.py` proves every check both ways: the unsolved starter
 and at least two wrong-but-plausible solutions per exercise
