@@ -42,8 +42,11 @@ class Conversation(Protocol):
 
     chat_history: list[BaseMessage]
 
-    def events(self, question: str) -> AsyncIterator[Event]:
-        """The run's events as they happen, ending with `answer`; raises if the run fails."""
+    def events(self, question: str, *, detail: bool = False) -> AsyncIterator[Event]:
+        """The run's events as they happen, ending with `answer`; raises if the run fails.
+
+        `detail=True` adds the model calls' steps and reasoning (see `events.DETAIL_EVENT_TYPES`).
+        """
 
 
 def conversation_factory(agent: str, llm: BaseChatModel) -> Callable[[], Conversation]:
@@ -68,10 +71,10 @@ class ExecutorConversation:
     def chat_history(self) -> list[BaseMessage]:
         return self.executor.chat_history
 
-    async def events(self, question: str) -> AsyncIterator[Event]:
+    async def events(self, question: str, *, detail: bool = False) -> AsyncIterator[Event]:
         # If this generator is closed (the client left), `aclosing` closes the event stream,
         # which cancels the run; the executor records no half-finished turn.
-        translator = EventTranslator()
+        translator = EventTranslator(detail)
         agent_events = self.executor.as_runnable().astream_events({"input": question}, version="v2")
         async with aclosing(agent_events):
             async for event in agent_events:
@@ -91,8 +94,8 @@ class LangChainConversation:
         self.graph, self.max_steps, self.timeout = graph, max_steps, timeout
         self.chat_history: list[BaseMessage] = []
 
-    async def events(self, question: str) -> AsyncIterator[Event]:
-        translator = GraphTranslator()
+    async def events(self, question: str, *, detail: bool = False) -> AsyncIterator[Event]:
+        translator = GraphTranslator(detail=detail)
         inputs = {"messages": [*self.chat_history, HumanMessage(question)]}
         # A step of chapter 03's executor is two graph steps here: the model, then the tools.
         config = {"recursion_limit": 2 * self.max_steps}

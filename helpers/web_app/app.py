@@ -6,6 +6,7 @@ It serves chapter 03's executor (`agent="executor"`, the default) or chapter 06'
     GET  /               the chat page (static/index.html)
     POST /api/sessions   start a conversation          -> 201 {"session_id": "..."}
     POST /api/chat       {"session_id", "message"}     -> text/event-stream (see events.py)
+    POST /api/agui       an AG-UI RunAgentInput        -> text/event-stream of AG-UI events (see agui.py)
 
 Errors before the stream starts are ordinary HTTP errors with a JSON body
 `{"detail": "what went wrong"}`: 422 for a malformed request or an empty message,
@@ -39,7 +40,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..backend import model_settings
-from . import events, security
+from . import agui, events, security
 from .agents import AGENTS, conversation_factory
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .sessions import SESSION_ID, Session, SessionLimit, SessionStore
@@ -132,6 +133,8 @@ def create_app(
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
+    app.include_router(agui.router)  # POST /api/agui: the same agent for AG-UI clients (agui.py)
+    app.state.agui_threads = agui.ThreadSessions(max_threads=max_sessions)
     # The last added runs first: who the client is (behind a named proxy), the client's request rate,
     # then the host, then whether another site's page sent it, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
