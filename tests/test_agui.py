@@ -392,3 +392,16 @@ def test_an_answer_that_was_not_streamed_is_sent_whole():
     assert protocol_errors(events) == []
     assert text_of(events) == "I could not reach a final answer within 5 steps."
     assert events[-1].result["finished"] is False
+
+
+async def test_a_silent_agent_gets_keep_alive_comments_that_clients_skip(serve, monkeypatch):
+    """FastAPI's SSE sends `: ping` while the agent is silent (every 15 s; here every 20 ms), so proxies keep the stream."""
+    import fastapi.routing
+
+    monkeypatch.setattr(fastapi.routing, "_PING_INTERVAL", 0.02)
+    _, client = serve(fault="delay=0.05")  # 50 ms per token: longer than the ping interval
+    async with client.stream("POST", "/api/agui", json=run_input()) as response:
+        text = "".join([piece async for piece in response.aiter_text()])
+    assert ": ping\n\n" in text
+    events = parse(text)  # the pings are skipped, as AG-UI clients skip them
+    assert protocol_errors(events) == [] and text_of(events) == "10 + 10 is 20."
