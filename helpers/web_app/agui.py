@@ -198,13 +198,13 @@ async def claimed_run(run_input: RunAgentInput, request: Request) -> AsyncIterat
                                                      state.new_conversation)
     except SessionLimit as limit:
         raise HTTPException(limit.status, str(limit), headers={"Retry-After": str(limit.retry_after)}) from None
-    release = session.claim()
-    if release is None:
-        raise HTTPException(409, "This thread is still answering its last question.")
     if is_new:  # a thread the server does not know: start from the turns the client remembers
         for asked, answered in earlier_turns(run_input):
             session.chat_history.extend([HumanMessage(asked), AIMessage(answered)])
         session.trim_history(state.sessions.max_turns)
+    release = session.claim()
+    if release is None:
+        raise HTTPException(409, "This thread is still answering its last question.")
     run = ClaimedRun(run_input, question, session, release, state.runs, state.sessions.max_turns)
     try:
         yield run
