@@ -218,3 +218,31 @@ def test_the_command_line_refuses_a_bad_store_with_a_message():
                             capture_output=True, text=True, timeout=WAIT)
     assert result.returncode == 2 and "--store" not in result.stdout
     assert "store must be `memory`" in result.stderr and "unknown scheme" in result.stderr
+
+
+@both_agents
+async def test_an_agui_thread_continues_after_a_restart_without_the_client_resending_it(agent, make_llm, tmp_path):
+    """The thread keys the conversation in the store: a follow-up that sends only its question still remembers."""
+    from test_agui import parse, run_input
+
+    async def agui_answer(client: httpx.AsyncClient, body: dict) -> str:
+        async def exchange():
+            async with client.stream("POST", "/api/agui", json=body) as response:
+                assert response.status_code == 200, await response.aread()
+                return "".join([text async for text in response.aiter_text()])
+
+        events = parse(await asyncio.wait_for(exchange(), WAIT))
+        return "".join(event.delta for event in events if event.type == "TEXT_MESSAGE_CONTENT")
+
+    store = str(tmp_path / "conversations.sqlite")
+    first = Served(make_llm, store, agent=agent)
+    body = run_input("What is 10 + 10?")
+    assert await agui_answer(first.client, body) == "10 + 10 is 20."
+    await first.stop()
+
+    again = Served(make_llm, store, agent=agent)
+    try:
+        follow_up = run_input("Now multiply that by 3", thread_id=body["threadId"])  # no earlier messages
+        assert await agui_answer(again.client, follow_up) == "20 × 3 is 60."
+    finally:
+        await again.stop()

@@ -8,6 +8,7 @@ It serves chapter 03's executor (`agent="executor"`, the default) or chapter 06'
     POST /api/chat                   {"session_id", "message"}     -> text/event-stream (see events.py)
     GET  /api/runs/{run_id}/events   a run's events again, after `Last-Event-ID`  -> text/event-stream
     POST /api/runs/{run_id}/stop     stop a run                    -> 202 (200 if it had finished)
+    POST /api/agui                   an AG-UI RunAgentInput        -> text/event-stream of AG-UI events (see agui.py)
 
 The streams go through FastAPI's own SSE (`fastapi.sse`): the endpoints yield
 `ServerSentEvent`s and FastAPI frames them. Every event of a run has an `id:`, 1, 2, 3, ...;
@@ -55,7 +56,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..backend import model_settings
-from . import events, security
+from . import agui, events, security
 from .agents import AGENTS, conversation_factory
 from .event_log import KEEP_SECONDS, MAX_BYTES, EventLog, MemoryEventLog, RunInfo, Silent, UnknownRun, follow, owner_digest
 from .events import Event
@@ -191,6 +192,7 @@ def create_app(
     app.state.max_silence_seconds = run_timeout + 30  # a reader gives up on a run that logs nothing for longer
     app.add_exception_handler(RequestValidationError, readable_validation_error)
     app.include_router(router)
+    app.include_router(agui.router)  # POST /api/agui: the same agent for AG-UI clients (agui.py)
     # The last added runs first: who the client is (behind a named proxy), the client's request rate,
     # then the host, then whether another site's page sent it, then the body's size, then routing.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
@@ -374,6 +376,8 @@ async def find_session(sessions: SessionStore, session_id: str,
                        new_conversation: Callable[[str], Any] | None = None) -> Session:
     if not SESSION_ID.fullmatch(session_id):
         raise HTTPException(422, "session_id is malformed: use the id that POST /api/sessions returned.")
+    if session_id.startswith(agui.THREAD_SESSION_PREFIX):  # an AG-UI thread's: reached through its thread only
+        raise HTTPException(404, "Unknown or expired session: start a new one with POST /api/sessions.")
     # With a store, a session made before a restart, or by another app process, is found there.
     session = await sessions.open(session_id, new_conversation) if new_conversation else sessions.get(session_id)
     if session is None:

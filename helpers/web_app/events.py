@@ -28,6 +28,11 @@ Two translators read them off the two agents the app can serve:
   the tokens and tool-call fragments as they form, the `updates` parts the tools'
   results (with their call ids) and the accepted final answer.
 
+Asked for `detail=True` (the AG-UI endpoint, `agui.py`, asks), both also send three
+events that `/api/chat` does not: `step_start` and `step_end` around each model call,
+and `reasoning` with the text of a model's reasoning as it streams (LangChain's
+standard `reasoning` content blocks, whichever provider wrote them).
+
 Both read `final_answer`'s `answer` out of its streaming JSON arguments with one
 `FieldReader` per call, so each character is read once (re-parsing the whole
 accumulated JSON on every fragment is quadratic in the answer's length).
@@ -49,6 +54,7 @@ from ..streaming_executor import AgentTimeout
 from ..tool_calls import describe_failure
 
 EVENT_TYPES = ("run", "tool_call", "tool_result", "token", "answer", "error", "stopped", "done")
+DETAIL_EVENT_TYPES = ("step_start", "step_end", "reasoning")  # only with `detail=True`
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,18 @@ def done() -> Event:
     return Event("done", {})
 
 
+def step_start() -> Event:
+    return Event("step_start", {})
+
+
+def step_end() -> Event:
+    return Event("step_end", {})
+
+
+def reasoning(text: str) -> Event:
+    return Event("reasoning", {"text": text})
+
+
 REQUEST_REFUSED = (400, 413, 422)  # the model server refused *this request*: its reason is about the question
 MAX_REASON_CHARS = 300
 
@@ -148,15 +166,20 @@ class EventTranslator:
     Tool calls stream as `tool_call` events, except `final_answer`, whose
     `answer` argument streams as `token`s. A tool's run carries the id of the
     call it answers in its metadata, so `tool_result` has the same `id`.
+    With `detail=True`, each model call is framed by `step_start` and `step_end`.
     """
 
-    def __init__(self) -> None:
-        self._calls = ToolCallStream()
+    def __init__(self, detail: bool = False) -> None:
+        self._detail = detail
+        self._calls = ToolCallStream(detail)
 
     def feed(self, event: dict[str, Any]) -> list[Event]:
         kind, data = event["event"], event["data"]
         if kind == "on_chat_model_start":
             self._calls.new_model_call()  # a refused final answer is asked again: stream the new one from its start
+            return [step_start()] if self._detail else []
+        elif kind == "on_chat_model_end":
+            return [step_end()] if self._detail else []
         elif kind == "on_chat_model_stream":
             return self._calls.feed(data["chunk"])
         elif kind in ("on_tool_end", "on_tool_error") and event["name"] != FINAL_ANSWER_TOOL:
@@ -178,17 +201,21 @@ class ToolCallStream:
     `index` and a piece of the arguments, so calls are remembered by index until the
     next model call starts. `final_answer`'s arguments are not shown as a call: its
     `answer` field is read out of the partial JSON, one `FieldReader` per call, and
-    sent as `token`s.
+    sent as `token`s. With `detail=True`, a chunk's reasoning comes first, as `reasoning`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, detail: bool = False) -> None:
+        self._detail = detail
         self._forming: dict[Any, dict[str, Any]] = {}  # this model call's tool calls, by index
 
     def new_model_call(self) -> None:
         self._forming = {}
 
     def feed(self, chunk: AIMessageChunk) -> list[Event]:
-        events = [token(chunk.text)] if chunk.text else []  # a model that answers in plain text
+        events = [reasoning(block["reasoning"]) for block in chunk.content_blocks
+                  if block["type"] == "reasoning" and block.get("reasoning")] if self._detail else []
+        if chunk.text:  # a model that answers in plain text
+            events.append(token(chunk.text))
         for piece in chunk.tool_call_chunks:
             call = self._forming.get(piece.get("index"))
             if call is None:
@@ -216,13 +243,17 @@ class GraphTranslator:
     - `updates`: `{node: update}` once a node has run. The `tools` node's update holds each
       tool's `ToolMessage`, with the `tool_call_id` of the call it answers (its `tool_result`),
       and, for an accepted `final_answer`, the answer itself, kept in `self.result`.
+
+    With `detail=True`, each model call is framed by `step_start` (its first chunk) and
+    `step_end` (the model node's update, or the next call's first chunk).
     """
 
-    def __init__(self, model_node: str = "model", tools_node: str = "tools") -> None:
-        self.model_node, self.tools_node = model_node, tools_node
+    def __init__(self, model_node: str = "model", tools_node: str = "tools", *, detail: bool = False) -> None:
+        self.model_node, self.tools_node, self._detail = model_node, tools_node, detail
+        self._in_step = False
         self.result: dict[str, Any] | None = None  # {"answer", "tools_used"} once an answer is accepted
         self.tools_used: list[str] = []  # tools that ran without an error, in order, final_answer aside
-        self._calls = ToolCallStream()
+        self._calls = ToolCallStream(detail)
         self._message_id: str | None = None
 
     def feed(self, part: dict[str, Any]) -> list[Event]:
@@ -230,13 +261,17 @@ class GraphTranslator:
             chunk, metadata = part["data"]
             if not isinstance(chunk, AIMessageChunk) or metadata.get("langgraph_node") != self.model_node:
                 return []  # tool results come whole, and are read from `updates`
+            events: list[Event] = []
             if chunk.id != self._message_id:
                 self._message_id = chunk.id
                 self._calls.new_model_call()
-            return self._calls.feed(chunk)
+                events += self._start_step()
+            return events + self._calls.feed(chunk)
         if part["type"] == "updates":
-            events: list[Event] = []
+            events = []
             for node, update in part["data"].items():
+                if node == self.model_node:  # the model call is over (one that streamed nothing still counts)
+                    events += ([] if self._in_step else self._start_step()) + self._end_step()
                 for message in _messages_in(update):
                     if node == self.tools_node and isinstance(message, ToolMessage):
                         events += self._tool_message(message)
@@ -244,6 +279,16 @@ class GraphTranslator:
                         self._model_reply(message)
             return events
         return []
+
+    def _start_step(self) -> list[Event]:
+        """`step_end` for a model call still open, then `step_start` (with `detail` only)."""
+        events = self._end_step()
+        self._in_step = True
+        return (events + [step_start()]) if self._detail else []
+
+    def _end_step(self) -> list[Event]:
+        was_open, self._in_step = self._in_step, False
+        return [step_end()] if self._detail and was_open else []
 
     def _tool_message(self, message: ToolMessage) -> list[Event]:
         name = message.name or ""

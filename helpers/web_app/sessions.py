@@ -163,9 +163,13 @@ class SessionStore:
             if not session.busy:  # a run still streaming keeps its session
                 self._forget(session_id)
 
-    async def acreate(self, make_conversation: Callable[[str], Conversation], client: str = "unknown") -> str:
-        """`create` a conversation made for its id, written to the store (with whatever it evicted)."""
-        session_id = new_session_id()
+    async def acreate(self, make_conversation: Callable[[str], Conversation], client: str = "unknown",
+                      session_id: str | None = None) -> str:
+        """`create` a conversation made for its id, written to the store (with whatever it evicted).
+
+        `session_id`: an id derived beforehand (an AG-UI thread's, see `agui.py`); by default a new random one.
+        """
+        session_id = session_id or new_session_id()
         self.create(make_conversation(session_id), client, session_id)
         await self._write_through(session_id)
         return session_id
