@@ -292,6 +292,30 @@ def test_faults_reach_the_responses_stream(server):
     assert json.loads(data)["output"][0]["name"] == "no_such_tool"
 
 
+def test_a_failure_mid_stream_is_an_error_event_then_response_failed(server, make_llm):
+    status, _, data = raw_post(server, {"model": MODEL_NAME, "input": "What is NLP?", "stream": True},
+                               headers={"X-Course-Model-Fault": "fail-after=3"})
+    assert status == 200
+    events = events_of(data)
+    assert sum(e["type"] == "response.output_text.delta" for e in events) == 3
+    error, failed = events[-2:]
+    assert (error["type"], error["code"]) == ("error", "server_error") and "mid-stream" in error["message"]
+    assert failed["type"] == "response.failed" and failed["response"]["status"] == "failed"
+    assert failed["response"]["error"]["code"] == "server_error"
+    with pytest.raises(ValueError, match="mid-stream"):  # what ChatOpenAI makes of it
+        list(make_llm(fault="fail-after=3", use_responses_api=True).stream("What is NLP?"))
+
+
+def test_the_sdks_stream_helper_accumulates_the_response(client):
+    with client.responses.stream(model=MODEL_NAME, input="What is 3 * (4 + 5)?", tools=MATH,
+                                 reasoning=REASON) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[-1] == "response.completed"
+    assert [item.type for item in final.output] == ["reasoning", "function_call"]
+    assert final.output[0].summary[0].text.startswith("The question is arithmetic")
+
+
 def test_a_client_that_hangs_up_mid_stream_does_not_hurt_the_server(server, client):
     url = urlparse(server.base_url)
     body = json.dumps({"model": MODEL_NAME, "input": "Tell me a long story", "stream": True,

@@ -351,6 +351,19 @@ def test_sdk_raises_typed_errors(client):
         client.chat.completions.create(model=MODEL_NAME, messages=HELLO, n=3)
 
 
+def test_a_failure_mid_stream_is_an_error_chunk_the_sdk_raises(server):
+    status, _, data = raw_post(server, {"model": MODEL_NAME, "messages": HELLO, "stream": True},
+                               headers={"X-Course-Model-Fault": "fail-after=3"})
+    assert status == 200
+    chunks = [json.loads(event) for event in sse_events(data) if event != "[DONE]"]
+    assert sum(bool(c.get("choices") and c["choices"][0]["delta"].get("content")) for c in chunks) == 3
+    assert chunks[-1]["error"]["type"] == "server_error"
+    with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0,
+                       default_headers={"X-Course-Model-Fault": "fail-after=3"}) as failing:
+        with pytest.raises(openai.APIError, match="mid-stream"):
+            list(failing.chat.completions.create(model=MODEL_NAME, messages=HELLO, stream=True))
+
+
 def test_models_endpoint(client):
     assert [model.id for model in client.models.list()] == [MODEL_NAME]
     assert client.models.retrieve(MODEL_NAME).id == MODEL_NAME
