@@ -3,8 +3,10 @@
 `langchain-tests` is the suite every LangChain chat-model integration must pass:
 invoke, stream, batch, usage, stop sequences, tool calling, tool_choice,
 structured output, JSON mode, an agent loop. Passing it is what lets the course
-say the course model is a real stand-in for an OpenAI model. Only the media
-inputs (images, audio, PDF, video) are switched off: the course model reads text.
+say the course model is a real stand-in for an OpenAI model. The suite runs twice,
+through Chat Completions and through the Responses API (`use_responses_api=True`,
+how `ChatOpenAI` talks to reasoning models). Only the media inputs (images, audio,
+PDF, video) are switched off: the course model reads text.
 
 Two settings need a word:
 

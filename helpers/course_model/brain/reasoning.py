@@ -27,7 +27,6 @@ from .toolbox import FINAL_ANSWER
 
 MAX_QUOTED_CHARS = 80  # of the question or an argument value: a summary, not a copy
 MAX_LISTED = 6  # calls, arguments or plan steps named one by one; the rest are counted ("and 94 more")
-_SHORT = ("none", "minimal", "low")  # reasoning efforts that get the one-sentence summary
 
 
 def plan_summary(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, tool_choice: Any,

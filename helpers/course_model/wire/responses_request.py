@@ -27,7 +27,7 @@ from .request import ChatRequest, ResponseFormat, _check_model
 from .request import _SCHEMA_NAME as SCHEMA_NAME
 
 MIN_OUTPUT_TOKENS = 16  # OpenAI refuses a smaller max_output_tokens
-EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 SUMMARIES = ("auto", "concise", "detailed")
 INCLUDABLE = ("reasoning.encrypted_content",)  # what `include` may ask for here
 ROLES = ("user", "system", "developer", "assistant")
