@@ -275,6 +275,13 @@ def test_reasoning_spends_max_output_tokens_first(client):
     assert reasoning_only.status == "incomplete"
     assert [item.type for item in reasoning_only.output] == ["reasoning"]
     assert reasoning_only.usage.output_tokens == reasoning_only.usage.output_tokens_details.reasoning_tokens == 16
+    # a budget the reasoning fills exactly leaves nothing for the answer: still incomplete, never "completed"
+    summary_tokens = client.responses.create(model=MODEL_NAME, input="What is 3 * (4 + 5)?", tools=MATH,
+                                             reasoning=REASON).usage.output_tokens_details.reasoning_tokens
+    exact = client.responses.create(model=MODEL_NAME, input="What is 3 * (4 + 5)?", tools=MATH, reasoning=REASON,
+                                    max_output_tokens=summary_tokens)
+    assert [item.type for item in exact.output] == ["reasoning"] and exact.status == "incomplete"
+    assert exact.incomplete_details.reason == "max_output_tokens"
 
 
 # --- faults and hang-ups -------------------------------------------------------------------------

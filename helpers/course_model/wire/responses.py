@@ -47,7 +47,8 @@ class PlannedResponse:
 
     @property
     def status(self) -> str:
-        cut = self.reasoning_cut or (self.completion is not None and self.completion.finish_reason == "length")
+        # The reasoning took the whole budget (no answer at all), or the answer was cut at what was left.
+        cut = self.completion is None or self.reasoning_cut or self.completion.finish_reason == "length"
         return "incomplete" if cut else "completed"
 
     @property
