@@ -380,3 +380,41 @@ def test_chatopenai_streams_tool_calls_as_tool_call_chunks_after_the_reasoning(m
     after = llm.invoke([HumanMessage("What is 3 * (4 + 5)?"), whole,
                         ToolMessage("9", tool_call_id=whole.tool_calls[0]["id"])])
     assert [(call["name"], call["args"]) for call in after.tool_calls] == [("multiply", {"x": 3, "y": 9.0})]
+
+
+# --- the summary, straight from the brain --------------------------------------------------------
+
+CHAT_MATH = [{"type": "function", "function": {k: v for k, v in tool.items() if k != "type"}} for tool in MATH]
+FINAL = {"type": "function", "function": {"name": "final_answer", "parameters": {
+    "type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}}}
+
+
+def summary_of(messages, tools=None, tool_choice=None) -> str:
+    from helpers.course_model.brain.brain import respond
+    from helpers.course_model.brain.reasoning import plan_summary
+
+    return plan_summary(messages, tools, tool_choice, respond(messages, tools, tool_choice))
+
+
+def test_the_summary_follows_the_tool_loop_to_its_end():
+    question = {"role": "user", "content": "What is 2 + 3?"}
+    call = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"x": 2, "y": 3}'}}]}
+    result = {"role": "tool", "tool_call_id": "c1", "content": "5"}
+    final = {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c2", "type": "function", "function": {"name": "final_answer", "arguments": '{"answer": "5"}'}}]}
+    delivered = {"role": "tool", "tool_call_id": "c2", "content": "5"}
+    tools = [*CHAT_MATH, FINAL]
+    assert summary_of([question], tools).endswith("Next, I'll call add(x=2, y=3).")
+    assert summary_of([question, call, result], tools).endswith("add answered, so I'll give the answer through "
+                                                               "final_answer.")
+    assert summary_of([question, call, result, final, delivered], tools).endswith(
+        "The answer was already given through final_answer, so I'll say it again as text.")
+
+
+def test_the_summary_names_a_forced_choice():
+    hello = [{"role": "user", "content": "Hello!"}]
+    assert "tool_choice requires a tool call" in summary_of(hello, [*CHAT_MATH, FINAL], "required")
+    named = summary_of(hello, CHAT_MATH, {"type": "function", "function": {"name": "multiply"}})
+    assert named.startswith('The question: "Hello!". tool_choice names multiply, so I\'ll call multiply(')
+    assert "tool_choice is none" in summary_of([{"role": "user", "content": "What is 2 + 3?"}], CHAT_MATH, "none")

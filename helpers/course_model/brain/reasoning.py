@@ -68,6 +68,10 @@ def _decision(reply: Reply, tools: list[dict[str, Any]] | None, tool_choice: Any
         order = ", then ".join(_listed(list(thought.steps), "more steps"))
         plan = (f"With the tools offered it takes {count} step{'s' if count > 1 else ''}, in this order: {order}; "
                 f"{_done(thought.done, count)}. ")
+    if reply.tool_calls and plan and FINAL_ANSWER not in {call.name for call in reply.tool_calls}:
+        described = _join(_listed([_call_text(call) for call in reply.tool_calls], "more calls"))
+        together = " at the same time, since none needs another's result" if len(reply.tool_calls) > 1 else ""
+        return plan + f"Next, I'll call {described}{together}."
     if reply.tool_calls:
         return plan + _calls(reply.tool_calls, tools, tool_choice, exchanges)
     if thought is not None and thought.missing is not None:
@@ -121,6 +125,8 @@ def _direct(reply: Reply, tools: list[dict[str, Any]] | None, tool_choice: Any, 
     if wanted is not None:
         shape = " as JSON for the schema asked for" if wanted.kind == "json_schema" else " as a JSON object"
     answered = [exchange for exchange in exchanges if exchange.result is not None and not exchange.declined]
+    if any(exchange.name == FINAL_ANSWER for exchange in answered):
+        return f"The answer was already given through {FINAL_ANSWER}, so I'll say it again as text."
     steps_done = thought is not None and thought.steps != () and thought.done == len(thought.steps)
     if steps_done or answered:
         ran = _join(list(dict.fromkeys(exchange.name for exchange in answered))) or "The tools"
