@@ -40,6 +40,10 @@ an honest answer ("You declined the multiply step ..."); an edited call's
 result is used, and the answer says it comes from the edit (`setbacks.py`).
 An error from a learner's own tool is quoted in the answer, not retried: it is
 that tool's answer for those arguments.
+
+The reply carries a `Thought`, what was planned beyond what it shows (an arithmetic
+plan's steps and how many are done, or the argument a question lacks), so that
+`reasoning.py` can summarise the decision honestly for a Responses API request.
 """
 
 from __future__ import annotations

@@ -147,7 +147,8 @@ def parse_responses_request(raw: bytes) -> ResponsesRequest:
         "max_output_tokens": body.get("max_output_tokens"),
         "metadata": body.get("metadata") or {},
         "parallel_tool_calls": parallel,
-        "reasoning": {"effort": reasoning.effort, "summary": reasoning.summary} if reasoning else
+        # As OpenAI echoes it: a reasoning request without an effort gets the default, "medium".
+        "reasoning": {"effort": reasoning.effort or "medium", "summary": reasoning.summary} if reasoning else
         {"effort": None, "summary": None},
         "store": body.get("store", True),
         "temperature": body.get("temperature", 1.0),
