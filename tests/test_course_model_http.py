@@ -757,8 +757,9 @@ def test_http_benchmark_runs_and_reports_every_figure():
     figures = course_model_http.measure(quick=True)
     assert figures.server_tokens_per_s > 0 and figures.in_kernel_tokens_per_s > 0
     assert figures.own_process_tokens_per_s > 0 and figures.small_while_big_ms > 0
+    assert figures.responses_server_tokens_per_s > 0 and figures.responses_in_kernel_tokens_per_s > 0
     text = course_model_http.render(figures)
-    assert "in-process / own process" in text and "60 KB" in text
+    assert "in-process / own process" in text and "60 KB" in text and "Responses API" in text
 
 
 def test_heavy_requests_benchmark_runs_and_reports_every_figure():
