@@ -3,10 +3,12 @@
 All at zero delay on 127.0.0.1, medians over interleaved repetitions:
 
 - **server alone, one stream**: a raw socket asks for a 1,000-token answer and drains the reply
-  (a reader that costs almost nothing, so this is the server's own speed);
+  (a reader that costs almost nothing, so this is the server's own speed), through Chat Completions
+  and through the Responses API (`POST /v1/responses`, whose events are larger);
 - **in-kernel vs own process**: `ChatOpenAI.astream` reading the same answer from a server in
   this process (as every notebook runs it) and from one in its own process: how much the
-  in-kernel server slows its own client by competing for the interpreter lock;
+  in-kernel server slows its own client by competing for the interpreter lock; and in this
+  process through the Responses API (`use_responses_api=True`), whose chunks cost LangChain more;
 - **a small request while 60 KB ones are served**: "What is NLP?" while two 60 KB questions are
   being answered, against the same request alone; and a small request on a kept-alive connection.
 
@@ -47,6 +49,8 @@ class HttpFigures:
     small_while_big_max_ms: float
     big_s: float  # how long one 60 KB question took meanwhile
     keep_alive_ms: float  # a small non-streamed request on a kept-alive connection
+    responses_server_tokens_per_s: float  # server alone, one Responses API stream
+    responses_in_kernel_tokens_per_s: float  # ChatOpenAI(use_responses_api=True).astream, server in this process
 
 
 def _drain(port: int, request: bytes) -> tuple[float, bytes]:
@@ -60,20 +64,33 @@ def _drain(port: int, request: bytes) -> tuple[float, bytes]:
     return time.perf_counter() - started, b"".join(pieces)
 
 
-def server_alone(port: int, repeats: int, tokens: int) -> float:
-    request = request_bytes(port, LONG_QUESTION, tokens)
+def responses_request_bytes(port: int, question: str, max_output_tokens: int) -> bytes:
+    """A streaming Responses API request, as raw HTTP/1.1 bytes that close the connection after the reply."""
+    payload = json.dumps({"model": MODEL_NAME, "stream": True, "input": question,
+                          "max_output_tokens": max_output_tokens}).encode()
+    head = (f"POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + payload
+
+
+def server_alone(port: int, repeats: int, tokens: int, *, responses: bool = False) -> float:
+    if responses:
+        request, end, token = (responses_request_bytes(port, LONG_QUESTION, tokens), b"event: response.incomplete",
+                               b"event: response.output_text.delta")
+    else:
+        request, end, token = request_bytes(port, LONG_QUESTION, tokens), b"data: [DONE]", b'"delta":{"content":'
     _drain(port, request)  # warm-up
     rates = []
     for _ in range(repeats):
         seconds, data = _drain(port, request)
-        if b"data: [DONE]" not in data[-64:]:
+        if end not in data[-20_000:]:
             raise RuntimeError(f"the stream did not end properly: {data[-200:]!r}")
-        rates.append(data.count(b'"delta":{"content":') / seconds)
+        rates.append(data.count(token) / seconds)
     return statistics.median(rates)
 
 
-async def _astream_rate(base_url: str, tokens: int) -> float:
-    llm = make_llm(base_url).model_copy(update={"max_tokens": tokens})
+async def _astream_rate(base_url: str, tokens: int, *, responses: bool = False) -> float:
+    llm = make_llm(base_url).model_copy(update={"max_tokens": tokens, "use_responses_api": responses or None})
     started = time.perf_counter()
     count = 0
     async for chunk in llm.astream(LONG_QUESTION):
@@ -81,16 +98,22 @@ async def _astream_rate(base_url: str, tokens: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def in_kernel_vs_own_process(in_kernel_url: str, repeats: int, tokens: int) -> tuple[float, float]:
+def in_kernel_vs_own_process(in_kernel_url: str, repeats: int, tokens: int) -> tuple[float, float, float]:
+    """(in this process, in its own process, in this process through the Responses API), tokens/s.
+
+    All in one event loop: ChatOpenAI's default HTTP client is shared, and bound to the loop it first ran in.
+    """
     with Served("helpers.course_model", ["--delay", "0"], offline_env(), "/v1/models") as own:
-        async def run() -> tuple[float, float]:
-            inside, outside = [], []
-            for index in range(repeats + 1):  # interleaved, so machine noise hits both alike; the first warms up
-                rates = (await _astream_rate(in_kernel_url, tokens), await _astream_rate(f"{own.url}/v1", tokens))
+        async def run() -> tuple[float, float, float]:
+            inside, outside, responses = [], [], []
+            for index in range(repeats + 1):  # interleaved, so machine noise hits all alike; the first warms up
+                rates = (await _astream_rate(in_kernel_url, tokens), await _astream_rate(f"{own.url}/v1", tokens),
+                         await _astream_rate(in_kernel_url, tokens, responses=True))
                 if index:
                     inside.append(rates[0])
                     outside.append(rates[1])
-            return statistics.median(inside), statistics.median(outside)
+                    responses.append(rates[2])
+            return statistics.median(inside), statistics.median(outside), statistics.median(responses)
 
         return asyncio.run(run())
 
@@ -142,8 +165,9 @@ def measure(*, quick: bool = False) -> HttpFigures:
         rate = server_alone(port, repeats, tokens)
         keep_alive = keep_alive_round_trip(port, repeats * 2)
         alone, during, worst, big = small_while_big(port, repeats)
-        inside, outside = in_kernel_vs_own_process(server.base_url, max(3, repeats // 2), tokens)
-    return HttpFigures(rate, inside, outside, alone, during, worst, big, keep_alive)
+        inside, outside, responses_inside = in_kernel_vs_own_process(server.base_url, max(3, repeats // 2), tokens)
+        responses_rate = server_alone(port, repeats, tokens, responses=True)
+    return HttpFigures(rate, inside, outside, alone, during, worst, big, keep_alive, responses_rate, responses_inside)
 
 
 def render(figures: HttpFigures) -> str:
@@ -158,6 +182,10 @@ def render(figures: HttpFigures) -> str:
         f"| `ChatOpenAI.astream`, server in this process (tokens/s) | {figures.in_kernel_tokens_per_s:,.0f} |",
         f"| `ChatOpenAI.astream`, same server in its own process (tokens/s) | {figures.own_process_tokens_per_s:,.0f} |",
         f"| in-process / own process | {figures.in_kernel_tokens_per_s / figures.own_process_tokens_per_s:.2f} |",
+        f"| Responses API: server alone, one stream (raw socket, tokens/s) | "
+        f"{figures.responses_server_tokens_per_s:,.0f} |",
+        f"| Responses API: `ChatOpenAI(use_responses_api=True).astream`, server in this process (tokens/s) | "
+        f"{figures.responses_in_kernel_tokens_per_s:,.0f} |",
         f"| small request on a kept-alive connection (ms) | {figures.keep_alive_ms:.1f} |",
         f"| \"What is NLP?\" alone (ms) | {figures.small_alone_ms:.1f} |",
         f"| \"What is NLP?\" while two 60 KB questions are served (median / max ms) | "

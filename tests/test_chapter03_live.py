@@ -21,13 +21,14 @@ CELL_TIMEOUT = 60  # seconds
 
 # Appended after the chapter, as a learner would use the simple chat widget after Run All:
 # type a question, click Send, wait (at most 20 s) until the view shows something and the turn's
-# task has ended, then read the view.
+# task has ended, then read the view. (Not every task runs a coroutine: LangGraph's streams run
+# `__anext__()` awaitables, which have no `__name__`.)
 AFTER_RUN_ALL = """
 box.value = "What is 10 + 10?"
 send.click()
 for _ in range(400):
     await asyncio.sleep(0.05)
-    running = [task for task in asyncio.all_tasks() if task.get_coro().__name__ == "answer"]
+    running = [task for task in asyncio.all_tasks() if getattr(task.get_coro(), "__name__", "") == "answer"]
     if view.value and not running:
         break
 print(view.value)

@@ -1,3 +1,4 @@
 """Deciding what the course model says: planning, conversation, tool choice and use, structured answers,
-canned answers, result prose, token counting. Imports `reading`, never `wire`.
+canned answers, result prose, token counting, and the reasoning summary of a decision. Imports `reading`,
+never `wire`.
 """
