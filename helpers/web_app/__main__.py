@@ -3,7 +3,8 @@
 The page is then at http://127.0.0.1:8000/. The model is chosen as in every
 chapter (see `helpers.backend`): the offline course model unless a key or a
 server is set in the environment. `--agent langchain` serves chapter 06's
-`create_agent` agent instead of chapter 03's executor, with the same events.
+`create_agent` agent instead of chapter 03's executor, with the same events;
+`--reasoning` serves a model that reasons, whose reasoning the page shows as it streams.
 The start-up line says which agent, which model and where.
 """
 
@@ -16,7 +17,7 @@ import uvicorn
 
 from ..backend import model_settings
 from .agents import AGENTS
-from .app import create_app
+from .app import create_app, reasoning_model
 from .http_protocol import http_protocol
 
 
@@ -34,14 +35,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--agent", choices=list(AGENTS), default="executor",
                         help="who answers: chapter 03's executor or chapter 06's create_agent agent "
                              "(default: %(default)s); the page and its events are the same")
+    parser.add_argument("--reasoning", action="store_true",
+                        help="serve a model that reasons (gpt-5-mini on OpenAI, OPENAI_REASONING_MODEL, or the course "
+                             "model) through the Responses API; the page shows its reasoning as it streams")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
     # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
     served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
+    reasoning = {"make_model": reasoning_model} if args.reasoning else {}
     app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host],
-                     forwarded_allow_ips=args.forwarded_allow_ips)
-    settings = model_settings()  # what the app's model will be built from (see `default_model`)
+                     forwarded_allow_ips=args.forwarded_allow_ips, **reasoning)
+    settings = model_settings(reasoning=args.reasoning)  # what the app's model is built from (`default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app does it, for named proxies.

@@ -9,6 +9,7 @@ JSON) and a blank line that ends it:
 
 For one question the app sends, in this order:
 
+    reasoning    a piece of a reasoning model's reasoning, as it streams (before the step it plans; see below)
     tool_call    a tool call as it forms: first its name (args ""), then its arguments, piece by piece
     tool_result  a tool ran: its `output`, or its `error`
     token        a piece of the answer text, as the model writes it
@@ -23,6 +24,12 @@ Two translators read them off the two agents the app can serve:
   `stream_mode=["messages", "updates"]` and `version="v2"`: the `messages` parts give
   the tokens and tool-call fragments as they form, the `updates` parts the tools'
   results (with their call ids) and the accepted final answer.
+
+`reasoning` comes only from a model that reasons aloud (OpenAI's reasoning models
+through the Responses API, `python -m helpers.web_app --reasoning`): each model call's
+summary of its plan streams before that call's tool calls or text. It is read from
+the chunks' standard content blocks (`helpers.reasoning`), so any provider whose
+reasoning LangChain translates shows it; the page shows it dimmed, apart from the answer.
 
 Both read `final_answer`'s `answer` out of its streaming JSON arguments with one
 `FieldReader` per call, so each character is read once (re-parsing the whole
@@ -40,10 +47,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
 from ..answer_reader import FieldReader
 from ..queue_handler import FINAL_ANSWER_TOOL
+from ..reasoning import reasoning_text
 from ..streaming_executor import AgentTimeout
 from ..tool_calls import describe_failure
 
-EVENT_TYPES = ("tool_call", "tool_result", "token", "answer", "error", "done")
+EVENT_TYPES = ("tool_call", "tool_result", "token", "answer", "error", "done", "reasoning")
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,16 @@ def tool_result(call_id: str | None, name: str, *, output: Any = None, error: st
 
 def token(text: str) -> Event:
     return Event("token", {"text": text})
+
+
+def reasoning(text: str) -> Event:
+    return Event("reasoning", {"text": text})
+
+
+def reasoning_events(chunk: AIMessageChunk) -> list[Event]:
+    """The `reasoning` event for a chunk that carries reasoning (none for the rest, and for its empty pieces)."""
+    text = reasoning_text(chunk)
+    return [reasoning(text)] if text else []
 
 
 def answer(text: str, tools_used: list[str], finished: bool = True) -> Event:
@@ -163,7 +181,8 @@ class ToolCallStream:
         self._forming = {}
 
     def feed(self, chunk: AIMessageChunk) -> list[Event]:
-        events = [token(chunk.text)] if chunk.text else []  # a model that answers in plain text
+        events = reasoning_events(chunk)  # a reasoning model's plan comes first
+        events += [token(chunk.text)] if chunk.text else []  # a model that answers in plain text
         for piece in chunk.tool_call_chunks:
             call = self._forming.get(piece.get("index"))
             if call is None:
