@@ -44,6 +44,7 @@ that tool's answer for those arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -61,8 +62,8 @@ from .conversation import (
 )
 from ..reading.expression import ArithmeticProblem, Expr, evaluate, format_number, render, substitute_previous, uses_previous
 from ..reading.outcome import Outcome
-from .planning import NoToolFor, plan, progress
-from .reply import Reply, ToolCall
+from .planning import NoToolFor, Operand, Step, StepResult, plan, progress
+from .reply import Reply, Thought, ToolCall
 from .result_prose import result_sentences
 from .structured import JsonFormat, json_answer, json_format
 from .tool_choosing import AUTO_THRESHOLD, OfferedTool, answer_forms, best_tool, offered_tools
@@ -151,6 +152,7 @@ class _Turn:
     exchanges: list[ToolExchange]
     context: list[str] = field(default_factory=list)
     outcome: Outcome | None = None  # a calculation's value and expression, for a structured answer's fields
+    thought: Thought | None = None  # what was planned, kept on the reply for a reasoning summary
 
     @property
     def forms(self) -> list[OfferedTool]:
@@ -165,7 +167,7 @@ class _Turn:
 
     def calls(self, calls: list[ToolCall]) -> Reply:
         """Ask for `calls`: all at once when parallel calls are allowed, else the first."""
-        return Reply(tool_calls=tuple(calls if self.parallel else calls[:1]))
+        return Reply(tool_calls=tuple(calls if self.parallel else calls[:1]), thought=self.thought)
 
     def finish(self, text: str, *, calculated: bool = False, used: list[str] | None = None, facts: str = "",
                prose: str | None = None) -> Reply:
@@ -175,7 +177,10 @@ class _Turn:
         call's or a JSON answer's values; `prose` (default: `text`) gives their
         free-text fields, sentence by sentence.
         """
-        used = used or []
+        reply = self._finish(text, calculated=calculated, used=used or [], facts=facts, prose=prose)
+        return dataclasses.replace(reply, thought=self.thought) if self.thought is not None else reply
+
+    def _finish(self, text: str, *, calculated: bool, used: list[str], facts: str, prose: str | None) -> Reply:
         source = f"{self.question}\n{facts}" if facts else self.question
         sentences = text if prose is None else prose
         if self.choice.mode == "function":
@@ -228,6 +233,7 @@ def _use_tools(turn: _Turn) -> Reply:
         return turn.finish(text)  # a named function is always called, by `finish`
     tool_plan = plan_tool_calls(turn.question, turn.actions, threshold=AUTO_THRESHOLD)
     if tool_plan.missing is not None:
+        turn.thought = Thought(missing=tool_plan.missing)
         return turn.finish(missing_argument_question(*tool_plan.missing))
     if not tool_plan.calls:
         return turn.finish(text)
@@ -253,6 +259,7 @@ def _calculate(expr: Expr, turn: _Turn) -> Reply:
     """Answer an arithmetic question: directly, or one turn of the tool loop."""
     honest, tools_can_do_it = _own_answer(expr)
     turn.outcome = Outcome(_value_of(expr), render(expr))
+    turn.thought = Thought(render(expr))
     if turn.choice.mode == "none" or turn.choice.forces(FINAL_ANSWER):
         return turn.finish(honest, calculated=True)
     try:
@@ -261,6 +268,7 @@ def _calculate(expr: Expr, turn: _Turn) -> Reply:
         return turn.finish(honest, calculated=True)  # beyond the tools: answer it ourselves
 
     done = progress(steps, turn.exchanges)
+    turn.thought = Thought(render(expr), tuple(_step_text(step) for step in steps), len(done.results))
     if done.declined:  # a person said no: never ask again (setbacks.py)
         step, exchange = steps[done.declined_steps[0]], done.declined[0]
         reason = exchange.review.reason if exchange.review else ""
@@ -285,6 +293,13 @@ def _calculate(expr: Expr, turn: _Turn) -> Reply:
         if not ready:
             return turn.finish(honest, calculated=True)  # still a call to the named function
     return turn.calls([ToolCall(step.tool.name, arguments) for step, arguments in ready])
+
+
+def _step_text(step: Step) -> str:
+    """A plan step as a call, `multiply(3, <step 1>)`: operands in the expression's order, earlier results by number."""
+    def operand(value: Operand) -> str:
+        return f"<step {value.step + 1}>" if isinstance(value, StepResult) else format_number(value)
+    return f"{step.tool.name}({operand(step.left)}, {operand(step.right)})"
 
 
 def _value_of(expr: Expr) -> float | int | None:

@@ -1,7 +1,7 @@
 """The course model's API as an ASGI application: routes, bounded body reading, errors, streaming.
 
 uvicorn (see `protocol.py`) speaks HTTP; this app decides what to answer. It is a
-plain ASGI callable rather than a Starlette app because each of its three routes
+plain ASGI callable rather than a Starlette app because each of its routes
 needs what Starlette would have to be talked out of: a body read with a size cap
 and timeouts, and every error (404, 405, 413, ...) as OpenAI's JSON, never text.
 
@@ -18,7 +18,7 @@ import json
 import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Iterator, Sequence
 
 from .. import workload
 from ..brain import brain
@@ -28,16 +28,21 @@ from .faults import HEADER as FAULT_HEADER
 from .faults import Fault, parse_fault, raise_status, rewrite_calls
 from .limits import Limits
 from .request import MODEL_NAME, parse_chat_request
+from .responses import encoded_events, plan_response, response_body, stream_events
+from .responses_request import parse_responses_request
+from ..brain import reasoning
 from .sse_writer import StreamCut, encoded, write_events
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 StreamObserver = Callable[[Sequence[bool]], None]  # told, before each write, which events are tokens
+Planner = Callable[[bytes, "bytes | None"], "Prepared"]  # a request body (and fault header) to its prepared answer
 
 CHAT = "/v1/chat/completions"
+RESPONSES = "/v1/responses"
 MODELS = "/v1/models"
-_ROUTES = {CHAT: ("POST",), MODELS: ("GET", "HEAD"), f"{MODELS}/{MODEL_NAME}": ("GET", "HEAD")}
+_ROUTES = {CHAT: ("POST",), RESPONSES: ("POST",), MODELS: ("GET", "HEAD"), f"{MODELS}/{MODEL_NAME}": ("GET", "HEAD")}
 _JSON = (b"Content-Type", b"application/json")
 _CLOSE = (b"Connection", b"close")
 _FAULT_HEADER = FAULT_HEADER.lower().encode("latin-1")
@@ -50,10 +55,11 @@ class _Drop(Exception):
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request's answer, ready to write: one JSON body, or a completion to stream and how."""
+    """A request's answer, ready to write: one JSON body, or a completion (or Responses events) to stream and how."""
 
     body: bytes | None = None
     completion: Completion | None = None
+    events: Iterator[tuple[bytes, bool]] | None = None  # a Responses stream's encoded events, instead of a completion
     include_usage: bool = False
     delay: float = 0.0
     drop_after: int | None = None
@@ -109,7 +115,7 @@ class CourseModelApp:
                 model = path.removeprefix(MODELS + "/")
                 raise ApiError(404, f"The model `{model}` does not exist.", param="model", code="model_not_found")
             raise ApiError(404, f"Unknown request URL: {method} {path}. The course model serves "
-                           f"POST {CHAT} and GET {MODELS}.", code="unknown_url")
+                           f"POST {CHAT}, POST {RESPONSES} and GET {MODELS}.", code="unknown_url")
         if method == "OPTIONS":
             headers = [(b"Allow", ", ".join((*allowed, "OPTIONS")).encode())]
             await send({"type": "http.response.start", "status": 204, "headers": headers})
@@ -120,10 +126,12 @@ class CourseModelApp:
                            code="method_not_allowed")
         if path == MODELS:
             await self._send_json(send, 200, {"object": "list", "data": [_model_object()]})
-        elif path != CHAT:
-            await self._send_json(send, 200, _model_object())
+        elif path == CHAT:
+            await self._answer(scope, receive, send, self._plan)
+        elif path == RESPONSES:
+            await self._answer(scope, receive, send, self._plan_response)
         else:
-            await self._chat_completions(scope, receive, send)
+            await self._send_json(send, 200, _model_object())
 
     def _check_size(self, scope: Scope) -> None:
         if len(scope["raw_path"]) + len(scope["query_string"]) > self.limits.max_url_bytes:
@@ -133,9 +141,10 @@ class CourseModelApp:
             raise ApiError(431, f"The request's headers total {size} bytes; the course model accepts at most "
                            f"{self.limits.max_header_bytes}.", code="headers_too_large")
 
-    # -- chat completions ------------------------------------------------------------------------
+    # -- chat completions and responses -----------------------------------------------------------
 
-    async def _chat_completions(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, plan: Planner) -> None:
+        """Read the body, plan the answer in a worker thread (`plan`: Chat Completions or Responses), write it."""
         observe = self.on_stream() if self.on_stream is not None else None
         if observe is not None:
             observe(())  # the request is here: the moment its answer's time starts
@@ -148,7 +157,7 @@ class CourseModelApp:
         listener = asyncio.ensure_future(_wait_for_disconnect(receive, gone, cancelled))
         try:
             try:
-                prepared = await loop.run_in_executor(self.executor, self._prepare, raw, fault_header, cancelled)
+                prepared = await loop.run_in_executor(self.executor, self._prepare, plan, raw, fault_header, cancelled)
             except workload.ClientGone:
                 return  # nobody is there to answer
             if prepared.body is not None:
@@ -158,11 +167,12 @@ class CourseModelApp:
         finally:
             listener.cancel()
 
-    def _prepare(self, raw: bytes, fault_header: bytes | None, cancelled: threading.Event | None = None) -> Prepared:
-        """The CPU work of one request, in a worker thread: parse, think, plan the completion (within a budget)."""
+    def _prepare(self, plan: Planner, raw: bytes, fault_header: bytes | None,
+                 cancelled: threading.Event | None = None) -> Prepared:
+        """The CPU work of one request, in a worker thread: parse, think, plan the answer (within a budget)."""
         with workload.bounded(cancelled=cancelled):
             try:
-                return self._plan(raw, fault_header)
+                return plan(raw, fault_header)
             except workload.TooMuchWork as stopped:
                 raise ApiError(400, str(stopped), code="too_much_work") from None
 
@@ -186,15 +196,45 @@ class CourseModelApp:
             drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
         )
 
+    def _plan_response(self, raw: bytes, fault_header: bytes | None) -> Prepared:
+        """A Responses API request (`responses_request`, `responses`): the same brain, faults and limits."""
+        fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
+        request = parse_responses_request(raw)
+        chat = request.chat
+        if fault and not fault.applies_to(chat.messages):
+            fault = None
+        if fault and fault.kind == "status":
+            raise_status(fault)
+        reply = brain.respond(chat.messages, chat.tools, chat.tool_choice, chat.parallel_tool_calls,
+                              response_format=chat.response_format)
+        summary = None
+        if request.reasoning is not None and request.reasoning.thinks:
+            summary = reasoning.plan_summary(chat.messages, chat.tools, chat.tool_choice, reply,
+                                             response_format=chat.response_format,
+                                             detail=request.reasoning.summary or "auto")
+        planned = plan_response(request, reply, summary,
+                                rewrite=(lambda completion: rewrite_calls(fault, completion)) if fault else
+                                (lambda completion: completion))
+        if not request.stream:
+            return Prepared(body=response_body(planned))
+        return Prepared(
+            events=encoded_events(stream_events(planned)), delay=_fault_delay(fault, self.delay),
+            drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
+        )
+
     async def _stream(self, prepared: Prepared, send: Send, gone: asyncio.Event,
                       observe: StreamObserver | None = None) -> None:
         """Write the events (see `sse_writer`), stopping early if the client hangs up (`gone`)."""
-        assert prepared.completion is not None
+        if prepared.events is not None:
+            events = prepared.events
+        else:
+            assert prepared.completion is not None
+            events = encoded(stream_chunks(prepared.completion, prepared.include_usage))
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"Content-Type", b"text/event-stream; charset=utf-8"), (b"Cache-Control", b"no-cache")]})
             await write_events(
-                send, encoded(stream_chunks(prepared.completion, prepared.include_usage)),
+                send, events,
                 delay=prepared.delay, write_timeout=self.limits.write_timeout, stop=gone,
                 drop_after=prepared.drop_after, observe=observe,
             )
