@@ -226,6 +226,56 @@ def one_message(**message) -> dict:
     return {"model": MODEL_NAME, "messages": [{"role": "user", "content": "Hi", **message}]}
 
 
+# --- the Responses API (`POST /v1/responses`) ------------------------------------------------------
+
+RESPONSES = "/v1/responses"
+ASK = {"model": MODEL_NAME, "input": "What is NLP?"}
+FLAT_ADD = {"type": "function", **ADD_TOOL["function"]}
+FLAT_MULTIPLY = {"type": "function", **MULTIPLY_TOOL["function"]}
+REASON = {"effort": "low", "summary": "auto"}
+RESPONSES_HARMLESS = {"temperature": 0.2, "top_p": 0.9, "user": "learner-1", "metadata": {"course": "streaming"},
+                      "store": False, "service_tier": "auto", "parallel_tool_calls": True, "truncation": "auto",
+                      "prompt_cache_key": "k", "safety_identifier": "s", "top_logprobs": 0, "stream": True,
+                      "stream_options": {"include_obfuscation": False}, "max_output_tokens": 500,
+                      "reasoning": REASON, "include": ["reasoning.encrypted_content"], "text": {"verbosity": "low"}}
+
+
+def respond_post(body: dict | bytes, **kwargs) -> bytes:
+    return post(body, path=RESPONSES, **kwargs)
+
+
+def text_format(schema: dict) -> dict:
+    return {"format": {"type": "json_schema", "name": "answer", "schema": schema}}
+
+
+def response_cut_at(cap: int):
+    def check(answer: Answer) -> None:
+        assert len(answer.body) < 2 * 1024 * 1024, f"a {len(answer.body):,}-byte answer"
+        body = strict_json(answer.body.decode())
+        assert body["status"] == "incomplete" and body["incomplete_details"] == {"reason": "max_output_tokens"}
+        assert body["usage"]["output_tokens"] <= cap, body["usage"]
+    return check
+
+
+def streamed_response_cut_at_the_cap(answer: Answer) -> None:
+    assert len(answer.body) < 8 * 1024 * 1024, f"a {len(answer.body):,}-byte stream"
+    events = [strict_json(line[6:]) for line in answer.body.decode().splitlines() if line.startswith("data: {")]
+    assert events[-1]["type"] == "response.incomplete", events[-1]["type"]
+    assert events[-1]["response"]["usage"]["output_tokens"] <= MAX_OUTPUT_TOKENS
+
+
+def response_completed(answer: Answer) -> None:
+    assert answer.body.rstrip().splitlines()[-1].startswith(b'data: {"type":"response.completed"')
+
+
+def response_says(words: str):
+    def check(answer: Answer) -> None:
+        body = strict_json(answer.body.decode())
+        said = json.dumps(body["output"])
+        assert words in said, said[:400]
+    return check
+
+
 CASES = [
     # --- HTTP framing ------------------------------------------------------------------------
     Case("garbage request line", b"HELLO WORLD\r\n\r\n", 400),
@@ -369,11 +419,63 @@ CASES = [
     Case("the huge schema, streamed", post({**STREAM_NLP, "response_format": json_schema_format(NESTED_SCHEMA),
                                             "stream_options": {"include_usage": True}}),
          200, bound=10, check=streamed_cut_at_the_cap),
+    # --- the same, through the Responses API -------------------------------------------------
+    Case("Responses: OPTIONS", request("OPTIONS", RESPONSES), 204, method="OPTIONS", check=empty_body_allowing("POST")),
+    Case("Responses: HEAD", request("HEAD", RESPONSES), 405, method="HEAD",
+         check=lambda a: "POST" in a.headers.get("allow", "") or pytest.fail(str(a.headers))),
+    Case("Responses: GET a stored response", request("GET", RESPONSES + "/resp_1"), 404, method="GET"),
+    Case("Responses: body shorter than its Content-Length", respond_post(ASK, headers={"Content-Length": "500"}),
+         408, bound=10),
+    Case("Responses: lone surrogate in the input", respond_post(b'{"model": "course-model", "input": "Hi \\ud800"}'),
+         400),
+    Case("Responses: JSON nested 100,000 deep", respond_post(b'{"model": "course-model", "input": ' + b"[" * 100_000
+                                                          + b"]" * 100_000 + b"}"), 400),
+    Case("Responses: 5,000-digit max_output_tokens", respond_post(json.dumps(ASK).encode()[:-1]
+                                                                 + b', "max_output_tokens": ' + b"9" * 5000 + b"}"),
+         400, None),
+    Case("Responses: schema minimum 1e400", respond_post(json.dumps({**ASK, "text": text_format(_object_with(
+        {"type": "number", "minimum": 0}))}).replace('"minimum": 0', '"minimum": 1e400').encode()), 400,
+         "text.format.schema.properties.a.minimum"),
+    Case("Responses: harmless parameters are accepted", respond_post({**ASK, **RESPONSES_HARMLESS}), 200,
+         check=response_completed),
+    Case("Responses: web search", respond_post({**ASK, "tools": [{"type": "web_search"}]}), 400, "tools[0].type"),
+    Case("Responses: background", respond_post({**ASK, "background": True}), 400, "background"),
+    Case("Responses: previous_response_id", respond_post({**ASK, "previous_response_id": "resp_1"}), 400,
+         "previous_response_id"),
+    Case("Responses: a 60 KB question, reasoning", respond_post({"model": MODEL_NAME, "input": BIG_QUESTION,
+                                                                "reasoning": REASON}), frozenset({200, 400}), bound=20),
+    Case("Responses: 3,000 nested parentheses", respond_post({"model": MODEL_NAME, "tools": [FLAT_ADD], "reasoning":
+                                                             REASON, "input": nested_parentheses(3000)}),
+         frozenset({200, 400}), bound=20),
+    Case("Responses: a 500-term sum, reasoning", respond_post({"model": MODEL_NAME, "tools": [FLAT_ADD], "reasoning":
+                                                              REASON, "input": "What is " + " + ".join(["1"] * 500)
+                                                              + "?"}), frozenset({200, 400}), bound=20),
+    Case("Responses: a tool result of 309 digits", respond_post({"model": MODEL_NAME, "reasoning": REASON,
+                                                                "tools": [FLAT_ADD, FLAT_MULTIPLY], "input": [
+        {"role": "user", "content": "What is 3 times 4, plus 2?"},
+        {"type": "function_call", "call_id": "call_1", "name": "multiply", "arguments": '{"x": 3, "y": 4}'},
+        {"type": "function_call_output", "call_id": "call_1", "output": "9" * 309}]}), 200,
+         check=response_says("add")),
+    Case("Responses: a 10,000-letter word, streamed", respond_post({**ASK, "stream": True, "reasoning": REASON,
+                                                                   "input": "Say " + "b" * 10_000}), 200,
+         check=response_completed),
+    Case("Responses: the huge schema as text.format", respond_post({**ASK, "text": text_format(HUGE_SCHEMA)}), 200,
+         bound=10, check=response_cut_at(MAX_OUTPUT_TOKENS)),
+    Case("Responses: the huge tool schema, forced", respond_post(
+        {**ASK, "tools": [{"type": "function", "name": "fill", "parameters": HUGE_SCHEMA}], "tool_choice": "required",
+         "reasoning": REASON}), 200, bound=10, check=response_cut_at(MAX_OUTPUT_TOKENS)),
+    Case("Responses: the huge schema with max_output_tokens 50", respond_post(
+        {**ASK, "max_output_tokens": 50, "reasoning": REASON, "text": text_format(HUGE_SCHEMA)}), 200,
+         check=response_cut_at(50)),
+    Case("Responses: the nested huge schema, streamed with reasoning", respond_post(
+        {**ASK, "stream": True, "reasoning": REASON, "text": text_format(NESTED_SCHEMA)}), 200, bound=10,
+         check=streamed_response_cut_at_the_cap),
 ]
 
 
 def test_the_table_is_large_enough():
     assert len(CASES) >= 40
+    assert sum(case.id.startswith("Responses:") for case in CASES) >= 20
     assert len({case.id for case in CASES}) == len(CASES)
 
 
@@ -552,7 +654,8 @@ def test_abandoned_heavy_requests_do_not_stall_a_small_question():
     assert elapsed < 10, f"the small question waited {elapsed:.1f} s"  # the benchmark reports the real figure
 
 
-def test_the_work_for_a_client_that_hangs_up_stops(monkeypatch):
+@pytest.mark.parametrize("raw", [post(GOOD), post(ASK, path=RESPONSES)], ids=["chat", "responses"])
+def test_the_work_for_a_client_that_hangs_up_stops(monkeypatch, raw):
     """A request whose planning is slow (a stand-in brain that checks its budget every 10 ms, for up to 20 s)
     stops within moments of its client hanging up: the connection's disconnect reaches the worker thread."""
     from helpers.course_model.wire import app as app_module
@@ -579,7 +682,7 @@ def test_the_work_for_a_client_that_hangs_up_stops(monkeypatch):
     monkeypatch.setattr(app_module.brain, "respond", slow_respond)
     with CourseModelServer(delay=0) as own:
         with socket.create_connection(address(own), timeout=5) as sock:
-            sock.sendall(post(GOOD))
+            sock.sendall(raw)
             assert started.wait(5)
         deadline = time.monotonic() + 25
         while "ended" not in outcome and time.monotonic() < deadline:
@@ -708,20 +811,40 @@ def _replaced(value, path, new):
     return copy
 
 
-def test_wrong_types_anywhere_in_a_request_never_give_a_5xx(server):
+RESPONSES_RICH_REQUESTS = [
+    {"model": MODEL_NAME, "stream": True, "max_output_tokens": 50, "instructions": "Be brief.", "reasoning": REASON,
+     "tools": [FLAT_ADD], "tool_choice": "auto", "parallel_tool_calls": True, "include": ["reasoning.encrypted_content"],
+     "input": [{"role": "user", "content": [{"type": "input_text", "text": "What is 10 + 10?"}]}]},
+    {"model": MODEL_NAME, "tools": [FLAT_ADD], "tool_choice": {"type": "function", "name": "add"}, "store": False,
+     "input": [{"role": "user", "content": "What is 10 + 10?"},
+               {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Add them."}]},
+               {"type": "function_call", "call_id": "call_1", "name": "add", "arguments": '{"x": 10, "y": 10}'},
+               {"type": "function_call_output", "call_id": "call_1", "output": "20"},
+               {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "20"}]}]},
+    {"model": MODEL_NAME, "input": "Alice is 30", "text": {"format": {
+        "type": "json_schema", "name": "Person", "strict": True, "schema": {
+            "type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+            "required": ["name", "age"], "additionalProperties": False}}},
+     "tools": [FLAT_ADD], "tool_choice": {"type": "allowed_tools", "mode": "auto",
+                                          "tools": [{"type": "function", "name": "add"}]}},
+]
+
+
+@pytest.mark.parametrize(("path", "requests"), [("/v1/chat/completions", RICH_REQUESTS),
+                                                 (RESPONSES, RESPONSES_RICH_REQUESTS)], ids=["chat", "responses"])
+def test_wrong_types_anywhere_in_a_request_never_give_a_5xx(server, path, requests):
     connection = http.client.HTTPConnection(*address(server), timeout=30)
     failures, sent = [], 0
-    for base in RICH_REQUESTS:
-        for path in list(_paths(base))[1:]:
+    for base in requests:
+        for where in list(_paths(base))[1:]:
             for wrong in WRONG_VALUES:
-                body = json.dumps(_replaced(base, path, wrong)).encode()
-                connection.request("POST", "/v1/chat/completions", body=body,
-                                   headers={"Content-Type": "application/json"})
+                body = json.dumps(_replaced(base, where, wrong)).encode()
+                connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
                 response = connection.getresponse()
                 data = response.read()
                 sent += 1
                 if response.status >= 500 or (response.status >= 400 and "error" not in json.loads(data)):
-                    failures.append((path, wrong, response.status, data[:200]))
+                    failures.append((where, wrong, response.status, data[:200]))
     connection.close()
     assert sent > 500
     assert not failures, failures[:10]

@@ -16,6 +16,7 @@ import pytest
 
 from helpers.course_model import workload
 from helpers.course_model.brain.brain import respond
+from helpers.course_model.brain.reasoning import plan_summary
 from helpers.course_model.brain.tokens import count_tokens, tokenize
 
 # Seconds: a guard against runaway work, not a speed. The hostile questions take well under 0.1 s now, and
@@ -177,3 +178,37 @@ def test_an_earlier_answer_too_long_to_compute_with_is_refused_honestly():
                      {"role": "assistant", "content": "It is " + "9" * 5000 + "."},
                      {"role": "user", "content": "times 2"}])
     assert reply.text is not None and "5,000 digits" in reply.text
+
+
+# --- the reasoning summary (brain/reasoning.py) stays a summary, whatever the question ------------------
+
+SUMMARY_CHARS = 2_000  # a few sentences; the longest honest one (six steps or calls named) is well under
+
+
+@pytest.mark.parametrize("tools", [None, MATH, [*MATH, WEATHER]], ids=["no tools", "math", "math+weather"])
+@pytest.mark.parametrize(("question", "said"), HOSTILE.values(), ids=list(HOSTILE))
+def test_a_hostile_questions_reasoning_summary_is_short(question, said, tools):
+    messages = [{"role": "user", "content": question}]
+    start = time.perf_counter()
+    summary = plan_summary(messages, tools, "auto", respond(messages, tools, "auto"))
+    assert time.perf_counter() - start < RUNAWAY
+    assert 0 < len(summary) < SUMMARY_CHARS, summary[:300]
+
+
+@pytest.mark.parametrize(("depth", "leaf"), [(2, LONG_STRING), (4, {"type": "integer"})],
+                         ids=["strings 2 deep", "integers 4 deep"])
+def test_the_summary_of_a_call_with_huge_arguments_is_short(depth, leaf):
+    tool = {"type": "function", "function": {"name": "fill_in", "parameters": _huge(depth, leaf)}}
+    messages = [{"role": "user", "content": "Fill it in."}]
+    reply = respond(messages, [tool], "required")
+    summary = plan_summary(messages, [tool], "required", reply)
+    assert "fill_in(" in summary and len(summary) < SUMMARY_CHARS, summary[:300]
+
+
+def test_the_summary_of_many_parallel_calls_counts_the_rest():
+    cities = ["Paris", "Oslo", "Rome", "Berlin", "Madrid", "Vienna", "Prague", "Lisbon", "Dublin", "Athens"]
+    messages = [{"role": "user", "content": "What is the weather in " + " and in ".join(cities) + "?"}]
+    reply = respond(messages, [WEATHER], "auto")
+    summary = plan_summary(messages, [WEATHER], "auto", reply)
+    assert len(reply.tool_calls) > 6 and f"{len(reply.tool_calls) - 6} more calls" in summary, summary
+    assert len(summary) < SUMMARY_CHARS

@@ -239,10 +239,95 @@ def test_bad_requests_get_openai_errors(server, body, status, param):
     assert error["param"] == param
 
 
+RESPONSES = "/v1/responses"
+ASK = {"model": MODEL_NAME, "input": "What is NLP?"}
+FLAT_ADD = {"type": "function", "name": "add", "parameters": {"type": "object", "properties": {
+    "x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x", "y"]}}
+A_CALL = {"type": "function_call", "call_id": "call_1", "name": "add", "arguments": '{"x": 1, "y": 2}'}
+
+RESPONSES_BAD_REQUESTS = [
+    pytest.param(b"{not json", 400, None, id="malformed JSON"),
+    pytest.param({"input": "Hi"}, 400, "model", id="missing model"),
+    pytest.param({**ASK, "model": "gpt-9"}, 404, "model", id="unknown model"),
+    pytest.param({"model": MODEL_NAME}, 400, "input", id="missing input"),
+    pytest.param({**ASK, "input": 42}, 400, "input", id="input not text or items"),
+    pytest.param({**ASK, "input": [42]}, 400, "input[0]", id="an item not an object"),
+    pytest.param({**ASK, "input": [{"role": "wizard", "content": "hi"}]}, 400, "input[0].role", id="unknown role"),
+    pytest.param({**ASK, "input": [{"role": "user"}]}, 400, "input[0].content", id="message without content"),
+    pytest.param({**ASK, "input": [{"role": "user", "content": [{"type": "input_text", "text": 5}]}]}, 400,
+                 "input[0].content[0].text", id="input_text not text"),
+    pytest.param({**ASK, "input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}, 400,
+                 "input[0].content[0]", id="an image"),
+    pytest.param({**ASK, "input": [{"type": "function_call", "call_id": "c", "name": "add"}]}, 400,
+                 "input[0].arguments", id="function_call without arguments"),
+    pytest.param({**ASK, "input": [{"type": "function_call_output", "call_id": "nope", "output": "3"}]}, 400,
+                 "input[0].call_id", id="output for no call"),
+    pytest.param({**ASK, "input": [A_CALL, {"type": "function_call_output", "call_id": "call_1", "output": 3}]}, 400,
+                 "input[1].output", id="output not text"),
+    pytest.param({**ASK, "input": [{"type": "item_reference", "id": "msg_1"}]}, 400, "input[0]",
+                 id="item reference (nothing stored)"),
+    pytest.param({**ASK, "input": [{"type": "web_search_call", "id": "ws_1"}]}, 400, "input[0].type",
+                 id="a built-in tool's item"),
+    pytest.param({**ASK, "input": [{"type": "reasoning", "summary": "thoughts"}]}, 400, "input[0].summary",
+                 id="reasoning item with a malformed summary"),
+    pytest.param({**ASK, "instructions": ["Be brief"]}, 400, "instructions", id="instructions not text"),
+    pytest.param({**ASK, "tools": [{"type": "web_search"}]}, 400, "tools[0].type", id="built-in web search"),
+    pytest.param({**ASK, "tools": [{"type": "file_search", "vector_store_ids": ["vs"]}]}, 400, "tools[0].type",
+                 id="built-in file search"),
+    pytest.param({**ASK, "tools": [{"type": "function", "function": {"name": "add"}}]}, 400, "tools[0].name",
+                 id="a Chat Completions tool shape"),
+    pytest.param({**ASK, "tools": [{**FLAT_ADD, "parameters": "x y"}]}, 400, "tools[0].parameters",
+                 id="tool parameters not an object"),
+    pytest.param({**ASK, "tool_choice": "required"}, 400, "tool_choice", id="required without tools"),
+    pytest.param({**ASK, "tools": [FLAT_ADD], "tool_choice": {"type": "function", "name": "x"}}, 400, "tool_choice",
+                 id="named tool not offered"),
+    pytest.param({**ASK, "tools": [FLAT_ADD], "tool_choice": {"type": "web_search_preview"}}, 400, "tool_choice",
+                 id="forcing a built-in tool"),
+    pytest.param({**ASK, "tools": [FLAT_ADD], "tool_choice": {"type": "allowed_tools", "mode": "auto",
+                                                              "tools": [{"type": "function", "name": "x"}]}},
+                 400, "tool_choice.tools[0]", id="allowed tool not offered"),
+    pytest.param({**ASK, "text": {"format": {"type": "json_schema", "schema": {}}}}, 400, "text.format.name",
+                 id="json_schema without a name"),
+    pytest.param({**ASK, "text": {"format": {"type": "json_schema", "name": "x"}}}, 400, "text.format.schema",
+                 id="json_schema without a schema"),
+    pytest.param({**ASK, "text": {"format": {"type": "yaml"}}}, 400, "text.format.type", id="unknown text format"),
+    pytest.param({**ASK, "max_output_tokens": 5}, 400, "max_output_tokens", id="max_output_tokens below 16"),
+    pytest.param({**ASK, "max_output_tokens": 10**6}, 400, "max_output_tokens", id="max_output_tokens past the cap"),
+    pytest.param({**ASK, "max_output_tokens": True}, 400, "max_output_tokens", id="max_output_tokens true"),
+    pytest.param({**ASK, "reasoning": {"effort": "extreme"}}, 400, "reasoning.effort", id="unknown effort"),
+    pytest.param({**ASK, "reasoning": {"summary": "verbose"}}, 400, "reasoning.summary", id="unknown summary"),
+    pytest.param({**ASK, "reasoning": "high"}, 400, "reasoning", id="reasoning not an object"),
+    pytest.param({**ASK, "include": ["message.output_text.logprobs"]}, 400, "include[0]", id="include logprobs"),
+    pytest.param({**ASK, "previous_response_id": "resp_1", "store": False}, 400, "previous_response_id",
+                 id="previous_response_id"),
+    pytest.param({**ASK, "conversation": "conv_1"}, 400, "conversation", id="conversation"),
+    pytest.param({**ASK, "background": True}, 400, "background", id="background"),
+    pytest.param({**ASK, "store": "no"}, 400, "store", id="store not boolean"),
+    pytest.param({**ASK, "stream_options": {"include_obfuscation": False}}, 400, "stream_options",
+                 id="stream_options without stream"),
+    pytest.param({**ASK, "temprature": 0.5}, 400, "temprature", id="unknown parameter"),
+    pytest.param({**ASK, "messages": [{"role": "user", "content": "Hi"}]}, 400, "messages",
+                 id="Chat Completions' messages"),
+]
+
+
+@pytest.mark.parametrize("body, status, param", RESPONSES_BAD_REQUESTS)
+def test_bad_responses_requests_get_openai_errors(server, body, status, param):
+    got_status, headers, data = raw_post(server, body, path=RESPONSES)
+    assert got_status == status, data[:300]
+    assert headers["Content-Type"] == "application/json"
+    error = json.loads(data)["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["message"] and error["type"]
+    assert error["param"] == param
+
+
 @pytest.mark.parametrize("method, path, status", [
     ("GET", "/v1/chat/completions", 405),
     ("POST", "/v1/models", 405),
     ("POST", "/v1/completions", 404),
+    ("GET", "/v1/responses", 405),
+    ("GET", "/v1/responses/resp_1", 404),
     ("GET", "/", 404),
     ("GET", "/v1/models/gpt-9", 404),
 ])
@@ -264,6 +349,19 @@ def test_sdk_raises_typed_errors(client):
         client.chat.completions.create(model="gpt-9", messages=HELLO)
     with pytest.raises(openai.BadRequestError, match="n=1"):
         client.chat.completions.create(model=MODEL_NAME, messages=HELLO, n=3)
+
+
+def test_a_failure_mid_stream_is_an_error_chunk_the_sdk_raises(server):
+    status, _, data = raw_post(server, {"model": MODEL_NAME, "messages": HELLO, "stream": True},
+                               headers={"X-Course-Model-Fault": "fail-after=3"})
+    assert status == 200
+    chunks = [json.loads(event) for event in sse_events(data) if event != "[DONE]"]
+    assert sum(bool(c.get("choices") and c["choices"][0]["delta"].get("content")) for c in chunks) == 3
+    assert chunks[-1]["error"]["type"] == "server_error"
+    with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0,
+                       default_headers={"X-Course-Model-Fault": "fail-after=3"}) as failing:
+        with pytest.raises(openai.APIError, match="mid-stream"):
+            list(failing.chat.completions.create(model=MODEL_NAME, messages=HELLO, stream=True))
 
 
 def test_models_endpoint(client):

@@ -3,8 +3,10 @@
 `langchain-tests` is the suite every LangChain chat-model integration must pass:
 invoke, stream, batch, usage, stop sequences, tool calling, tool_choice,
 structured output, JSON mode, an agent loop. Passing it is what lets the course
-say the course model is a real stand-in for an OpenAI model. Only the media
-inputs (images, audio, PDF, video) are switched off: the course model reads text.
+say the course model is a real stand-in for an OpenAI model. The suite runs twice,
+through Chat Completions and through the Responses API (`use_responses_api=True`,
+how `ChatOpenAI` talks to reasoning models). Only the media inputs (images, audio,
+PDF, video) are switched off: the course model reads text.
 
 Two settings need a word:
 
@@ -50,6 +52,7 @@ def vcr_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 class TestCourseModelStandard(ChatModelIntegrationTests):
+    last_event = b"data: [DONE]"  # how a Chat Completions stream ends
     @property
     def chat_model_class(self) -> type[ChatOpenAI]:
         return ChatOpenAI
@@ -142,7 +145,7 @@ class TestCourseModelStandard(ChatModelIntegrationTests):
         recorded = vcr.responses[0]
         assert recorded["headers"]["content-type"][0].startswith("text/event-stream")
         body = recorded["body"]["string"]
-        assert body.rstrip().endswith(b"data: [DONE]"), "the recording holds the stream to its end"
+        assert self.last_event in body.rstrip().splitlines()[-1], "the recording holds the stream to its end"
 
         replay = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(
             200, headers={"content-type": "text/event-stream"}, content=body)))
@@ -150,3 +153,13 @@ class TestCourseModelStandard(ChatModelIntegrationTests):
             replayed = list(ChatOpenAI(**self.chat_model_params, http_client=replay).stream("anything"))
         assert [chunk.text for chunk in replayed] == [chunk.text for chunk in live]
         assert "".join(chunk.text for chunk in live).startswith("I'm the offline course model")
+
+
+class TestCourseModelStandardResponses(TestCourseModelStandard):
+    """The same suite through the Responses API (`use_responses_api=True`), as reasoning models are used."""
+
+    last_event = b'"type":"response.completed"'  # a Responses stream ends with its completed response
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {**super().chat_model_params, "use_responses_api": True}

@@ -15,6 +15,7 @@ reasoning blocks streaming before the answer.
 from __future__ import annotations
 
 import json
+from itertools import islice
 from typing import Any
 
 from . import answers
@@ -25,7 +26,7 @@ from .tool_choosing import offered_tools
 from .toolbox import FINAL_ANSWER
 
 MAX_QUOTED_CHARS = 80  # of the question or an argument value: a summary, not a copy
-_SHORT = ("none", "minimal", "low")  # reasoning efforts that get the one-sentence summary
+MAX_LISTED = 6  # calls, arguments or plan steps named one by one; the rest are counted ("and 94 more")
 
 
 def plan_summary(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, tool_choice: Any,
@@ -64,7 +65,7 @@ def _decision(reply: Reply, tools: list[dict[str, Any]] | None, tool_choice: Any
     plan = ""
     if thought is not None and thought.steps:
         count = len(thought.steps)
-        order = ", then ".join(thought.steps)
+        order = ", then ".join(_listed(list(thought.steps), "more steps"))
         plan = (f"With the tools offered it takes {count} step{'s' if count > 1 else ''}, in this order: {order}; "
                 f"{_done(thought.done, count)}. ")
     if reply.tool_calls:
@@ -91,7 +92,7 @@ def _calls(calls: tuple[ToolCall, ...], tools: list[dict[str, Any]] | None, tool
         if ran:
             return f"{_join(ran)} answered, so I'll give the answer through {FINAL_ANSWER}."
         return f"{forced or 'The answer is ready'}, so I'll give the answer through {FINAL_ANSWER}."
-    described = _join([_call_text(call) for call in calls])
+    described = _join(_listed([_call_text(call) for call in calls], "more calls"))
     together = " at the same time, since none needs another's result" if len(calls) > 1 else ""
     if forced:
         return f"{forced}, so I'll call {described}{together}, with arguments taken from the question."
@@ -141,9 +142,27 @@ def _direct(reply: Reply, tools: list[dict[str, Any]] | None, tool_choice: Any, 
 
 def _call_text(call: ToolCall) -> str:
     """`get_weather(city="Paris")`: the call as a learner would write it, long values clipped."""
-    arguments = ", ".join(f"{key}={_clip(json.dumps(value, ensure_ascii=False))}"
-                          for key, value in call.arguments.items())
+    arguments = ", ".join(_listed([f"{key}={_clip(_short_json(value))}" for key, value in
+                                   islice(call.arguments.items(), MAX_LISTED + 1)], "more", len(call.arguments)))
     return f"{call.name}({arguments})"
+
+
+def _listed(items: list[str], more: str, total: int | None = None) -> list[str]:
+    """The first `MAX_LISTED` items, then how many more there are (of `total`, when only some were made)."""
+    total = len(items) if total is None else total
+    if total <= MAX_LISTED:
+        return items
+    return [*items[:MAX_LISTED], f"{total - MAX_LISTED:,} {more}"]
+
+
+def _short_json(value: Any) -> str:
+    """The start of `value` as JSON, encoded lazily: a huge invented array is never written out just to be clipped."""
+    written = ""
+    for piece in json.JSONEncoder(ensure_ascii=False).iterencode(value):
+        written += piece
+        if len(written) > MAX_QUOTED_CHARS:
+            break
+    return written
 
 
 def _join(items: list[str]) -> str:

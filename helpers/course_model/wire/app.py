@@ -25,7 +25,7 @@ from ..brain import brain
 from .completion import CREATED, Completion, build_completion, completion_object, stream_chunks
 from .errors import ApiError, payload, server_error
 from .faults import HEADER as FAULT_HEADER
-from .faults import Fault, parse_fault, raise_status, rewrite_calls
+from .faults import Fault, fail_chunks, parse_fault, raise_status, rewrite_calls
 from .limits import Limits
 from .request import MODEL_NAME, parse_chat_request
 from .responses import encoded_events, plan_response, response_body, stream_events
@@ -63,6 +63,7 @@ class Prepared:
     include_usage: bool = False
     delay: float = 0.0
     drop_after: int | None = None
+    fail_after: int | None = None  # a test-only fault: report a server error in the stream after this many tokens
 
 
 def _model_object() -> dict[str, Any]:
@@ -192,7 +193,7 @@ class CourseModelApp:
             return Prepared(body=json.dumps(completion_object(completion), separators=(",", ":")).encode("utf-8"))
         return Prepared(
             completion=completion, include_usage=request.include_usage,
-            delay=_fault_delay(fault, self.delay),
+            delay=_fault_delay(fault, self.delay), fail_after=_fail_after(fault),
             drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
         )
 
@@ -218,7 +219,7 @@ class CourseModelApp:
         if not request.stream:
             return Prepared(body=response_body(planned))
         return Prepared(
-            events=encoded_events(stream_events(planned)), delay=_fault_delay(fault, self.delay),
+            events=encoded_events(stream_events(planned, _fail_after(fault))), delay=_fault_delay(fault, self.delay),
             drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
         )
 
@@ -229,7 +230,10 @@ class CourseModelApp:
             events = prepared.events
         else:
             assert prepared.completion is not None
-            events = encoded(stream_chunks(prepared.completion, prepared.include_usage))
+            chunks = stream_chunks(prepared.completion, prepared.include_usage)
+            if prepared.fail_after is not None:
+                chunks = fail_chunks(chunks, prepared.fail_after)
+            events = encoded(chunks)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"Content-Type", b"text/event-stream; charset=utf-8"), (b"Cache-Control", b"no-cache")]})
@@ -314,6 +318,10 @@ async def _send_bytes(send: Send, status: int, data: bytes, *, close: bool = Fal
         headers.append(_CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+def _fail_after(fault: Fault | None) -> int | None:
+    return int(fault.value) if fault and fault.kind == "fail-after" else None
 
 
 def _fault_delay(fault: Fault | None, default: float) -> float:

@@ -7,6 +7,8 @@ A server started with `allow_faults=True` reads one fault from the request heade
 
     status=500          answer with that HTTP error status instead of a completion
     drop-after=3        stream 3 tokens, then drop the connection mid-stream
+    fail-after=3        stream 3 tokens, then report a server error in the stream (Chat Completions: an
+                        `error` chunk; Responses: an `error` event, then `response.failed`), as OpenAI does
     delay=0.5           wait this many seconds before every token (slow model)
     tool=no_such_tool   call this tool name instead of the one the model chose
     arguments={"x":     send these raw (possibly malformed) tool arguments instead
@@ -21,13 +23,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from .completion import Completion, PlannedCall, argument_fragments
 from .errors import ApiError, bad_request
 
 HEADER = "X-Course-Model-Fault"
-_FAULT = re.compile(r"^(?P<kind>status|drop-after|delay|tool|arguments)=(?P<value>.+?)(?:@(?P<turn>\d+))?$")
+_FAULT = re.compile(r"^(?P<kind>status|drop-after|fail-after|delay|tool|arguments)=(?P<value>.+?)(?:@(?P<turn>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def parse_fault(header: str | None) -> Fault | None:
         raise bad_request(f"Unknown {HEADER} value: {header!r}.", HEADER)
     turn = match.group("turn")
     fault = Fault(match.group("kind"), match.group("value"), int(turn) if turn is not None else None)
-    if fault.kind in ("status", "drop-after") and not (fault.value.isascii() and fault.value.isdigit()):
+    if fault.kind in ("status", "drop-after", "fail-after") and not (fault.value.isascii() and fault.value.isdigit()):
         raise bad_request(f"{HEADER} {fault.kind} needs a whole number, got {fault.value!r}.", HEADER)
     if fault.kind == "status" and not 400 <= int(fault.value) <= 599:
         raise bad_request(f"{HEADER} status must be an HTTP error status (400-599), got {fault.value}.", HEADER)
@@ -96,3 +98,18 @@ def rewrite_calls(fault: Fault, completion: Completion) -> Completion:
         first = dataclasses.replace(first, fragments=tuple(argument_fragments(fault.value)))
     calls[0] = first
     return dataclasses.replace(completion, calls=tuple(calls), tokens=(), finish_reason="tool_calls")
+
+
+FAILURE_MESSAGE = "Injected fault: the course model failed mid-stream on purpose."
+
+
+def fail_chunks(chunks: Iterator[tuple[dict[str, Any], bool]], tokens: int) -> Iterator[tuple[dict[str, Any], bool]]:
+    """A `fail-after` fault on a Chat Completions stream: `tokens` tokens, then OpenAI's in-stream error chunk."""
+    for chunk, is_token in chunks:
+        if is_token:
+            if tokens == 0:
+                yield {"error": {"message": FAILURE_MESSAGE, "type": "server_error", "param": None,
+                                 "code": "server_error"}}, False
+                return
+            tokens -= 1
+        yield chunk, is_token

@@ -29,6 +29,7 @@ from ..brain.tokens import tokenize
 from .completion import CREATED, Completion, build_completion
 from .completion import _count_prompt_tokens as count_prompt_tokens
 from .request import MODEL_NAME
+from .faults import FAILURE_MESSAGE
 from .responses_request import ResponsesRequest
 
 _EMPTY_LOGPROBS: list[Any] = []
@@ -174,16 +175,44 @@ def response_body(planned: PlannedResponse) -> bytes:
 # --- the stream ------------------------------------------------------------------------------------
 
 
-def stream_events(planned: PlannedResponse) -> Iterator[tuple[dict[str, Any], bool]]:
-    """Yield `(event, is_token)` in OpenAI's order, numbered; `is_token` marks the events that carry a token."""
+def stream_events(planned: PlannedResponse, fail_after: int | None = None) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Yield `(event, is_token)` in OpenAI's order, numbered; `is_token` marks the events that carry a token.
+
+    With `fail_after` (a test-only fault), the stream fails after that many tokens as OpenAI's does when the
+    server fails mid-answer: an `error` event, then `response.failed`, and nothing more.
+    """
     sequence = 0
 
     def event(kind: str, **fields: Any) -> dict[str, Any]:
+        return {"type": kind, "sequence_number": None, **fields}  # numbered as it is sent, below
+
+    def numbered(body: dict[str, Any]) -> dict[str, Any]:
         nonlocal sequence
-        body = {"type": kind, "sequence_number": sequence, **fields}
+        body["sequence_number"] = sequence
         sequence += 1
         return body
 
+    tokens_left = fail_after
+    for body, is_token in _events(planned, event):
+        if is_token and tokens_left is not None:
+            if tokens_left == 0:
+                for failure, flag in _failure(planned, event):
+                    yield numbered(failure), flag
+                return
+            tokens_left -= 1
+        yield numbered(body), is_token
+
+
+def _failure(planned: PlannedResponse, event: Callable[..., dict[str, Any]]) -> Iterator[tuple[dict[str, Any], bool]]:
+    error = {"code": "server_error", "message": FAILURE_MESSAGE}
+    yield event("error", code="server_error", message=FAILURE_MESSAGE, param=None), False
+    failed = {**response_object(planned, final=False), "status": "failed", "error": error}
+    yield event("response.failed", response=failed), False
+
+
+def _events(planned: PlannedResponse,
+            event: Callable[..., dict[str, Any]]) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Every event of a response that runs to its end."""
     yield event("response.created", response=response_object(planned, final=False)), False
     yield event("response.in_progress", response=response_object(planned, final=False)), False
     index = 0

@@ -27,7 +27,7 @@ from .request import ChatRequest, ResponseFormat, _check_model
 from .request import _SCHEMA_NAME as SCHEMA_NAME
 
 MIN_OUTPUT_TOKENS = 16  # OpenAI refuses a smaller max_output_tokens
-EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 SUMMARIES = ("auto", "concise", "detailed")
 INCLUDABLE = ("reasoning.encrypted_content",)  # what `include` may ask for here
 ROLES = ("user", "system", "developer", "assistant")
@@ -69,8 +69,9 @@ HARMLESS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "metadata": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
                  "an object of strings"),
     "service_tier": (_string, "a string"),
-    "truncation": (lambda v: v in ("auto", "disabled"), "'auto' or 'disabled'"),
-    "top_logprobs": (lambda v: v == 0 and not isinstance(v, bool), "0 (the course model has no log probabilities)"),
+    "truncation": (lambda v: isinstance(v, str) and v in ("auto", "disabled"), "'auto' or 'disabled'"),
+    "top_logprobs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v == 0,
+                     "0 (the course model has no log probabilities)"),
 }
 
 # Tool types OpenAI runs itself; the course model is offline and has none of them.
@@ -226,11 +227,11 @@ def _check_reasoning(value: Any) -> Reasoning | None:
         if key not in ("effort", "summary", "generate_summary"):
             raise bad_request(f"Unknown parameter: 'reasoning.{key}'.", f"reasoning.{key}")
     effort = value.get("effort")
-    if effort is not None and effort not in EFFORTS:
+    if effort is not None and (not isinstance(effort, str) or effort not in EFFORTS):
         raise bad_request(f"Invalid value for 'reasoning.effort': {effort!r}. Supported values are: "
                           f"{', '.join(repr(e) for e in EFFORTS)}.", "reasoning.effort")
     summary = value.get("summary", value.get("generate_summary"))  # generate_summary: its deprecated name
-    if summary is not None and summary not in SUMMARIES:
+    if summary is not None and (not isinstance(summary, str) or summary not in SUMMARIES):
         raise bad_request(f"Invalid value for 'reasoning.summary': {summary!r}. Supported values are: "
                           f"{', '.join(repr(s) for s in SUMMARIES)}.", "reasoning.summary")
     return Reasoning(effort, summary)
@@ -268,6 +269,7 @@ def _check_input(value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise bad_request(f"Invalid type for '{where}': expected an object.", where)
         kind = item.get("type", "message" if "role" in item else None)
+        kind = kind if kind is None or isinstance(kind, str) else repr(kind)  # a list or an object is no item type
         if kind == "message":
             messages.append(_message(item, where))
         elif kind == "function_call":
@@ -385,7 +387,7 @@ def _check_tools(value: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     for i, tool in enumerate(value):
         where = f"tools[{i}]"
         kind = tool.get("type") if isinstance(tool, dict) else None
-        if kind in BUILT_IN_TOOLS:
+        if isinstance(kind, str) and kind in BUILT_IN_TOOLS:
             raise bad_request(f"The course model is offline and has no built-in tools: it cannot use the {kind} tool "
                               f"in '{where}'. Offer your own function tools instead.", f"{where}.type",
                               "unsupported_tool")
@@ -426,7 +428,7 @@ def _check_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[Any, l
     names = [tool["function"]["name"] for tool in tools]
     if choice is None:
         return None, tools
-    if choice in ("auto", "none", "required"):
+    if isinstance(choice, str) and choice in ("auto", "none", "required"):
         if choice == "required" and not tools:
             raise bad_request("Tool choice 'required' must be specified with 'tools' parameter.", "tool_choice")
         return choice, tools
@@ -443,13 +445,14 @@ def _check_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> tuple[Any, l
         return {"type": "function", "function": {"name": name}}, tools
     if kind == "allowed_tools":
         mode, allowed = choice.get("mode"), choice.get("tools")
-        if mode not in ("auto", "required"):
+        if not isinstance(mode, str) or mode not in ("auto", "required"):
             raise bad_request("Invalid value for 'tool_choice.mode': use 'auto' or 'required'.", "tool_choice.mode")
         if not isinstance(allowed, list) or not allowed:
             raise bad_request("'tool_choice.tools' must be a non-empty array of tools.", "tool_choice.tools")
         wanted = set()
         for j, tool in enumerate(allowed):
-            if not isinstance(tool, dict) or tool.get("type") != "function" or tool.get("name") not in names:
+            if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(tool.get("name"), str) \
+                    or tool["name"] not in names:
                 raise bad_request(f"'tool_choice.tools[{j}]' must name one of the function tools in 'tools'.",
                                   f"tool_choice.tools[{j}]")
             wanted.add(tool["name"])
@@ -472,7 +475,7 @@ def _check_text(value: Any) -> tuple[ResponseFormat | None, dict[str, Any]]:
             raise bad_request(f"Unknown parameter: 'text.{key}'.", f"text.{key}")
     verbosity = value.get("verbosity")
     if verbosity is not None:
-        if verbosity not in ("low", "medium", "high"):
+        if not isinstance(verbosity, str) or verbosity not in ("low", "medium", "high"):
             raise bad_request("Invalid value for 'text.verbosity': use 'low', 'medium' or 'high'.", "text.verbosity")
         echoed["verbosity"] = verbosity
     spec = value.get("format")
