@@ -22,4 +22,8 @@ def reasoning_text(message: BaseMessage) -> str:
     """The reasoning a chunk (or message) carries, as text; "" when it carries none (a tool's message too)."""
     if message.type not in ("ai", "AIMessageChunk"):
         return ""
+    if isinstance(message.content, str) and not message.additional_kwargs:
+        # Text alone (Chat Completions): reasoning comes as a list of blocks or, from some providers, in
+        # additional_kwargs. Translating every token's blocks would cost a few µs per token for nothing.
+        return ""
     return "".join(block.get("reasoning", "") for block in message.content_blocks if block["type"] == "reasoning")
