@@ -25,13 +25,13 @@ QUESTION = "What is (2 + 3) * (4 + 5)?"
 AGENTS = {"executor": "chapter 03's StreamingAgentExecutor", "langchain": "chapter 06's create_agent agent"}
 
 
-def serve(tmp_path, agent: str = "executor"):
-    """`python -m helpers.web_app --agent AGENT` on a free port; yields its URL."""
+def serve(tmp_path, agent: str = "executor", *options: str):
+    """`python -m helpers.web_app --agent AGENT [OPTIONS]` on a free port; yields its URL."""
     port = free_port()
     env = course_model_env()
     env["COURSE_MODEL_DELAY"] = "0.02"  # paced as learners see it
     url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "helpers.web_app", "--port", str(port), "--agent", agent]
+    command = [sys.executable, "-m", "helpers.web_app", "--port", str(port), "--agent", agent, *options]
     log = tmp_path / f"web-app-{agent}.log"
     with background_server(command, url, log, env, cwd=ROOT, startup_timeout=STARTUP_TIMEOUT):
         yield url
@@ -95,6 +95,49 @@ def test_a_question_streams_into_the_page(either_app):
     growing = sorted({length for length in lengths if 0 < length < len(final_answer)})
     assert len(growing) >= 3, f"the answer should arrive in pieces; saw lengths {sorted(set(lengths))}"
     assert sent_again, "the form is ready for the next question"
+
+
+@pytest.fixture(params=list(AGENTS))
+def reasoning_app(request, tmp_path):
+    """The app with `--reasoning` (a model that reasons aloud), serving each agent in turn; yields its URL."""
+    yield from serve(tmp_path, request.param, "--reasoning")
+
+
+def test_a_reasoning_models_plan_streams_dimmed_before_its_steps_and_folds_once_answered(reasoning_app):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 900, "height": 640})
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        page.goto(reasoning_app)
+        page.fill("#question", "What is (2 + 3) * 4?")
+        page.click("#send")
+        turn = page.locator(".turn").last
+        first = turn.locator(".step.thought").first
+        first.wait_for()
+        # While the model thinks: open, growing, and no tool step yet below it.
+        lengths = []
+        for _ in range(500):  # bounded: 500 samples of 10 ms
+            lengths.append(len(first.locator(".text").inner_text()))
+            if turn.locator(".step:not(.thought)").count():
+                break
+            page.wait_for_timeout(10)
+        opened_while_thinking = first.locator("details").evaluate("details => details.open")
+        wait_until_answered(page, turn)
+        kinds = turn.locator(".step").evaluate_all(
+            "steps => steps.map(step => step.classList.contains('thought') ? 'thought' : step.querySelector('.name').textContent)")
+        folded = turn.locator(".thought details").evaluate_all("all => all.every(details => !details.open)")
+        colour = first.evaluate("step => getComputedStyle(step).color")
+        answer = turn.locator(".answer").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "web-app-reasoning.png"))
+        browser.close()
+
+    assert kinds == ["thought", "add", "thought", "multiply", "thought"], kinds
+    assert opened_while_thinking and folded, "open while it streams, folded once answered"
+    assert len({length for length in lengths if length}) >= 3, f"the plan streamed in pieces: {sorted(set(lengths))}"
+    assert colour == "rgb(101, 109, 118)", "dimmed like the other steps"
+    assert answer == "(2 + 3) × 4 is 20."
 
 
 def launch(p):

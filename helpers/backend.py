@@ -5,6 +5,13 @@
 - `OPENAI_BASE_URL` set → that OpenAI-compatible server (Ollama, vLLM, LM Studio, ...);
 - neither → the offline course model, started inside this Python process.
 
+`model_settings(reasoning=True)` names a model that *reasons* (chapter 01): on OpenAI
+`gpt-5-mini` unless `OPENAI_REASONING_MODEL` names another; on your own server the
+model `OPENAI_REASONING_MODEL` names; the course model when there is neither a key
+nor such a name. A chapter sends `reasoning=` only with these settings, so it is
+never sent to a model that does not reason (OpenAI refuses it with a 400, and
+`COURSE_MODEL` is often such a model).
+
 Every chapter builds its own `ChatOpenAI(...)` from these settings in plain sight
 and prints `settings` to say which backend is in use. Keys are never printed.
 LangSmith tracing is switched on only when a LangSmith key is present, so with
@@ -22,13 +29,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import SecretStr
 
 from . import course_model
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+OPENAI_REASONING_MODEL = "gpt-5-mini"  # a current OpenAI reasoning model; OPENAI_REASONING_MODEL overrides it
 _LANGSMITH_KEYS = ("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY")
 
 
@@ -40,17 +48,26 @@ class ModelSettings:
     model: str
     base_url: str | None
     api_key: SecretStr = field(repr=False)
+    reasoning: bool = False  # the model reasons: it may be sent `reasoning=` (see `model_settings`)
+    note: str = ""  # why these settings, when the environment alone would not say
 
     def __str__(self) -> str:
         where = {
             "course model": "offline, served inside this kernel",
             "OpenAI": "api.openai.com",
         }.get(self.backend, self.base_url or "")
-        return f"Model backend: {self.backend} ({where}), model {self.model!r}"
+        kind = "reasoning model" if self.reasoning else "model"
+        return f"Model backend: {self.backend} ({where}), {kind} {self.model!r}" + (
+            f"\n{self.note}" if self.note else "")
 
 
-def model_settings() -> ModelSettings:
-    """Choose the backend from the environment (see the module docstring) and configure tracing."""
+def model_settings(*, reasoning: bool = False) -> ModelSettings:
+    """Choose the backend from the environment (see the module docstring) and configure tracing.
+
+    `reasoning=True`: settings for a model that reasons, to use with `reasoning=`.
+    """
+    if reasoning:
+        return _reasoning_settings()
     configure_tracing()
     model_override = os.environ.get("COURSE_MODEL", "").strip()
     base_url = os.environ.get("OPENAI_BASE_URL", "").strip()
@@ -70,6 +87,26 @@ def model_settings() -> ModelSettings:
         base_url=course_model.ensure_running(),
         api_key=SecretStr("course-model-needs-no-key"),
     )
+
+
+def _reasoning_settings() -> ModelSettings:
+    """A reasoning model on the chosen backend; the course model when that backend names none.
+
+    A server of your own (`OPENAI_BASE_URL`) may serve no reasoning model at all, and
+    `COURSE_MODEL` there is a model of any kind: only `OPENAI_REASONING_MODEL` says
+    which of its models reasons. Without it, the course model reasons instead, and
+    the settings say so.
+    """
+    settings = model_settings()
+    named = os.environ.get("OPENAI_REASONING_MODEL", "").strip()
+    if settings.backend == "OpenAI":
+        return replace(settings, model=named or OPENAI_REASONING_MODEL, reasoning=True)
+    if settings.backend == "OpenAI-compatible server" and named:
+        return replace(settings, model=named, reasoning=True)
+    note = ("OPENAI_BASE_URL names a server but OPENAI_REASONING_MODEL names none of its models that reasons, "
+            "so the course model reasons here." if settings.backend != "course model" else "")
+    return ModelSettings("course model", course_model.MODEL_NAME, course_model.ensure_running(),
+                         SecretStr("course-model-needs-no-key"), reasoning=True, note=note)
 
 
 def openai_key() -> str | None:

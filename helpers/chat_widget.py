@@ -13,6 +13,12 @@ ipykernel 7 may call a widget's callback on another thread (a subshell) with a
 loop of its own, and the model's HTTP client belongs to the main loop, so the
 callback hands the work over with `call_soon_threadsafe`.
 
+A model that reasons (chapter 01: OpenAI's reasoning models through the Responses
+API) streams a summary of its plan before each step: the transcript shows it dimmed,
+just before the step it leads to, open while the turn runs and folded away (a
+click to open) once it has ended. It is read from the chunks' content blocks
+(`helpers.reasoning`), never mixed into the answer.
+
 A failure (the model is down, the run timed out) ends the turn with the error
 shown in the transcript, and the widget is ready for the next question. One
 widget is one conversation: it keeps one executor, whose `chat_history` carries
@@ -27,10 +33,11 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 
+from .reasoning import reasoning_text
 from .render import StreamRenderer
 from .streaming_executor import DEFAULT_TIMEOUT, StreamingAgentExecutor
 
@@ -46,6 +53,16 @@ class Turn:
     status: str = "running"  # running, answered, stopped or failed
     note: str = ""  # the summary, or the error
     task: asyncio.Task | None = None  # the task answering it, once the widget's loop has started it
+    # A reasoning model's reasoning, one entry per model call: [step lines before it, its text, len(text) then].
+    reasoning: list[list] = field(default_factory=list)
+
+    def add_reasoning(self, piece: str) -> None:
+        """Add a piece of reasoning: to the current one, or as a new one when anything was shown since."""
+        if self.reasoning and self.reasoning[-1][2] == len(self.text):
+            self.reasoning[-1][1] += piece
+            return
+        steps = _split(self.text)[0]
+        self.reasoning.append([sum(1 for line in steps.splitlines() if line.strip()), piece, len(self.text)])
 
 
 class ChatWidget(widgets.VBox):
@@ -132,6 +149,9 @@ class ChatWidget(widgets.VBox):
         try:
             async with self.executor.stream(turn.question, timeout=self.timeout) as run:
                 async for item in run:
+                    if not isinstance(item, str) and (thought := reasoning_text(item)):
+                        turn.add_reasoning(thought)
+                        self._redraw()
                     if renderer.feed(item):  # something new to show
                         turn.text = renderer.text
                         self._redraw()
@@ -170,18 +190,33 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 def _turn_html(turn: Turn) -> str:
     """One turn as HTML: the question, each tool call on its own line, the answer, and how it ended."""
     parts = [f'<div class="chat-turn chat-{turn.status}"><p><b>You:</b> {html.escape(turn.question)}</p>']
-    match = _ANSWER.search(turn.text)
-    steps, answer = (turn.text[: match.start()], turn.text[match.end():]) if match else (turn.text, None)
-    for line in steps.splitlines():
-        if line.strip():
-            parts.append(f'<div class="chat-step"><code>{html.escape(line)}</code></div>')
+    steps, answer = _split(turn.text)
+    lines = [line for line in steps.splitlines() if line.strip()]
+    for number, line in enumerate(lines):
+        parts += _reasoning_html(turn, number)
+        parts.append(f'<div class="chat-step"><code>{html.escape(line)}</code></div>')
+    parts += _reasoning_html(turn, len(lines))
     if answer is not None:
         answer_html = html.escape(answer.strip()).replace("\n", "<br>")
         parts.append(f'<p class="chat-answer"><b>Agent:</b> {answer_html}</p>')
-    if turn.status == "running" and not turn.text:
+    if turn.status == "running" and not turn.text and not turn.reasoning:
         parts.append("<p><i>Thinking...</i></p>")
     if turn.status == "failed":
         parts.append(f'<p class="chat-error" style="color:#b00020"><b>Error:</b> {html.escape(turn.note)}</p>')
     elif turn.note:
         parts.append(f'<p class="chat-note"><i>{html.escape(turn.note)}</i></p>')
     return "".join(parts) + "</div>"
+
+
+def _split(text: str) -> tuple[str, str | None]:
+    """The renderer's text as (tool-call lines, the answer or None when it has not begun)."""
+    match = _ANSWER.search(text)
+    return (text[: match.start()], text[match.end():]) if match else (text, None)
+
+
+def _reasoning_html(turn: Turn, lines_before: int) -> list[str]:
+    """The reasoning that came after `lines_before` step lines: dimmed, open while the turn runs."""
+    opened = " open" if turn.status == "running" else ""
+    return [f'<details class="chat-reasoning"{opened}><summary>Reasoning</summary>'
+            f'<span style="color:#6a737d;font-style:italic">{html.escape(text)}</span></details>'
+            for before, text, _ in turn.reasoning if before == lines_before]

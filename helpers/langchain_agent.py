@@ -137,6 +137,8 @@ class MessagesRenderer:
     Only the model's chunks are rendered (tool results arrive whole, from the `tools`
     node). A new message id means a new model call, where chapter 03's handler would
     have put `STEP_END`; the renderer feeds one in, so the text matches chapter 03's.
+    Only chunks that carry something count: through the Responses API a call's first,
+    empty chunk has the response's id and the rest LangChain's run id.
     """
 
     def __init__(self) -> None:
@@ -152,7 +154,7 @@ class MessagesRenderer:
         if not isinstance(message, AIMessageChunk) or metadata.get("langgraph_node") != MODEL_NODE:
             return ""
         piece = ""
-        if message.id != self._message_id:
+        if message.id != self._message_id and (message.content or message.tool_call_chunks):
             if self._message_id is not None:
                 piece += self.renderer.feed(STEP_END)
             self._message_id = message.id

@@ -216,3 +216,28 @@ async def test_stop_on_another_thread_during_a_turn_stops_it(make_llm):
     await asyncio.wait_for(asyncio.to_thread(chat.stop_button.click), HARD_TIMEOUT)
     await finished(chat)
     assert chat.task.cancelled() and "Stopped." in chat.transcript.value and answers(chat) == []
+
+
+async def test_a_reasoning_models_plan_streams_dimmed_before_each_step_and_folds_away_when_answered():
+    """A model that reasons (scripted Responses API stream): its reasoning shows live, apart from the answer."""
+    from helpers.checks.scripted_openai import ScriptedOpenAI
+    from test_web_app_reasoning import PLAN, REASONING, WRAP_UP, plan
+
+    server = ScriptedOpenAI(plan)
+    chat = ChatWidget(StreamingAgentExecutor(server.chat_model(use_responses_api=True, reasoning=REASONING)))
+    values = watch(chat)
+    ask(chat, "What is 10 + 10?")
+    await finished(chat)
+    await server.aclose()
+
+    thoughts = re.findall(r'<details class="chat-reasoning"( open)?><summary>Reasoning</summary>'
+                          r'<span style="[^"]*">(.*?)</span></details>', chat.transcript.value)
+    assert [text for _, text in thoughts] == ["".join(PLAN), "".join(WRAP_UP)]
+    assert not any(is_open for is_open, _ in thoughts), "folded away once answered"
+    assert answers(chat) == ["10 + 10 is 20."], "the reasoning stays out of the answer"
+    final = chat.transcript.value
+    assert final.index("".join(PLAN)) < final.index('class="chat-step"') < final.index("".join(WRAP_UP)) < final.index(
+        'class="chat-answer"'), "each model call's reasoning comes before what it did"
+    # Live: the plan grew piece by piece, open, before the step it leads to was shown.
+    partial = [value for value in values if '<details class="chat-reasoning" open>' in value and "chat-step" not in value]
+    assert len({re.search(r"<span[^>]*>(.*?)</span>", value).group(1) for value in partial}) >= len(PLAN)

@@ -42,6 +42,15 @@ async def test_renders_the_same_text_as_chapter_03(make_llm, question, fault):
     assert "".join(pieces) == renderer.text
 
 
+@pytest.mark.parametrize("question", ["What is (2 + 3) * (4 + 5)?", "What is NLP?"])
+async def test_through_the_responses_api_it_renders_the_same_text_reasoning_or_not(make_llm, question):
+    """There a model call's first chunk has the response's id and the rest LangChain's run id: still one call."""
+    expected = "".join([piece async for piece in stream_rendered(build_langchain_agent(make_llm()), question)])
+    for options in ({}, {"reasoning": {"effort": "low", "summary": "auto"}}):
+        llm = make_llm(use_responses_api=True, **options)
+        assert "".join([piece async for piece in stream_rendered(build_langchain_agent(llm), question)]) == expected
+
+
 async def test_final_answer_ends_the_run(make_llm):
     state = await build_langchain_agent(make_llm()).ainvoke(user_input("What is 10 + 10?"))
     kinds = [(message.type, getattr(message, "name", None)) for message in state["messages"]]

@@ -72,3 +72,44 @@ def test_synchronous_calls_are_refused_and_counted():
         server.chat_model().invoke("A dog?")
     assert server.sync_calls == 1
     assert json.dumps(server.requests) == "[]"
+
+
+def reasoning_reply(body: dict) -> Reply:
+    if body.get("tools"):
+        return Reply(reasoning=["I call ", "add."], calls=[("add", ['{"x": 1', ', "y": 2}'])])
+    return Reply(reasoning=["Two ", "plus two ", "is four."], text=["It is", " 4."])
+
+
+async def test_the_responses_api_streams_reasoning_before_the_text_and_usage_last():
+    seen: list = []
+    server = ScriptedOpenAI(reasoning_reply, probe=lambda: len(seen))
+    llm = server.chat_model(use_responses_api=True, reasoning={"effort": "low", "summary": "auto"})
+    async for chunk in llm.astream("2 + 2?"):
+        seen.append(chunk)
+    await server.aclose()
+    assert server.requests[0]["reasoning"] == {"effort": "low", "summary": "auto"} and "input" in server.requests[0]
+    blocks = [block for chunk in seen for block in chunk.content_blocks]
+    kinds = [block["type"] for block in blocks]
+    assert kinds.index("text") > max(i for i, kind in enumerate(kinds) if kind == "reasoning")
+    assert "".join(block.get("reasoning", "") for block in blocks) == "Two plus two is four."
+    assert "".join(chunk.text for chunk in seen) == "It is 4."
+    assert seen[-1].chunk_position == "last"
+    assert seen[-1].usage_metadata["output_token_details"] == {"reasoning": 3}
+    assert "".join(server.carried[0]) == "Two plus two is four.It is 4."
+    handouts = server.streams[0]
+    assert handouts.finished() and handouts.seen_at_end == len(seen)
+
+
+async def test_the_responses_api_streams_tool_calls_and_answers_whole_when_asked():
+    server = ScriptedOpenAI(reasoning_reply)
+    llm = server.chat_model(use_responses_api=True).bind_tools([{"type": "function", "function": {
+        "name": "add", "parameters": {"type": "object", "properties": {"x": {}, "y": {}}}}}])
+    merged = None
+    async for chunk in llm.astream("1 + 2?"):
+        merged = chunk if merged is None else merged + chunk
+    whole = await llm.ainvoke("1 + 2?")
+    await server.aclose()
+    assert merged.tool_calls == whole.tool_calls == [
+        {"name": "add", "args": {"x": 1, "y": 2}, "id": "call_0_add", "type": "tool_call"}]
+    assert [block["reasoning"] for block in whole.content_blocks if block["type"] == "reasoning"] == ["I call add."]
+    assert server.waited == 1 and len(server.streams) == 1

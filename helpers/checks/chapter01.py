@@ -18,7 +18,17 @@ chooses.
   OpenAI with `stream_usage=True`. A probe counts what the code has printed, so
   printing after the stream is "not streaming".
 
-Both name the synchronous `llm.stream` used inside the async function: the times
+- `check_reasoning_apart`: a model that reasons, streamed through the Responses API
+  by a real `ChatOpenAI(use_responses_api=True)` whose server is scripted
+  (`helpers.checks.scripted_openai`): a reasoning summary and an answer the learner
+  has never seen, split at random. Each piece must reach the right callback before
+  the code asks for the next event (a probe counts what each callback has received),
+  so collecting first, showing a piece one chunk late, or sending reasoning to the
+  answer are each named; so are the traps of the Responses API: `.content` is a list
+  there, `additional_kwargs` holds no reasoning, and the block that opens a reasoning
+  item has no text.
+
+All name the synchronous `llm.stream` used inside the async function: the times
 come out right, but the event loop is blocked while it waits.
 """
 
@@ -35,6 +45,8 @@ from typing import Any
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
+from helpers.checks.scripted_openai import Reply, ScriptedOpenAI
+from helpers.checks.scripted_responses import response_events
 from helpers.checks.streams import ScriptedChatModel, split_at_random, text_chunks
 from helpers.exercises import NotYet, check
 
@@ -106,6 +118,9 @@ async def _run(call: Awaitable[Any], printed: io.StringIO) -> Any:
                          "synchronous one).") from error
         raise
     except KeyError as error:
+        if error.args == ("reasoning",):
+            raise NotYet("KeyError 'reasoning': the block that opens a reasoning item carries only its id, no text "
+                         "yet. Read the text with block.get('reasoning', ''), and skip the empty pieces.") from error
         if error.args == ("finish_reason",):
             raise NotYet("KeyError 'finish_reason': only one chunk carries the finish reason in its "
                          "response_metadata, the others have no such key. Read it with "
@@ -257,3 +272,104 @@ async def check_cut_short(answer_of: Callable[..., Awaitable[Any]]) -> None:
                 exercise.expect(returned == text, f"this answer is {looks}, and it finished normally (finish reason "
                                 f"'stop'), but you returned {returned[len(text):]!r} after it. Only the finish "
                                 "reason tells: not the text's length, not whether it ends mid-sentence.")
+
+
+# Reasoning summaries and answers the chapter never shows: (question, reasoning, answer).
+THOUGHTS = [
+    ("Which is heavier, a kilo of feathers or a kilo of iron?",
+     "The question compares two masses that are both stated as one kilogram. The materials differ in density, "
+     "not in mass, so the trick is in the wording.", "Neither: both weigh one kilogram."),
+    ("How many minutes are in a day?", "A day has 24 hours and each hour has 60 minutes, so I multiply 24 by 60, "
+     "which gives 1440.", "There are 1,440 minutes in a day."),
+    ("Is 91 a prime number?", "91 looks prime because it is odd and does not end in 5. Checking small divisors: "
+     "7 times 13 is 91, so it has factors other than 1 and itself.", "No: 91 is 7 × 13."),
+    ("What comes next: 2, 6, 12, 20?", "The gaps are 4, 6 and 8, growing by two each time, so the next gap is 10 "
+     "and the next number is 30. These are n times n plus one.", "30, since each term is n × (n + 1)."),
+    ("Can a week have two Mondays?", "A week as a calendar unit has seven consecutive days, each weekday once. "
+     "Any seven days in a row contain exactly one Monday.", "No: seven days in a row hold exactly one Monday."),
+]
+REASONING_OPTIONS = {"effort": "low", "summary": "auto"}
+
+
+def _reasoning_reply(reasoning: list[str], answer: list[str]) -> Callable[[dict], Reply]:
+    return lambda body: Reply(reasoning=reasoning, text=answer)
+
+
+async def check_reasoning_apart(think_then_answer: Callable[..., Awaitable[Any]]) -> None:
+    """Exercise 3: reasoning to `show_reasoning`, the answer to `show_text`, each piece as it arrives."""
+    with check("Exercise 3 · reasoning apart") as exercise:
+        rng = random.Random()
+        question, thought, answer = rng.choice(THOUGHTS)
+        reasoning_pieces, answer_pieces = split_at_random(thought, rng), split_at_random(answer, rng)
+        shown: dict[str, list[Any]] = {"reasoning": [], "text": []}
+
+        def received() -> tuple[int, int]:  # characters each callback had received: the probe
+            return tuple(sum(len(piece) for piece in shown[kind] if isinstance(piece, str))  # type: ignore[return-value]
+                         for kind in ("reasoning", "text"))
+
+        server = ScriptedOpenAI(_reasoning_reply(reasoning_pieces, answer_pieces), probe=received)
+        llm = server.chat_model(use_responses_api=True, reasoning=REASONING_OPTIONS)
+        try:
+            returned = await _run(think_then_answer(llm, question, shown["reasoning"].append, shown["text"].append),
+                                  io.StringIO())
+        finally:
+            await server.aclose()
+
+        name = "think_then_answer"
+        exercise.expect(not server.sync_calls, SYNC.format(name=name))
+        exercise.expect(server.streams or not server.waited, f"{name} waited for the whole answer (ainvoke): the "
+                        "reasoning is worth showing while the model thinks. Stream it, `async for chunk in "
+                        "llm.astream(question)`.")
+        exercise.expect(server.streams, f"{name} never streamed the model: `async for chunk in "
+                        "llm.astream(question)`, then hand each piece to show_reasoning or show_text.")
+        exercise.expect(len(server.streams) + server.waited == 1, f"{name} asked the model more than once: one "
+                        "stream carries both the reasoning and the answer.")
+        for kind in ("reasoning", "text"):
+            wrong = [piece for piece in shown[kind] if not isinstance(piece, str)]
+            exercise.expect(not wrong, f"show_{kind} received a {type(wrong[0]).__name__ if wrong else ''}, not a "
+                            "str: on the Responses API a chunk's .content is a list of OpenAI's own blocks. Read "
+                            "the standard ones, chunk.content_blocks: block['text'] for a 'text' block (or "
+                            "chunk.text), block.get('reasoning', '') for a 'reasoning' block.")
+        got_reasoning, got_text = "".join(shown["reasoning"]), "".join(shown["text"])
+        exercise.expect(got_reasoning, "no reasoning reached show_reasoning. It is in the chunks' content_blocks, "
+                        "blocks with block['type'] == 'reasoning' and the text under 'reasoning'; on the Responses "
+                        "API additional_kwargs holds none, and .text is the answer only.")
+        exercise.expect(thought[:20] not in got_text, "show_text received the reasoning too: send only the 'text' "
+                        "blocks (or chunk.text) to show_text, and the 'reasoning' blocks to show_reasoning.")
+        exercise.expect(answer[:10] not in got_reasoning, "show_reasoning received the answer too: send it only the "
+                        "'reasoning' blocks.")
+        if got_reasoning != thought and thought.startswith(got_reasoning):
+            exercise.expect(False, f"the last {len(thought) - len(got_reasoning)} characters of the reasoning never "
+                            f"reached show_reasoning ({thought[len(got_reasoning):]!r}): hand over every piece, the "
+                            "last one too.")
+        exercise.expect(got_reasoning == thought, "show_reasoning received pieces that don't spell the reasoning the "
+                        "model streamed: hand over each reasoning block's text as it comes, in order.")
+        exercise.expect(got_text == answer, f"show_text received pieces that don't spell the answer the model "
+                        f"streamed ({answer[:30]!r}...): hand over each piece of text as it comes, in order.")
+        exercise.expect(isinstance(returned, str), f"{name} should return the answer's text, a str, not "
+                        f"{type(returned).__name__}" + (": on the Responses API .content is a list of blocks; "
+                        "return the merged message's .text." if isinstance(returned, list) else "."))
+        exercise.expect(returned.strip() != (thought + answer).strip() and thought[:20] not in returned,
+                        f"{name} returned the reasoning with the answer: return the answer's text alone.")
+        exercise.expect(returned == answer, f"{name} should return the answer's text ({answer[:30]!r}...), not "
+                        f"{returned[:40]!r}.")
+
+        # Live: what the code had handed over when it asked for event i + 1 includes every piece up to event i.
+        handouts, carried = server.streams[0], server.carried[0]
+        kinds = [event["type"] for event, _ in response_events(Reply(reasoning=reasoning_pieces, text=answer_pieces))]
+        due = [0, 0]
+        for index, (kind, fragment) in enumerate(zip(kinds, carried)):
+            if kind.endswith("reasoning_summary_text.delta"):
+                due[0] += len(fragment)
+            elif kind.endswith("output_text.delta"):
+                due[1] += len(fragment)
+            else:
+                continue
+            seen = handouts[index + 1].seen if index + 1 < len(handouts) else handouts.seen_at_end
+            what = "reasoning" if kind.endswith("reasoning_summary_text.delta") else "answer"
+            if seen[0] < due[0] or seen[1] < due[1]:
+                after_end = all(handout.seen == (0, 0) for handout in handouts)
+                exercise.expect(False, f"not live: a piece of the {what} ({fragment!r}) reached its callback "
+                                + ("only after the stream had ended" if after_end else "only after the next chunk "
+                                   "had arrived") + ". Hand each piece over inside the `async for` loop, as its "
+                                "chunk arrives: the reader watches the model think.")

@@ -1,4 +1,4 @@
-"""An OpenAI chat endpoint in memory, answering what a check scripts (used by chapter 07's checks).
+"""An OpenAI chat endpoint in memory, answering what a check scripts (used by chapters 01 and 07's checks).
 
 Chapter 07's exercises hand the learner a `ChatOpenAI` (or an agent built on one),
 and what they teach depends on `ChatOpenAI` itself: which structured-output
@@ -14,6 +14,10 @@ and so on. Every streamed answer is recorded as `Handouts` (see
 `helpers.checks.streams`), one per server-sent event, with the probe read when
 the SDK asked for that event; `carried` keeps the text or argument fragment each
 event held, so a check can tell what had streamed by any handout.
+
+It serves `/chat/completions` and, for `ChatOpenAI(use_responses_api=True)`,
+`/responses` (events written by `scripted_responses`): the only door through which
+`ChatOpenAI` reads a reasoning model's reasoning, which a `Reply` can carry.
 """
 
 from __future__ import annotations
@@ -27,20 +31,26 @@ from typing import Any
 import httpx
 from langchain_openai import ChatOpenAI
 
+from .scripted_responses import response_events, whole_response
 from .streams import Handout, Handouts, Probe
 
 
 @dataclass
 class Reply:
-    """One answer: text pieces, or tool calls whose arguments stream in pieces (one call after another)."""
+    """One answer: text pieces, or tool calls whose arguments stream in pieces (one call after another).
+
+    `reasoning` (summary pieces, streamed before the rest) is served on the Responses API only:
+    on Chat Completions `ChatOpenAI` would ignore it, as it ignores a server's `reasoning_content`.
+    """
 
     text: Sequence[str] = ()
     calls: Sequence[tuple[str, Sequence[str]]] = ()  # (tool name, argument fragments)
+    reasoning: Sequence[str] = ()
 
 
 @dataclass
 class ScriptedOpenAI:
-    """Serve `/chat/completions` from memory; `chat_model()` is a `ChatOpenAI` that talks to it."""
+    """Serve `/chat/completions` and `/responses` from memory; `chat_model()` is a `ChatOpenAI` that talks to it."""
 
     reply: Callable[[dict], Reply]
     probe: Probe | None = None
@@ -76,10 +86,14 @@ class ScriptedOpenAI:
         body = json.loads(request.content)
         self.requests.append(body)
         reply = self.reply(body)
+        responses_api = request.url.path.endswith("/responses")
         if not body.get("stream"):
             self.waited += 1
-            return httpx.Response(200, json=_completion(reply))
-        events = _events(reply, usage=bool((body.get("stream_options") or {}).get("include_usage")))
+            return httpx.Response(200, json=whole_response(reply) if responses_api else _completion(reply))
+        if responses_api:  # no `[DONE]` there: the answer is over when the SDK asks past `response.completed`
+            events: list[tuple[dict | str, str]] = [*response_events(reply), ("", "")]
+        else:
+            events = _events(reply, usage=bool((body.get("stream_options") or {}).get("include_usage")))
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=self._play(events))
 
     async def _play(self, events: list[tuple[dict | str, str]]) -> AsyncIterator[bytes]:
@@ -89,10 +103,12 @@ class ScriptedOpenAI:
         for index, (event, fragment) in enumerate(events):
             seen = self.probe() if self.probe else None
             handouts.started = handouts.started or time.perf_counter()
-            if event == "[DONE]":
+            if isinstance(event, str):
                 # The answer is over when the SDK asks for `[DONE]` (it stops reading there, so the
                 # body may never be read to its end): what the code had produced by now is `seen_at_end`.
                 handouts.ended, handouts.seen_at_end = time.perf_counter(), seen
+                if not event:  # the Responses API's stream simply ends
+                    return
             else:
                 handouts.append(Handout(index, time.perf_counter(), seen))
                 carried.append(fragment)

@@ -29,3 +29,17 @@ async def answer_of(llm, question):
     print()
     cut = message.response_metadata.get("finish_reason") == "length"
     return message.content + (" [cut short]" if cut else "")
+
+
+# %% exercise: reasoning-apart
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    """Stream the answer: each piece of reasoning to show_reasoning, each piece of text to show_text; return the text."""
+    message = None
+    async for chunk in llm.astream(question):
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):  # the opening block has no text
+                show_reasoning(block["reasoning"])
+            elif block["type"] == "text" and block["text"]:
+                show_text(block["text"])
+        message = chunk if message is None else message + chunk
+    return message.text

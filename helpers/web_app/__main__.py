@@ -7,6 +7,7 @@ server is set in the environment. `--agent langchain` serves chapter 06's
 `--store` says where conversations are kept (chapter 08): by default a SQLite file
 in the user's data folder, so a restart keeps them; `memory` keeps nothing; a
 `postgresql://` URL shares them between app processes.
+`--reasoning` serves a model that reasons, whose reasoning the page shows as it streams.
 The start-up line says which agent, which model, which store and where.
 """
 
@@ -19,7 +20,7 @@ import uvicorn
 
 from ..backend import model_settings
 from .agents import AGENTS
-from .app import HEARTBEAT_SECONDS, create_app
+from .app import HEARTBEAT_SECONDS, create_app, reasoning_model
 from .event_log import KEEP_SECONDS
 from .http_protocol import http_protocol
 from .store import STORE_HELP, default_sqlite_path, parse_store
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", default=None, metavar="STORE",
                         help=f"where conversations are kept: {STORE_HELP} "
                              f"(default: the SQLite file {default_sqlite_path()})")
+    parser.add_argument("--reasoning", action="store_true",
+                        help="serve a model that reasons (gpt-5-mini on OpenAI, OPENAI_REASONING_MODEL, or the course "
+                             "model) through the Responses API; the page shows its reasoning as it streams")
     args = parser.parse_args(argv)
     if args.heartbeat <= 0 or args.keep_runs <= 0:
         parser.error("--heartbeat and --keep-runs must be positive")
@@ -59,10 +63,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("helpers").setLevel(logging.INFO)  # the app's own notes: failed and cancelled runs
     # A specific listening address is a name the app is served on; 0.0.0.0 and :: are not names.
     served_on = [args.host] if args.host not in ("0.0.0.0", "::") else []
+    reasoning = {"make_model": reasoning_model} if args.reasoning else {}
     app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host],
                      forwarded_allow_ips=args.forwarded_allow_ips, heartbeat_seconds=args.heartbeat,
-                     keep_run_seconds=args.keep_runs, store=store)
-    settings = model_settings()  # what the app's model will be built from (see `default_model`)
+                     keep_run_seconds=args.keep_runs, store=store, **reasoning)
+    settings = model_settings(reasoning=args.reasoning)  # what the app's model is built from (`default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
           f"conversations kept {store.describe()}: "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)

@@ -86,6 +86,25 @@ def default_model(http_client: Any) -> BaseChatModel:
     )
 
 
+def reasoning_model(http_client: Any) -> BaseChatModel:
+    """A model that reasons, asked for a summary of its reasoning (`--reasoning`; chapters 01 and 06).
+
+    OpenAI streams that summary only through the Responses API, the only door through
+    which `ChatOpenAI` reads reasoning; `model_settings(reasoning=True)` names a model
+    that accepts `reasoning=` on every backend. The app then sends `reasoning` events.
+    """
+    settings = model_settings(reasoning=True)
+    return ChatOpenAI(
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        use_responses_api=True,
+        reasoning={"effort": "low", "summary": "auto"},
+        stream_usage=True,
+        http_async_client=http_client,
+    )
+
+
 def model_http_client() -> Any:
     """The HTTP client the app opens for its model: the OpenAI SDK's `DefaultAioHttpClient` (see `create_app`)."""
     return DefaultAioHttpClient()

@@ -12,6 +12,7 @@ FastAPI writes them (`fastapi.sse`): the endpoints yield `Event.sse(id)`.
 For one question the app sends, in this order:
 
     run          the run has started: its `run_id`, to resume or stop it (chapter 08); always the first
+    reasoning    a piece of a reasoning model's reasoning, as it streams (before the step it plans; see below)
     tool_call    a tool call as it forms: first its name (args ""), then its arguments, piece by piece
     tool_result  a tool ran: its `output`, or its `error`
     token        a piece of the answer text, as the model writes it
@@ -28,10 +29,14 @@ Two translators read them off the two agents the app can serve:
   the tokens and tool-call fragments as they form, the `updates` parts the tools'
   results (with their call ids) and the accepted final answer.
 
-Asked for `detail=True` (the AG-UI endpoint, `agui.py`, asks), both also send three
-events that `/api/chat` does not: `step_start` and `step_end` around each model call,
-and `reasoning` with the text of a model's reasoning as it streams (LangChain's
-standard `reasoning` content blocks, whichever provider wrote them).
+Asked for `detail=True` (the AG-UI endpoint, `agui.py`, asks), both also send
+`step_start` and `step_end` around each model call, which `/api/chat` does not.
+
+`reasoning` comes only from a model that reasons aloud (OpenAI's reasoning models
+through the Responses API, `python -m helpers.web_app --reasoning`): each model call's
+summary of its plan streams before that call's tool calls or text. It is read from
+the chunks' standard content blocks (`helpers.reasoning`), so any provider whose
+reasoning LangChain translates shows it; the page shows it dimmed, apart from the answer.
 
 Both read `final_answer`'s `answer` out of its streaming JSON arguments with one
 `FieldReader` per call, so each character is read once (re-parsing the whole
@@ -50,11 +55,12 @@ from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
 from ..answer_reader import FieldReader
 from ..queue_handler import FINAL_ANSWER_TOOL
+from ..reasoning import reasoning_text
 from ..streaming_executor import AgentTimeout
 from ..tool_calls import describe_failure
 
-EVENT_TYPES = ("run", "tool_call", "tool_result", "token", "answer", "error", "stopped", "done")
-DETAIL_EVENT_TYPES = ("step_start", "step_end", "reasoning")  # only with `detail=True`
+EVENT_TYPES = ("run", "tool_call", "tool_result", "token", "answer", "error", "stopped", "done", "reasoning")
+DETAIL_EVENT_TYPES = ("step_start", "step_end")  # only with `detail=True`
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,16 @@ def token(text: str) -> Event:
     return Event("token", {"text": text})
 
 
+def reasoning(text: str) -> Event:
+    return Event("reasoning", {"text": text})
+
+
+def reasoning_events(chunk: AIMessageChunk) -> list[Event]:
+    """The `reasoning` event for a chunk that carries reasoning (none for the rest, and for its empty pieces)."""
+    text = reasoning_text(chunk)
+    return [reasoning(text)] if text else []
+
+
 def answer(text: str, tools_used: list[str], finished: bool = True) -> Event:
     return Event("answer", {"answer": text, "tools_used": tools_used, "finished": finished})
 
@@ -124,10 +140,6 @@ def step_start() -> Event:
 
 def step_end() -> Event:
     return Event("step_end", {})
-
-
-def reasoning(text: str) -> Event:
-    return Event("reasoning", {"text": text})
 
 
 REQUEST_REFUSED = (400, 413, 422)  # the model server refused *this request*: its reason is about the question
@@ -171,7 +183,7 @@ class EventTranslator:
 
     def __init__(self, detail: bool = False) -> None:
         self._detail = detail
-        self._calls = ToolCallStream(detail)
+        self._calls = ToolCallStream()
 
     def feed(self, event: dict[str, Any]) -> list[Event]:
         kind, data = event["event"], event["data"]
@@ -201,21 +213,18 @@ class ToolCallStream:
     `index` and a piece of the arguments, so calls are remembered by index until the
     next model call starts. `final_answer`'s arguments are not shown as a call: its
     `answer` field is read out of the partial JSON, one `FieldReader` per call, and
-    sent as `token`s. With `detail=True`, a chunk's reasoning comes first, as `reasoning`.
+    sent as `token`s. A chunk's reasoning, if any, comes first, as `reasoning`.
     """
 
-    def __init__(self, detail: bool = False) -> None:
-        self._detail = detail
+    def __init__(self) -> None:
         self._forming: dict[Any, dict[str, Any]] = {}  # this model call's tool calls, by index
 
     def new_model_call(self) -> None:
         self._forming = {}
 
     def feed(self, chunk: AIMessageChunk) -> list[Event]:
-        events = [reasoning(block["reasoning"]) for block in chunk.content_blocks
-                  if block["type"] == "reasoning" and block.get("reasoning")] if self._detail else []
-        if chunk.text:  # a model that answers in plain text
-            events.append(token(chunk.text))
+        events = reasoning_events(chunk)  # a reasoning model's plan comes first
+        events += [token(chunk.text)] if chunk.text else []  # a model that answers in plain text
         for piece in chunk.tool_call_chunks:
             call = self._forming.get(piece.get("index"))
             if call is None:
@@ -253,7 +262,7 @@ class GraphTranslator:
         self._in_step = False
         self.result: dict[str, Any] | None = None  # {"answer", "tools_used"} once an answer is accepted
         self.tools_used: list[str] = []  # tools that ran without an error, in order, final_answer aside
-        self._calls = ToolCallStream(detail)
+        self._calls = ToolCallStream()
         self._message_id: str | None = None
 
     def feed(self, part: dict[str, Any]) -> list[Event]:

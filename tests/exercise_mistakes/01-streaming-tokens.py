@@ -192,3 +192,140 @@ async def timed_tokens(llm, question):
         if chunk.content:
             pairs.append((time.perf_counter() - started, chunk.content))
     return pairs
+
+
+# %% mistake: reasoning-apart | never streamed
+# Hard-coded: a plausible thought and answer, shown without asking the model.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    show_reasoning("Let me think about this step by step.")
+    show_text("The answer is 42.")
+    return "The answer is 42."
+
+
+# %% mistake: reasoning-apart | only after the stream had ended
+# Collects the chunks first, then hands the pieces over: right pieces, right order, nothing live.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    chunks = [chunk async for chunk in llm.astream(question)]
+    for chunk in chunks:
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):
+                show_reasoning(block["reasoning"])
+            elif block["type"] == "text" and block["text"]:
+                show_text(block["text"])
+    return "".join(chunk.text for chunk in chunks)
+
+
+# %% mistake: reasoning-apart | additional_kwargs holds none
+# Looks for the reasoning where older LangChain versions (and output_version="v0") put it.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    answer = ""
+    async for chunk in llm.astream(question):
+        if reasoning := chunk.additional_kwargs.get("reasoning"):
+            for part in reasoning.get("summary", []):
+                show_reasoning(part["text"])
+        if chunk.text:
+            show_text(chunk.text)
+            answer += chunk.text
+    return answer
+
+
+# %% mistake: reasoning-apart | returned the reasoning with the answer
+# Shows each piece in the right place, but keeps one running text for both.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    text = ""
+    async for chunk in llm.astream(question):
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):
+                show_reasoning(block["reasoning"])
+                text += block["reasoning"]
+            elif block["type"] == "text" and block["text"]:
+                show_text(block["text"])
+                text += block["text"]
+    return text
+
+
+# %% mistake: reasoning-apart | show_text received the reasoning too
+# Sends every block's words to the answer, the reasoning's included.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    answer = ""
+    async for chunk in llm.astream(question):
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):
+                show_reasoning(block["reasoning"])
+        words = "".join(block.get("reasoning", "") or block.get("text", "") for block in chunk.content_blocks)
+        if words:
+            show_text(words)
+            answer += chunk.text
+    return answer
+
+
+# %% mistake: reasoning-apart | .content is a list
+# Hands over .content, a string on Chat Completions but a list of OpenAI's blocks on the Responses API.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    message = None
+    async for chunk in llm.astream(question):
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):
+                show_reasoning(block["reasoning"])
+        if chunk.content:
+            show_text(chunk.content)
+        message = chunk if message is None else message + chunk
+    return message.content
+
+
+# %% mistake: reasoning-apart | block.get('reasoning', '')
+# Reads block["reasoning"]: the block that opens a reasoning item has no text yet.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    answer = ""
+    async for chunk in llm.astream(question):
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning":
+                show_reasoning(block["reasoning"])
+            elif block["type"] == "text":
+                show_text(block["text"])
+                answer += block["text"]
+    return answer
+
+
+# %% mistake: reasoning-apart | after the next chunk had arrived
+# Holds each reasoning piece back until the next chunk, to know whether the reasoning goes on.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    answer, held = "", ""
+    async for chunk in llm.astream(question):
+        if held:
+            show_reasoning(held)
+            held = ""
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):
+                held = block["reasoning"]
+            elif block["type"] == "text" and block["text"]:
+                show_text(block["text"])
+                answer += block["text"]
+    return answer
+
+
+# %% mistake: reasoning-apart | waited for the whole answer
+# Asks for the whole message: the reasoning arrives when there is nothing left to wait for.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    message = await llm.ainvoke(question)
+    for block in message.content_blocks:
+        if block["type"] == "reasoning":
+            show_reasoning(block.get("reasoning", ""))
+    show_text(message.text)
+    return message.text
+
+
+# %% mistake: reasoning-apart | never reached show_reasoning
+# Shows each reasoning piece when the next one comes, to tidy its spaces first: the last one never goes out.
+async def think_then_answer(llm, question, show_reasoning, show_text):
+    answer, previous = "", None
+    async for chunk in llm.astream(question):
+        for block in chunk.content_blocks:
+            if block["type"] == "reasoning" and block.get("reasoning"):
+                if previous is not None:
+                    show_reasoning(previous)
+                previous = block["reasoning"]
+            elif block["type"] == "text" and block["text"]:
+                show_text(block["text"])
+                answer += block["text"]
+    return answer
