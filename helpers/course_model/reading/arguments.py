@@ -368,7 +368,7 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
         if found is not None:
             pool.claim(found.start, found.end)
             return found.text
-    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m))
+    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m) and not pool.labels(m))
     return str(mention.value) if mention else None
 
 
@@ -419,7 +419,8 @@ def _strings(name: str, pool: Pool) -> list[str]:
         return [item.text for item in written.items]
     if quoted:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
-    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m))]
+    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m)
+                                                 and not pool.labels(m))]
 
 
 def _objects(items: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,

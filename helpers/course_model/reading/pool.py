@@ -91,6 +91,12 @@ class Pool:
         """Whether a capitalised name is one of the schema's field names ("Ingredients: flour, eggs")."""
         return " ".join(key(word) for word in re.findall(r"[a-z]+", str(mention.value).lower())) in self.field_words
 
+    def labels(self, mention: Mention) -> bool:
+        """Whether a name is a label: it opens a line or sentence and a colon follows ("Pack: passport; ...")."""
+        before = self.text[max(0, mention.start - 200) : mention.start].rstrip(" \t")
+        return self.text[mention.end : mention.end + 3].lstrip(" \t").startswith(":") and (
+            not before or before[-1] in ".!?\n")
+
     def part(self, text: str) -> Pool:
         """A pool for one part of the text (one item of a list), read the same way."""
         return Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
