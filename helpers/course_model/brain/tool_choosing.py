@@ -184,9 +184,10 @@ class _Values:
         """2 when the question names a value for one of the tool's required value-bound parameters, 3 for two."""
         properties = schemas.properties(tool.parameters)
         named = money = 0
+        about_money = currencies.is_money_context(f"{tool.name} {tool.description}")
         for name in schemas.required(tool.parameters)[:_MAX_PARAMETERS]:
             parameter = schemas.resolve(properties.get(name), tool.parameters)
-            if currencies.is_currency_parameter(name, parameter):
+            if currencies.is_currency_parameter(name, parameter, about_money):
                 if money < self.money:  # each currency named gives one currency parameter its value
                     money += 1
                     named += 1

@@ -10,7 +10,9 @@ the field's name (or its plural, or a form such as "labelled" for `label`):
 1. **before it**: up to three content words right before the name, back to an
    article, a preposition or a comma ("for the checkout component" →
    "checkout"); only for the name itself, not a verb form ("an issue labelled"
-   names no label);
+   names no label); a command's verb right before the name is a noun there
+   ("HIGH priority: search component crashes" → "search") unless it opens a
+   sentence ("Book room 12");
 2. **after it**: up to three content words right after the name, or after
    "name:" / "name =" ("service: payments", "carrier dhl", "labelled
    regression"), up to a comma or a function word.
@@ -120,12 +122,16 @@ class AnchorIndex:
              own: frozenset[str] = frozenset()) -> Anchored | None:
         """Up to MAX_VALUE_WORDS content words from `index` on, going `step` (-1: back, 1: on)."""
         taken: list[tuple[str, int, int]] = []
+        first = index
         while 0 <= index < len(self.tokens) and len(taken) < MAX_VALUE_WORDS:
             word, start, end = self.tokens[index]
             if not _content(word, before=step < 0) or blocked(start, end) or key(word.lower()) in own:
                 break
             if word.lower() in NOT_NAMES:  # a command's verb ("open"), unless an article makes it a noun
-                if step > 0 or index == 0 or self.tokens[index - 1][0].lower() not in _DETERMINERS:
+                # or it stands right before the name, not opening a sentence ("HIGH: search component crashes")
+                compound = step < 0 and index == first and not self._opens_sentence(index)
+                if not compound and (step > 0 or index == 0
+                                     or self.tokens[index - 1][0].lower() not in _DETERMINERS):
                     break
                 taken.append((word, start, end))
                 break
@@ -137,6 +143,14 @@ class AnchorIndex:
             taken.reverse()
         start, end = taken[0][1], taken[-1][2]
         return Anchored(self.text[start:end], start, end)
+
+
+    def _opens_sentence(self, index: int) -> bool:
+        """Whether the token at `index` is a sentence's first word (an imperative's place: "Book room 12")."""
+        if index == 0:
+            return True
+        previous, _, end = self.tokens[index - 1]
+        return previous in (".", "!", "?") or "\n" in self.text[end : self.tokens[index][1]]
 
 
 def _content(word: str, *, before: bool) -> bool:

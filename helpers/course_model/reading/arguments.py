@@ -95,21 +95,27 @@ class Filled:
 
 def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = None,
          invent: bool = False, prose: Iterator[str] | None = None, tool_name: str | None = None,
-         outcome: Outcome | None = None) -> Filled:
+         outcome: Outcome | None = None, about: str | None = None) -> Filled:
     """Values for the object `schema` taken from `text`; with `invent`, plausible ones for what is missing.
 
     `tool_name` is given for a call to that tool: a free-text argument may then be the rest of the clause.
     `outcome` is a finished calculation: its value fills `result`-like fields, its expression `expression`.
+    `about` is the tool's name and description (by default the schema's title and description): what the
+    values are for ("Exchange money ..." makes `source` and `target` currencies).
     """
     root = root if root is not None else schema
-    pool = Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name, outcome=outcome)
+    if about is None:
+        about = f"{root.get('title') or ''} {root.get('description') or ''}"
+    money = currencies.is_money_context(about)
+    pool = Pool(text, currencies_wanted=_wants_currency(schema, root, money), tool_name=tool_name, outcome=outcome,
+                money=money, about=about)
     return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
 
 
 _MAX_SCHEMA_NODES = 1_000  # looked at to find a currency parameter; a self-referencing schema is not a maze
 
 
-def _wants_currency(schema: dict[str, Any], root: dict[str, Any]) -> bool:
+def _wants_currency(schema: dict[str, Any], root: dict[str, Any], money: bool) -> bool:
     """Whether any parameter of `schema`, nested ones included, is a currency (breadth first, bounded)."""
     queue: list[Any] = [schema]
     for node in queue:
@@ -117,7 +123,7 @@ def _wants_currency(schema: dict[str, Any], root: dict[str, Any]) -> bool:
             return False
         resolved = schemas.resolve(node, root)
         for name, sub in schemas.properties(resolved).items():
-            if currencies.is_currency_parameter(name, schemas.resolve(sub, root)):
+            if currencies.is_currency_parameter(name, schemas.resolve(sub, root), money):
                 return True
             queue.append(sub)
         if isinstance(resolved.get("items"), dict):
@@ -142,7 +148,7 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     # 2. by kind, in order (required parameters first; enums, then lists, before the rest: they take their words
     # first, so "Flour, eggs and milk make pancakes" keeps "Flour" in the list)
     order = [n for n in properties if n in required] + [n for n in properties if n not in required]
-    for name in sorted(order, key=lambda n: _rank(n, resolved[n])):
+    for name in sorted(order, key=lambda n: _rank(n, resolved[n], pool.money)):
         if name in values:
             continue
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
@@ -195,9 +201,9 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tup
     return None
 
 
-def _rank(name: str, schema: dict[str, Any]) -> int:
+def _rank(name: str, schema: dict[str, Any], money: bool) -> int:
     """The order fields are filled by kind in: enums named in words, then arrays, then the rest."""
-    if _is_word_enum(name, schema):
+    if _is_word_enum(name, schema, money):
         return 0
     return 1 if schemas.type_of(schema) == "array" else 2
 
@@ -214,9 +220,9 @@ def _takes_for(name: str, schema: dict[str, Any]) -> bool:
             and not words & (_KIND_WORDS | _TITLE_WORDS | _PROSE_WORDS | set(_CUES)))
 
 
-def _is_word_enum(name: str, schema: dict[str, Any]) -> bool:
+def _is_word_enum(name: str, schema: dict[str, Any], money: bool) -> bool:
     """A field whose enum the question names in words ("in progress"), not a currency's code."""
-    return isinstance(schema.get("enum"), list) and not currencies.is_currency_parameter(name, schema)
+    return isinstance(schema.get("enum"), list) and not currencies.is_currency_parameter(name, schema, money)
 
 
 def _takes_remainder(name: str, schema: dict[str, Any]) -> bool:
@@ -225,8 +231,9 @@ def _takes_remainder(name: str, schema: dict[str, Any]) -> bool:
 
 
 # Where a currency parameter's value stands: the target after "to", the source after "from" or a number.
-_TARGET_WORDS = frozenset({"to", "target", "dest", "destination", "quote", "into", "output", "out"})
-_SOURCE_WORDS = frozenset({"from", "source", "base", "origin", "input", "original"})
+_TARGET_WORDS = frozenset({"to", "target", "dest", "destination", "quote", "into", "output", "out", "want", "buy",
+                           "receive", "counter"})
+_SOURCE_WORDS = frozenset({"from", "source", "base", "origin", "input", "original", "have", "sell", "pay"})
 
 
 def _keyed_currency(name: str, schema: dict[str, Any], pool: Pool) -> Any:
@@ -260,7 +267,7 @@ def _next_to_number(pool: Pool, index: int) -> bool:
 
 
 def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) -> Any:
-    if currencies.is_currency_parameter(name, schema):
+    if currencies.is_currency_parameter(name, schema, pool.money):
         return _keyed_currency(name, schema, pool)
     kind = schemas.type_of(schema)
     if kind in ("object", "array", "boolean"):
@@ -291,7 +298,7 @@ def _by_kind(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]
              prose: Iterator[str] | None, depth: int) -> Any:
     kind = schemas.type_of(schema)
     words = set(schemas.words_of(name))
-    if currencies.is_currency_parameter(name, schema):
+    if currencies.is_currency_parameter(name, schema, pool.money):
         mention = pool.take(lambda m: m.kind == currencies.CURRENCY)
         return currencies.as_value(str(mention.value), schema) if mention else None
     enum = schema.get("enum")

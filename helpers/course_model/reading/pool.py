@@ -34,8 +34,10 @@ class Pool:
     """
 
     def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None,
-                 outcome: Outcome | None = None) -> None:
+                 outcome: Outcome | None = None, money: bool = False, about: str = "") -> None:
         self.text = text
+        self.money = money  # the tool or schema is about money: "source" and "target" are currencies
+        self.about = about  # the tool's or schema's name and description
         self.lower = text.lower()
         self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
         self.currencies_wanted = currencies_wanted
@@ -99,7 +101,8 @@ class Pool:
 
     def part(self, text: str) -> Pool:
         """A pool for one part of the text (one item of a list), read the same way."""
-        return Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
+        return Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name, money=self.money,
+                    about=self.about)
 
     def take_list(self, accept: Callable[[Enumeration], bool], *, items: bool = False) -> Enumeration | None:
         """The first list (`lists.py`) none of whose values is used yet; its values are then used.
