@@ -18,7 +18,10 @@ the field's name (or its plural, or a form such as "labelled" for `label`):
    regression"), up to a comma or a function word.
 
 The word before wins: in "the checkout component: the pay button is broken"
-the component is "checkout". Failing the field's name, the same is tried with
+the component is "checkout". A place's kind keeps the place's noun: "the
+dining room" is `room` "dining room" (an "-ing" word before a place noun such
+as room, area or hall), and a compound word that ends with the name, after an article or a possessive,
+is the value whole ("the bedroom", "my storeroom" → `room`). Failing the field's name, the same is tried with
 the words of its description (before them only: "a travel expense" fills a
 field described as "the expense category"). A content word is not a function
 word (article, pronoun, preposition, auxiliary), not a command's verb ("open",
@@ -53,6 +56,10 @@ _FUNCTION_WORDS = (
     their them him she he they not very today tomorrow tonight yesterday now here there soon later right""".split())
 )
 _PARTICIPLE_ENDINGS = ("led", "ed", "d")
+# Nouns for places whose kind is named by an "-ing" word: "the living room", "the waiting area".
+_PLACE_NOUNS = frozenset("room rooms area areas hall halls zone zones space spaces lot lots pool pools".split())
+MIN_COMPOUND_PART = 4  # letters of a compound's last part ("bed|room"); its first has 3 or more
+_MAX_COMPOUND = 24  # letters of a word looked at as a compound
 
 
 @dataclass(frozen=True)
@@ -72,10 +79,16 @@ class AnchorIndex:
         self.tokens: list[tuple[str, int, int]] = [(m.group(), m.start(), m.end())
                                                    for m in _TOKEN.finditer(text[:MAX_TEXT])]
         self.places: dict[str, list[tuple[int, bool]]] = {}  # name → (token index, whether the noun itself)
+        self.compounds: dict[str, list[int]] = {}  # a compound's last part → its tokens: "room" → "bedroom"
         for index, (word, _, _) in enumerate(self.tokens):
             lower = word.lower()
             if not lower[0].isalpha():
                 continue
+            if lower.isalpha() and len(lower) <= _MAX_COMPOUND:
+                for cut in range(MIN_COMPOUND_PART - 1, len(lower) - MIN_COMPOUND_PART + 1):
+                    compound = self.compounds.setdefault(lower[cut:], [])
+                    if len(compound) < MAX_PLACES:
+                        compound.append(index)
             forms = {(lower, True), (key(lower), True)}
             for ending in _PARTICIPLE_ENDINGS:
                 if lower.endswith(ending) and len(lower) - len(ending) >= 3:
@@ -101,7 +114,7 @@ class AnchorIndex:
                 if noun:
                     found = self._run(index - 1, -1, blocked, own)
                     if found is not None:
-                        return found
+                        return self._with_place(found, index, name)
                 if after:
                     start = index + 1
                     if start < len(self.tokens) and self.tokens[start][0] in (":", "="):
@@ -109,7 +122,19 @@ class AnchorIndex:
                     found = self._run(start, 1, blocked, own)
                     if found is not None:
                         return found
+            for index in self.compounds.get(name, ()):  # "the bedroom" for `room`, not "with username bob"
+                word, start, end = self.tokens[index]
+                if (index > 0 and self.tokens[index - 1][0].lower() in _DETERMINERS and _content(word, before=True)
+                        and word.lower() not in NOT_NAMES and not blocked(start, end)):
+                    return Anchored(word, start, end)
         return None
+
+    def _with_place(self, found: Anchored, index: int, name: str) -> Anchored:
+        """"the dining room": a place's kind keeps its noun ("dining room"), a name does not ("blue")."""
+        end = self.tokens[index][2]
+        if name in _PLACE_NOUNS and found.text.lower().endswith("ing") and len(found.text) > 5:
+            return Anchored(self.text[found.start:end], found.start, end)
+        return found
 
     def after_word(self, word: str, blocked: Callable[[int, int], bool]) -> Anchored | None:
         """The content words right after the first `word` ("for checkout" → "checkout") not yet taken."""
