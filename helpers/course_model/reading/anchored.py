@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from .enums import key
+from .units import is_unit
 from .lists import BOUNDARY_WORDS
 from .mentions import NOT_NAMES
 from .words import STOP_WORDS
@@ -58,6 +59,8 @@ _FUNCTION_WORDS = (
 _PARTICIPLE_ENDINGS = ("led", "ed", "d")
 # Nouns for places whose kind is named by an "-ing" word: "the living room", "the waiting area".
 _PLACE_NOUNS = frozenset("room rooms area areas hall halls zone zones space spaces lot lots pool pools".split())
+# Words that end a counted thing's name: "12 boxes of nails left", "3 apples each".
+_AFTER_THING = frozenset("left remaining total each apiece altogether more extra again too".split())
 MIN_COMPOUND_PART = 4  # letters of a compound's last part ("bed|room"); its first has 3 or more
 _MAX_COMPOUND = 24  # letters of a word looked at as a compound
 
@@ -129,6 +132,24 @@ class AnchorIndex:
                     return Anchored(word, start, end)
         return None
 
+    def counted(self, numbers: Iterable[int], blocked: Callable[[int, int], bool]) -> Anchored | None:
+        """The thing a number counts: "3 bags of flour" → "flour", "150 g of yogurt" → "yogurt", "3 apples".
+
+        `numbers` are where the question's numbers end. A unit alone ("2.5 kg") counts no thing."""
+        starts = {start: index for index, (_, start, _) in enumerate(self.tokens)}
+        for end in numbers:
+            index = next((starts[at] for at in range(end, end + 3) if at in starts), None)
+            if index is None:
+                continue
+            if index + 1 < len(self.tokens) and self.tokens[index + 1][0].lower() == "of":
+                index += 2  # "bags of flour", "g of yogurt"
+            elif is_unit(self.tokens[index][0]):
+                continue
+            found = self._run(index, 1, blocked, stop=_AFTER_THING)
+            if found is not None:
+                return found
+        return None
+
     def _with_place(self, found: Anchored, index: int, name: str) -> Anchored:
         """"the dining room": a place's kind keeps its noun ("dining room"), a name does not ("blue")."""
         end = self.tokens[index][2]
@@ -144,13 +165,14 @@ class AnchorIndex:
         return None
 
     def _run(self, index: int, step: int, blocked: Callable[[int, int], bool],
-             own: frozenset[str] = frozenset()) -> Anchored | None:
+             own: frozenset[str] = frozenset(), stop: frozenset[str] = frozenset()) -> Anchored | None:
         """Up to MAX_VALUE_WORDS content words from `index` on, going `step` (-1: back, 1: on)."""
         taken: list[tuple[str, int, int]] = []
         first = index
         while 0 <= index < len(self.tokens) and len(taken) < MAX_VALUE_WORDS:
             word, start, end = self.tokens[index]
-            if not _content(word, before=step < 0) or blocked(start, end) or key(word.lower()) in own:
+            if (not _content(word, before=step < 0) or blocked(start, end) or key(word.lower()) in own
+                    or word.lower() in stop):
                 break
             if word.lower() in NOT_NAMES:  # a command's verb ("open"), unless an article makes it a noun
                 # or it stands right before the name, not opening a sentence ("HIGH: search component crashes")

@@ -52,11 +52,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import currencies, schemas
+from . import currencies, schemas, units
 from .enums import EnumMatch, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
-from .mentions import EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, subject
+from .mentions import NOT_NAMES, EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, subject
 from .outcome import Outcome, outcome_value
 from .plausible import MAX_ITEMS, plausible_value
 from .pool import Pool
@@ -108,8 +108,14 @@ def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = Non
         about = f"{root.get('title') or ''} {root.get('description') or ''}"
     money = currencies.is_money_context(about)
     pool = Pool(text, currencies_wanted=_wants_currency(schema, root, money), tool_name=tool_name, outcome=outcome,
-                money=money, about=about)
+                money=money, about=about, subject=_subject(tool_name or about))
     return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
+
+
+def _subject(named: str) -> tuple[str, ...]:
+    """The nouns of a tool's or schema's name, its first word: "IceCream" → ice, cream; "bake_cake" → cake."""
+    first = named.split(maxsplit=1)[0] if named.strip() else ""
+    return tuple(word for word in schemas.words_of(first[:100]) if len(word) > 2 and word not in NOT_NAMES)
 
 
 _MAX_SCHEMA_NODES = 1_000  # looked at to find a currency parameter; a self-referencing schema is not a maze
@@ -159,6 +165,17 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     if waiting is not None and (after_for := pool.anchors.after_word("for", pool.blocked)) is not None:
         pool.claim(after_for.start, after_for.end)
         values[waiting] = after_for.text
+        waiting = next((name for name in order if name not in values and _takes_for(name, resolved[name])), None)
+    # 2c. then the words before the thing the schema or tool is about ("a pepperoni pizza" for `PizzaOrder`)
+    if waiting is not None and (kind := pool.anchors.beside(pool.subject, pool.blocked, after=False)) is not None:
+        pool.claim(kind.start, kind.end)
+        values[waiting] = kind.text
+        waiting = next((name for name in order if name not in values and _takes_for(name, resolved[name])), None)
+    # 2d. then the thing a number counts ("3 bags of flour", "150 g of yogurt")
+    numbers = [mention.end for mention in pool.mentions if mention.kind == NUMBER]
+    if waiting is not None and (thing := pool.anchors.counted(numbers, pool.blocked)) is not None:
+        pool.claim(thing.start, thing.end)
+        values[waiting] = thing.text
     # 2b. a tool call's free text without quotes: the rest of the clause
     if pool.tool_name is not None:
         for name in order:
@@ -291,6 +308,11 @@ def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) 
             if converted is not None:
                 return converted
             pool.used.discard(pool.mentions.index(mention))
+    if kind in ("integer", "number") and (measure := units.measure_of(name, str(schema.get("description") or ""))):
+        at = units.number_before_unit(pool.text, measure)  # "21 degrees" for `celsius`, "5 min" for `minutes`
+        mention = pool.take(lambda m: m.kind == NUMBER and m.start == at and _within(m.value, schema))
+        if mention is not None:
+            return _as_type(mention.value, kind)
     return None
 
 
@@ -361,6 +383,10 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
         if prefer_prose and words & _PROSE_WORDS:
             return None  # a summary is a sentence of the answer (plausible.py), not the words after "for"
         return subject(pool.text)  # never a name: free text is what the question is about
+    if words & _UNIT_WORDS and (unit := units.unit_after_number(pool.text)) is not None \
+            and not pool.blocked(unit[1], unit[2]):
+        pool.claim(unit[1], unit[2])
+        return unit[0]  # "Add 2 kg of apples" → unit "kg"
     plain = fmt is None and not words & _KIND_WORDS
     own = frozenset(key(word) for word in words)
     if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked, own=own)) is not None:
@@ -379,6 +405,7 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
     return str(mention.value) if mention else None
 
 
+_UNIT_WORDS = frozenset({"unit", "units", "uom"})
 _KIND_WORDS = _EMAIL_WORDS | _URL_WORDS | _TIME_WORDS | _DATE_WORDS | _PHONE_WORDS | _ID_WORDS | _FREE_TEXT_WORDS
 _MAX_DESCRIPTION_WORDS = 12  # of a field's description looked for beside the values
 

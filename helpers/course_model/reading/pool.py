@@ -34,10 +34,12 @@ class Pool:
     """
 
     def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None,
-                 outcome: Outcome | None = None, money: bool = False, about: str = "") -> None:
+                 outcome: Outcome | None = None, money: bool = False, about: str = "",
+                 subject: tuple[str, ...] = ()) -> None:
         self.text = text
         self.money = money  # the tool or schema is about money: "source" and "target" are currencies
         self.about = about  # the tool's or schema's name and description
+        self.subject = subject  # the nouns of the tool's or schema's name: what the question is about
         self.lower = text.lower()
         self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
         self.currencies_wanted = currencies_wanted
@@ -102,7 +104,7 @@ class Pool:
     def part(self, text: str) -> Pool:
         """A pool for one part of the text (one item of a list), read the same way."""
         return Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name, money=self.money,
-                    about=self.about)
+                    about=self.about, subject=self.subject)
 
     def take_list(self, accept: Callable[[Enumeration], bool], *, items: bool = False) -> Enumeration | None:
         """The first list (`lists.py`) none of whose values is used yet; its values are then used.

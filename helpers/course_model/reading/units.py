@@ -12,7 +12,8 @@ course model keeps a small table of common units by what they measure
 - `measure_of`: what a number parameter measures, by its name or its
   description (`celsius`, "the temperature in Celsius" → temperature);
 - `number_before_unit`: where a number with a unit of that measure stands, so
-  `celsius` takes 21 and `hours` takes 2 in "21 degrees for 2 hours".
+  `celsius` takes 21 and `minutes` takes 5 in "21 degrees in 5 min";
+- `unit_after_number`: the unit itself, for a `unit` field ("2 kg of apples").
 
 Work is linear in the question's length. Used by the course model behind
 chapters 02 (tools) and 06-07 (structured output).
@@ -64,12 +65,25 @@ def _units_after_numbers(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def is_unit(word: str) -> bool:
+    """Whether a word is a unit of measure ("kg", "degrees", "liters")."""
+    return word.lower() in _MEASURE_OF and word.lower() not in _MEASURES
+
+
 def measure_of(name: str, description: str = "") -> str | None:
     """What a number parameter measures, by a word of its name, else of its description (None: no unit)."""
     for words in (words_of(name), words_of(description[:_MAX_DESCRIPTION])):
         for word in words:
             if word not in _ONLY_AFTER_NUMBERS and word in _MEASURE_OF:
                 return _MEASURE_OF[word]
+    return None
+
+
+def unit_after_number(text: str) -> tuple[str, int, int] | None:
+    """The first unit written right after a number, and where it stands: "Add 2 kg of apples" → "kg"."""
+    for match in _NUMBER_UNIT.finditer(text[:MAX_TEXT]):
+        if match.group(1).lower() in _MEASURE_OF:
+            return match.group(1), match.start(1), match.end(1)
     return None
 
 
