@@ -361,6 +361,14 @@ HOSTILE_SCHEMAS = {
     "500 described fields": (" ".join(f"the v{i} field{i}" for i in range(5_000))[:60_000],
                              _object({f"field{i}": text("the field described at length " * 20) for i in range(500)})),
     "500 enum fields": ("urgent high low " * 4_000, _object({f"f{i}": enum("low", "medium", "high") for i in range(500)})),
+    "60 KB of semicolons": ("Pack: " + "; ".join(f"sock {i}" for i in range(8_000))[:60_000], _object({"items": LIST})),
+    "60 KB of labelled lines": ("\n".join(f"Label {i}:\nfern {i}\ncactus" for i in range(3_000))[:60_000],
+                                _object({"items": LIST})),
+    "60 KB of compounds": ("the bedroom the storeroom " * 2_400, _object({"room": S, "area": S})),
+    "60 KB of counted things": ("3 bags of flour, 2 kg of " * 2_400,
+                                _object({"item": S, "unit": S, "quantity": N})),
+    "500 nested objects, counted things": ("12 boxes of nails " * 3_500,
+                                           _object({f"o{i}": _object({"item": S}) for i in range(500)})),
 }
 
 
@@ -376,11 +384,14 @@ def test_hostile_phrasing_stays_bounded(question, schema):
 
 
 @pytest.mark.parametrize("question", [" ".join(f"city {i} town 5 USD" for i in range(4_000))[:60_000],
-                                      "How much is 100 USD in EUR? " * 2_000], ids=["60 KB of enum parts", "60 KB of money"])
+                                      "How much is 100 USD in EUR? " * 2_000,
+                                      " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000]],
+                         ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units"])
 def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     from helpers.course_model.brain.brain import respond
 
-    tools = [fn(f"tool{i}", "Do a thing.", unit=enum(*CITIES), from_currency=S) for i in range(128)]
+    tools = [fn(f"tool{i}", "Do a thing in a room for money.", unit=enum(*CITIES), from_currency=S, source=S,
+                celsius=N, grams=N) for i in range(128)]
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY

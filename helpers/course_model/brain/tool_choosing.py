@@ -132,25 +132,28 @@ def question_words(text: str) -> set[str]:
     return found - STOP_WORDS
 
 
-def score(tool: OfferedTool, words: set[str]) -> int:
+def score(tool: OfferedTool, words: set[str], parts: set[str] | None = None) -> int:
     """How well a tool fits a question's words: 3 per name word used, 1 per other description word used
-    (or held in a compound the question uses: "bedroom" for "room")."""
+    (or held in a compound the question uses: "bedroom" for "room"; `parts` are `compound_parts(words)`,
+    found once per question)."""
+    parts = compound_parts(words) if parts is None else parts
     name_words = {stem(word) for word in words_of(tool.name)} - STOP_WORDS
     description_words = {stem(word) for word in re.findall(r"[a-z]+", tool.description.lower()[:_MAX_DESCRIPTION])}
     description_words -= STOP_WORDS | name_words
     used = (name_words | description_words) & words
     compounds = {word for word in description_words | name_words
-                 if word not in used and len(word) >= _MIN_COMPOUND_PART and word in _compound_parts(words)}
+                 if word not in used and len(word) >= _MIN_COMPOUND_PART and word in parts}
     return _NAME_WEIGHT * len(name_words & words) + len(description_words & words) + len(compounds)
 
 
 _MIN_COMPOUND_PART = 4  # letters of a compound's last part ("bedroom" holds "room"); its first has 3 or more
 _MAX_DESCRIPTION = 2_000  # characters of a tool's description read for its words
+_MAX_COMPOUNDS = 2_000  # distinct words of a question looked at as compounds
 
 
-def _compound_parts(words: set[str]) -> set[str]:
+def compound_parts(words: set[str]) -> set[str]:
     """The last parts of the question's compound words: "bedroom" → "room", "storeroom" → "room"."""
-    return {word[cut:] for word in words if len(word) < 24
+    return {word[cut:] for word in sorted(words)[:_MAX_COMPOUNDS] if len(word) < 24
             for cut in range(_MIN_COMPOUND_PART - 1, len(word) - _MIN_COMPOUND_PART + 1) if word[:cut].isalpha()}
 
 
@@ -171,7 +174,8 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
         return named
     words = question_words(text)
     values = _Values(text)
-    scored = [(score(tool, words) + values.points(tool), index, tool) for index, tool in enumerate(tools)]
+    parts = compound_parts(words)
+    scored = [(score(tool, words, parts) + values.points(tool), index, tool) for index, tool in enumerate(tools)]
     if not scored:
         return None
     best_score = max(entry[0] for entry in scored)

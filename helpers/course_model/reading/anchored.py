@@ -83,6 +83,7 @@ class AnchorIndex:
                                                    for m in _TOKEN.finditer(text[:MAX_TEXT])]
         self.places: dict[str, list[tuple[int, bool]]] = {}  # name → (token index, whether the noun itself)
         self.compounds: dict[str, list[int]] = {}  # a compound's last part → its tokens: "room" → "bedroom"
+        self._starts = {start: index for index, (_, start, _) in enumerate(self.tokens)}
         for index, (word, _, _) in enumerate(self.tokens):
             lower = word.lower()
             if not lower[0].isalpha():
@@ -136,8 +137,8 @@ class AnchorIndex:
         """The thing a number counts: "3 bags of flour" → "flour", "150 g of yogurt" → "yogurt", "3 apples".
 
         `numbers` are where the question's numbers end. A unit alone ("2.5 kg") counts no thing."""
-        starts = {start: index for index, (_, start, _) in enumerate(self.tokens)}
-        for end in numbers:
+        starts = self._starts
+        for end in list(numbers)[:MAX_PLACES]:
             index = next((starts[at] for at in range(end, end + 3) if at in starts), None)
             if index is None:
                 continue
