@@ -21,7 +21,8 @@ The word before wins: in "the checkout component: the pay button is broken"
 the component is "checkout". A place's kind keeps the place's noun: "the
 dining room" is `room` "dining room" (an "-ing" word before a place noun such
 as room, area or hall), and a compound word that ends with the name, after an article or a possessive,
-is the value whole ("the bedroom", "my storeroom" → `room`). Failing the field's name, the same is tried with
+is the value whole, with the words between ("the bedroom", "my storeroom", "the
+guest bedroom" → `room`). Failing the field's name, the same is tried with
 the words of its description (before them only: "a travel expense" fills a
 field described as "the expense category"). A content word is not a function
 word (article, pronoun, preposition, auxiliary), not a command's verb ("open",
@@ -126,11 +127,18 @@ class AnchorIndex:
                     found = self._run(start, 1, blocked, own)
                     if found is not None:
                         return found
-            for index in self.compounds.get(name, ()):  # "the bedroom" for `room`, not "with username bob"
+            for index in self.compounds.get(name, ()):  # "the (guest) bedroom" for `room`, not "with username bob"
                 word, start, end = self.tokens[index]
-                if (index > 0 and self.tokens[index - 1][0].lower() in _DETERMINERS and _content(word, before=True)
-                        and word.lower() not in NOT_NAMES and not blocked(start, end)):
-                    return Anchored(word, start, end)
+                if not _content(word, before=True) or word.lower() in NOT_NAMES or blocked(start, end):
+                    continue
+                first = index
+                while first > 0 and index - first < MAX_VALUE_WORDS - 1 and (
+                        _content(self.tokens[first - 1][0], before=True)
+                        and self.tokens[first - 1][0].lower() not in NOT_NAMES
+                        and not blocked(self.tokens[first - 1][1], self.tokens[first - 1][2])):
+                    first -= 1
+                if first > 0 and self.tokens[first - 1][0].lower() in _DETERMINERS:
+                    return Anchored(self.text[self.tokens[first][1]:end], self.tokens[first][1], end)
         return None
 
     def counted(self, numbers: Iterable[int], blocked: Callable[[int, int], bool]) -> Anchored | None:

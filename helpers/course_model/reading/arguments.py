@@ -401,7 +401,8 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
         if found is not None:
             pool.claim(found.start, found.end)
             return found.text
-    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m) and not pool.labels(m))
+    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m) and not pool.labels(m)
+                        and not pool.measures(m))
     return str(mention.value) if mention else None
 
 

@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Callable
 
-from . import currencies, schemas
+from . import currencies, schemas, units
 from .anchored import AnchorIndex
 from .enums import EnumReader, key
 from .free_text import gist
@@ -100,6 +100,11 @@ class Pool:
         before = self.text[max(0, mention.start - 200) : mention.start].rstrip(" \t")
         return self.text[mention.end : mention.end + 3].lstrip(" \t").startswith(":") and (
             not before or before[-1] in ".!?\n")
+
+    def measures(self, mention: Mention) -> bool:
+        """Whether a name is a unit right after a number: the "C" of "20°C", the "L" of "2 L"."""
+        before = self.text[max(0, mention.start - 3) : mention.start].rstrip(" °")
+        return units.is_unit(str(mention.value)) and before[-1:].isdigit()
 
     def part(self, text: str) -> Pool:
         """A pool for one part of the text (one item of a list), read the same way."""

@@ -46,7 +46,7 @@ _MEASURES: dict[str, tuple[str, ...]] = {
 _ONLY_AFTER_NUMBERS = frozenset(word for units in _MEASURES.values() for word in units if len(word) == 1
                                 or word.startswith("°"))
 _MEASURE_OF: dict[str, str] = {unit: measure for measure, units in _MEASURES.items() for unit in units}
-_NUMBER_UNIT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(°[cf]?|[a-z]+)\b", re.IGNORECASE)
+_NUMBER_UNIT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?\s?(°[cf]?|[a-z]+)(?![a-z])", re.IGNORECASE)
 _MAX_DESCRIPTION = 500  # characters of a parameter's description read for its measure
 
 
