@@ -21,9 +21,14 @@ The rule, deterministic and simple enough to predict:
    checkout component", "service: payments", "carrier dhl"), then a quoted
    text, then the words next to its description's words ("a travel expense"
    for a field described as "the expense category"; `anchored.py`), then a
-   capitalised name that is not a field's or the tool's own name. The first
-   plain field still empty then takes the words after "for" ("a ticket for
-   checkout").
+   capitalised name that is not a field's or the tool's own name (nor a
+   label before a colon, nor a unit after a number). The first plain field
+   still empty then takes the words after "for" ("a ticket for checkout"),
+   the next the words before the thing the tool or schema is about ("a
+   pepperoni pizza" for `PizzaOrder`), the next the thing a number counts
+   ("3 bags of flour", "150 g of yogurt"; `anchored.py`). A `unit` field
+   takes the unit after a number, a number parameter the number whose unit
+   measures what it does ("21 degrees" for `celsius`; `units.py`).
    An array takes every matching value: two quoted texts or more, else a
    written list anywhere in the question ("milk, eggs and bread", "X as well as
    Y", "- apples" lines; `lists.py`), else one quoted text, else the names; an
@@ -31,7 +36,9 @@ The rule, deterministic and simple enough to predict:
    from its own item. Arrays are cut to `maxItems` (and `MAX_ITEMS`).
    After a calculation, `result`-like fields take its value (`outcome.py`).
    A parameter that is a currency takes the currencies the question names, as
-   ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`): the one
+   ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`; in a tool or
+   schema about money, `source`/`target`, `base`/`quote`, `have`/`want` ... are
+   currencies too): the one
    after a number or "from" is the source, the one after "to"/"into"/"in" the
    target. A tool call's free-text parameter with no quote and no "about …"
    takes the rest of the clause ("Translate hello into Spanish" → "hello";
