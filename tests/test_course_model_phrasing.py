@@ -11,9 +11,19 @@ use: recipes, tickets, travel, shopping, calendars, units, HR forms. Each row is
   "America/New_York", "in progress" is "in_progress", "urgent" is "high");
 - money: an amount and two currencies by code, symbol or name pick the currency tool and fill it.
 
+Round two (the maintainer's probe with unseen tools), again written before its rules, in other domains
+(gardening, music, chores, the gym, the library, the vet, home heating, pets, cleaning, food, stock, ice
+cream): a list after a label and a colon, split by semicolons, lines or "plus" (the label is never an item);
+a number with a unit a parameter measures, or a compound holding a field's word, choosing a tool ("21
+degrees" for `celsius`, "bedroom" for `room`); money whatever its parameters are called, when the tool or
+schema is about money; a command's verb right before a field's name ("search component"); "X with Y and
+Z"; the thing a number counts ("3 bags of flour"); the kind before the thing a schema is about ("a tuna
+sandwich").
+
 Every row goes through `ChatOpenAI` on the course model: tools through `bind_tools`, schemas through
 `with_structured_output` with both `json_schema` and `function_calling`. Run before the rules existed,
-the table passed 24 of its 77 runs; CONTRIBUTING.md's course-model notes keep the figures.
+the first round passed 24 of its 77 runs, the second 3 of its 54; CONTRIBUTING.md's course-model notes
+keep the figures.
 """
 
 from __future__ import annotations
@@ -203,6 +213,82 @@ CASES: list[Case] = [
     Case("money", "The hotel costs 120 euros a night; what is that in pounds?",
          {"amount": 120, "currency_from": "EUR", "currency_to": "GBP"},
          obj("PriceCheck", amount=N, currency_from=enum("USD", "EUR", "GBP"), currency_to=enum("USD", "EUR", "GBP"))),
+    # --- round two (the maintainer's probe): each class again, in domains not used above --------------------
+    # a list after a label and a colon, split by semicolons, lines or "plus"; the label is never an item
+    Case("label list", "Plants to water: fern; cactus; basil", {"plants": ["fern", "cactus", "basil"]},
+         obj("Watering", plants=LIST)),
+    Case("label list", "Playlist: Yesterday; Imagine; Hey Jude", {"songs": ["Yesterday", "Imagine", "Hey Jude"]},
+         obj("Playlist", songs=LIST)),
+    Case("label list", "Chores:\nvacuum the hall\nfeed the cat\nwater the plants",
+         {"chores": ["vacuum the hall", "feed the cat", "water the plants"]}, obj("ChoreList", chores=LIST)),
+    Case("label list", "Gym bag: towel plus water bottle plus headphones",
+         {"items": ["towel", "water bottle", "headphones"]}, obj("GymBag", items=LIST)),
+    Case("label list", "Borrow: Dune; Emma; Ulysses", {"titles": ["Dune", "Emma", "Ulysses"]},
+         tools=(fn("borrow_books", "Borrow books from the library.", titles=LIST),), tool="borrow_books"),
+    Case("label list", "Vaccines due: rabies; distemper", {"vaccines": ["rabies", "distemper"]},
+         obj("VetVisit", vaccines=LIST)),
+    Case("label list", "Warm-up: jumping jacks, lunges plus squats",
+         {"exercises": ["jumping jacks", "lunges", "squats"]}, obj("Workout", exercises=LIST)),
+    # a number with a unit that fits a parameter, a compound word holding a field's word, pick the tool
+    Case("units", "Cool the upstairs zone to 68 degrees", {"zone": "upstairs", "fahrenheit": 68},
+         tools=(fn("adjust_climate", "Adjust the climate control of a zone.", zone=S, fahrenheit=N),),
+         tool="adjust_climate"),
+    Case("units", "Put 40 liters in, please.", {"litres": 40},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("top_up", "Top up the water tank.", litres=N)), tool="top_up"),
+    Case("units", "Give the kitten 80 g twice a day.", {"grams": 80},
+         tools=(fn("feed_pet", "Feed a pet a portion of food.", grams=N),), tool="feed_pet"),
+    Case("units", "Lights on in the bathroom", {"room": "bathroom"},
+         tools=(fn("light_on", "Turn on the light in a room.", room=S),), tool="light_on"),
+    Case("units", "Mop the storeroom floor tonight.", {"room": "storeroom"},
+         tools=(fn("schedule_cleaning", "Schedule cleaning of a room.", room=S),), tool="schedule_cleaning"),
+    Case("units", "Reserve the classroom after lunch.", {"room": "classroom"}, obj("Reservation", room=S)),
+    Case("units", "Dim the dining room lights to 30", {"room": "dining room", "level": 30},
+         obj("Dimmer", room=S, level=N)),
+    Case("units", "Is the waiting room free at noon?", {"room": "waiting room"}, obj("RoomCheck", room=S)),
+    # money, whatever the parameters are called, when the tool or schema says money or currency
+    Case("money names", "How much is 80 francs in pounds?", {"amount": 80, "have": "CHF", "want": "GBP"},
+         tools=(fn("fx", "Currency conversion.", amount=N, have=S, want=S),), tool="fx"),
+    Case("money names", "Sell 300 dollars for yen", {"amount": 300, "sell": "USD", "buy": "JPY"},
+         tools=(fn("swap_money", "Swap money between two currencies, given as ISO codes.", amount=N, sell=S,
+                   buy=S),), tool="swap_money"),
+    Case("money names", "Convert 12 bucks to rupees", {"value": 12, "from": "USD", "to": "INR"},
+         tools=(fn("convert", "Convert money (ISO 4217 codes).", value=N, **{"from": S, "to": S}),),
+         tool="convert"),
+    Case("money names", "I have 200 Canadian dollars; how many euros is that?",
+         {"amount": 200, "input": "CAD", "output": "EUR"},
+         tools=(fn("cash_exchange", "Change cash between currencies.", amount=N, input=S, output=S),),
+         tool="cash_exchange"),
+    Case("money names", "Quote 45 euros against the dollar", {"amount": 45, "base": "EUR", "quote": "USD"},
+         {**obj("Quote", amount=N, base=S, quote=S), "description": "A money exchange quote."}),
+    # a command's verb right before a field's name is the value's word ("search component")
+    Case("verb noun", "Minor: convert service drops decimals", {"service": "convert", "severity": "low"},
+         obj("Incident", severity=enum("low", "medium", "high"), service=S)),
+    Case("verb noun", "Bug: list screen freezes on scroll", {"screen": "list"}, obj("Bug", screen=S, title=S)),
+    Case("verb noun", "P1: send queue is stuck", {"queue": "send"},
+         obj("Outage", queue=text("The queue that is stuck"))),
+    # "X with Y and Z": a bare X is one more item, an X with an article is what the list belongs to
+    Case("with list", "Lunch was pasta with peas and ham.", {"foods": ["pasta", "peas", "ham"]},
+         obj("Meal", foods=LIST)),
+    Case("with list", "Make me quinoa with kale, tofu or tempeh", {"ingredients": ["quinoa", "kale", "tofu", "tempeh"]},
+         obj("Bowl", ingredients=LIST)),
+    Case("with list", "A double burger with cheese, bacon and onions", {"extras": ["cheese", "bacon", "onions"]},
+         obj("Burger", extras=LIST)),
+    # a counted thing: "3 bags of flour", "150 g of yogurt"
+    Case("counted", "Add 3 bags of flour", {"product": "flour", "quantity": 3},
+         tools=(fn("add_to_basket", "Add a product to the basket.", product=S, quantity=N),), tool="add_to_basket"),
+    Case("counted", "I ate 150 g of yogurt", {"food": "yogurt", "grams": 150},
+         tools=(fn("log_food", "Log food eaten.", food=S, grams=N),), tool="log_food"),
+    Case("counted", "We have 12 boxes of nails left", {"item": "nails", "count": 12}, obj("StockItem", item=S, count=I)),
+    Case("counted", "Order 5 reams of paper", {"item": "paper", "amount": 5},
+         tools=(fn("order_supplies", "Order office supplies.", item=S, amount=N),), tool="order_supplies"),
+    # a word before the thing the schema is about says its kind ("a pepperoni pizza")
+    Case("kind", "Two scoops of pistachio ice cream", {"flavour": "pistachio", "scoops": 2},
+         obj("IceCream", flavour=S, scoops=I)),
+    Case("kind", "Three cups of jasmine tea", {"variety": "jasmine", "cups": 3}, obj("Tea", variety=S, cups=I)),
+    Case("kind", "A tuna sandwich, please", {"filling": "tuna"}, obj("Sandwich", filling=S)),
+    Case("kind", "Bake a chocolate cake for six", {"flavour": "chocolate"},
+         tools=(fn("bake_cake", "Bake a cake.", flavour=S, servings=I),), tool="bake_cake"),
 ]
 
 
@@ -257,7 +343,9 @@ def test_the_table_covers_every_class_with_several_phrasings():
     counts: dict[str, int] = {}
     for case in CASES:
         counts[case.cls] = counts.get(case.cls, 0) + 1
-    assert len(CASES) >= 40 and min(counts.values()) >= 8, counts
+    first_round = {"list", "anchored", "enum", "money"}
+    assert len(CASES) >= 75 and min(counts[cls] for cls in first_round) >= 8, counts
+    assert min(counts.values()) >= 3, counts
 
 
 # --- bounded ----------------------------------------------------------------------------------------------
@@ -283,6 +371,14 @@ HOSTILE_SCHEMAS = {
     "500 described fields": (" ".join(f"the v{i} field{i}" for i in range(5_000))[:60_000],
                              _object({f"field{i}": text("the field described at length " * 20) for i in range(500)})),
     "500 enum fields": ("urgent high low " * 4_000, _object({f"f{i}": enum("low", "medium", "high") for i in range(500)})),
+    "60 KB of semicolons": ("Pack: " + "; ".join(f"sock {i}" for i in range(8_000))[:60_000], _object({"items": LIST})),
+    "60 KB of labelled lines": ("\n".join(f"Label {i}:\nfern {i}\ncactus" for i in range(3_000))[:60_000],
+                                _object({"items": LIST})),
+    "60 KB of compounds": ("the bedroom the storeroom " * 2_400, _object({"room": S, "area": S})),
+    "60 KB of counted things": ("3 bags of flour, 2 kg of " * 2_400,
+                                _object({"item": S, "unit": S, "quantity": N})),
+    "500 nested objects, counted things": ("12 boxes of nails " * 3_500,
+                                           _object({f"o{i}": _object({"item": S}) for i in range(500)})),
 }
 
 
@@ -298,11 +394,14 @@ def test_hostile_phrasing_stays_bounded(question, schema):
 
 
 @pytest.mark.parametrize("question", [" ".join(f"city {i} town 5 USD" for i in range(4_000))[:60_000],
-                                      "How much is 100 USD in EUR? " * 2_000], ids=["60 KB of enum parts", "60 KB of money"])
+                                      "How much is 100 USD in EUR? " * 2_000,
+                                      " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000]],
+                         ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units"])
 def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     from helpers.course_model.brain.brain import respond
 
-    tools = [fn(f"tool{i}", "Do a thing.", unit=enum(*CITIES), from_currency=S) for i in range(128)]
+    tools = [fn(f"tool{i}", "Do a thing in a room for money.", unit=enum(*CITIES), from_currency=S, source=S,
+                celsius=N, grams=N) for i in range(128)]
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY

@@ -40,6 +40,7 @@ class JsonFormat:
 
     kind: str  # "json_object" or "json_schema"
     schema: dict[str, Any] | None = None
+    about: str = ""  # json_schema's name and description: what the answer is about ("A money exchange quote.")
 
 
 def json_format(response_format: Any) -> JsonFormat | None:
@@ -50,11 +51,16 @@ def json_format(response_format: Any) -> JsonFormat | None:
         kind = response_format.get("type")
         spec = response_format.get("json_schema")
         schema = spec.get("schema") if isinstance(spec, dict) else None
+        named = [spec.get("name"), spec.get("description")] if isinstance(spec, dict) else []
     else:
         kind, schema = getattr(response_format, "type", None), getattr(response_format, "schema", None)
+        named = [getattr(response_format, "name", None), getattr(response_format, "description", None)]
     if kind not in ("json_object", "json_schema"):
         return None
-    return JsonFormat(kind, schema if isinstance(schema, dict) else None)
+    schema = schema if isinstance(schema, dict) else None
+    if schema is not None:
+        named += [schema.get("title"), schema.get("description")]
+    return JsonFormat(kind, schema, " ".join(part for part in named if isinstance(part, str)))
 
 
 def json_answer(wanted: JsonFormat, text: str, prose: list[str], context: list[str],
@@ -72,7 +78,8 @@ def json_answer(wanted: JsonFormat, text: str, prose: list[str], context: list[s
         if schema is None:
             return _dump({"answer": " ".join(prose)})
     if _is_object(schema):
-        return _dump(fill(schema, text, invent=True, prose=sentences, outcome=outcome).values)
+        return _dump(fill(schema, text, invent=True, prose=sentences, outcome=outcome,
+                          about=wanted.about or None).values)
     return _dump(plausible_value("answer", schema, schema, sentences))
 
 

@@ -8,12 +8,15 @@ The rule:
    the question uses, 1 point for every other word of its description. Words
    are compared after light stemming ("files" = "file", "booked" = "book")
    and a small table of synonyms ("forecast" = "weather", "people" =
-   "population", "dice" = "die"). Very common words ("get", "the", "what")
-   never count. The values a question gives count too: 2 points when it names
-   a value for one of the tool's required parameters that only takes certain
-   values (a currency: "100 USD", "£40"; an enum: "inches" for a `unit`), 3
-   when it names values for two ("How much is 100 USD in EUR?" is
-   `convert_currency`, though it says neither "convert" nor "currency").
+   "population", "dice" = "die"); a compound word holding a description's
+   word counts as that word ("bedroom" for "room"). Very common words ("get",
+   "the", "what") never count. The values a question gives count too: 2 points
+   when it names a value for one of the tool's required parameters that only
+   takes certain values (a currency: "100 USD", "£40"; an enum: "inches" for a
+   `unit`; a number with a unit of what a number parameter measures: "21
+   degrees" for `celsius`, `reading/units.py`), 3 when it names values for two
+   ("How much is 100 USD in EUR?" is `convert_currency`, though it says neither
+   "convert" nor "currency").
 3. Under `tool_choice="auto"` a tool is called only when it scores at least 2
    (one name word, or two description words); otherwise the model answers in
    text. When a call is required, the best-scoring tool is called whatever its
@@ -34,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..reading import currencies, schemas
+from ..reading import currencies, schemas, units
 from ..reading.enums import EnumReader
 from ..reading.schemas import words_of
 from ..reading.words import STOP_WORDS, stem
@@ -129,12 +132,29 @@ def question_words(text: str) -> set[str]:
     return found - STOP_WORDS
 
 
-def score(tool: OfferedTool, words: set[str]) -> int:
-    """How well a tool fits a question's words: 3 per name word used, 1 per other description word used."""
+def score(tool: OfferedTool, words: set[str], parts: set[str] | None = None) -> int:
+    """How well a tool fits a question's words: 3 per name word used, 1 per other description word used
+    (or held in a compound the question uses: "bedroom" for "room"; `parts` are `compound_parts(words)`,
+    found once per question)."""
+    parts = compound_parts(words) if parts is None else parts
     name_words = {stem(word) for word in words_of(tool.name)} - STOP_WORDS
-    description_words = {stem(word) for word in re.findall(r"[a-z]+", tool.description.lower())}
+    description_words = {stem(word) for word in re.findall(r"[a-z]+", tool.description.lower()[:_MAX_DESCRIPTION])}
     description_words -= STOP_WORDS | name_words
-    return _NAME_WEIGHT * len(name_words & words) + len(description_words & words)
+    used = (name_words | description_words) & words
+    compounds = {word for word in description_words | name_words
+                 if word not in used and len(word) >= _MIN_COMPOUND_PART and word in parts}
+    return _NAME_WEIGHT * len(name_words & words) + len(description_words & words) + len(compounds)
+
+
+_MIN_COMPOUND_PART = 4  # letters of a compound's last part ("bedroom" holds "room"); its first has 3 or more
+_MAX_DESCRIPTION = 2_000  # characters of a tool's description read for its words
+_MAX_COMPOUNDS = 2_000  # distinct words of a question looked at as compounds
+
+
+def compound_parts(words: set[str]) -> set[str]:
+    """The last parts of the question's compound words: "bedroom" → "room", "storeroom" → "room"."""
+    return {word[cut:] for word in sorted(words)[:_MAX_COMPOUNDS] if len(word) < 24
+            for cut in range(_MIN_COMPOUND_PART - 1, len(word) - _MIN_COMPOUND_PART + 1) if word[:cut].isalpha()}
 
 
 def named_in(text: str, tools: list[OfferedTool]) -> OfferedTool | None:
@@ -154,7 +174,8 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
         return named
     words = question_words(text)
     values = _Values(text)
-    scored = [(score(tool, words) + values.points(tool), index, tool) for index, tool in enumerate(tools)]
+    parts = compound_parts(words)
+    scored = [(score(tool, words, parts) + values.points(tool), index, tool) for index, tool in enumerate(tools)]
     if not scored:
         return None
     best_score = max(entry[0] for entry in scored)
@@ -171,6 +192,7 @@ class _Values:
     def __init__(self, text: str) -> None:
         self.text = text
         self._money: int | None = None
+        self.measures = units.said_measures(text)  # "21 degrees": a temperature
         self.enums = EnumReader(text)
 
     @property
@@ -184,13 +206,17 @@ class _Values:
         """2 when the question names a value for one of the tool's required value-bound parameters, 3 for two."""
         properties = schemas.properties(tool.parameters)
         named = money = 0
+        about_money = currencies.is_money_context(f"{tool.name} {tool.description}")
         for name in schemas.required(tool.parameters)[:_MAX_PARAMETERS]:
             parameter = schemas.resolve(properties.get(name), tool.parameters)
-            if currencies.is_currency_parameter(name, parameter):
+            if currencies.is_currency_parameter(name, parameter, about_money):
                 if money < self.money:  # each currency named gives one currency parameter its value
                     money += 1
                     named += 1
             elif isinstance(parameter.get("enum"), list) and self.enums.matches(parameter["enum"]):
+                named += 1
+            elif (self.measures and schemas.type_of(parameter) in ("number", "integer")
+                  and units.measure_of(name, str(parameter.get("description") or "")) in self.measures):
                 named += 1
         return _VALUE_POINTS[min(named, len(_VALUE_POINTS) - 1)]
 

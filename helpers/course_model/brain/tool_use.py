@@ -71,12 +71,13 @@ def forced_call(tool: OfferedTool, text: str, prose: Iterator[str] | None = None
                 outcome: Outcome | None = None) -> ToolCall:
     """A call to `tool` that must be made: arguments from `text` (and a calculation's `outcome`), plausible
     values for the rest."""
-    filled = fill(tool.parameters, text, invent=True, prose=prose, outcome=outcome)
+    filled = fill(tool.parameters, text, invent=True, prose=prose, outcome=outcome,
+                  about=f"{tool.name} {tool.description}")
     return ToolCall(tool.name, filled.values)
 
 
 def _calls_for(tool: OfferedTool, text: str, *, invent: bool) -> ToolPlan:
-    filled = fill(tool.parameters, text, invent=invent, tool_name=tool.name)
+    filled = fill(tool.parameters, text, invent=invent, tool_name=tool.name, about=f"{tool.name} {tool.description}")
     if filled.missing:
         return ToolPlan(missing=(tool.name, filled.missing[0]))
     if filled.spread is None:

@@ -21,9 +21,14 @@ The rule, deterministic and simple enough to predict:
    checkout component", "service: payments", "carrier dhl"), then a quoted
    text, then the words next to its description's words ("a travel expense"
    for a field described as "the expense category"; `anchored.py`), then a
-   capitalised name that is not a field's or the tool's own name. The first
-   plain field still empty then takes the words after "for" ("a ticket for
-   checkout").
+   capitalised name that is not a field's or the tool's own name (nor a
+   label before a colon, nor a unit after a number). The first plain field
+   still empty then takes the words after "for" ("a ticket for checkout"),
+   the next the words before the thing the tool or schema is about ("a
+   pepperoni pizza" for `PizzaOrder`), the next the thing a number counts
+   ("3 bags of flour", "150 g of yogurt"; `anchored.py`). A `unit` field
+   takes the unit after a number, a number parameter the number whose unit
+   measures what it does ("21 degrees" for `celsius`; `units.py`).
    An array takes every matching value: two quoted texts or more, else a
    written list anywhere in the question ("milk, eggs and bread", "X as well as
    Y", "- apples" lines; `lists.py`), else one quoted text, else the names; an
@@ -31,7 +36,9 @@ The rule, deterministic and simple enough to predict:
    from its own item. Arrays are cut to `maxItems` (and `MAX_ITEMS`).
    After a calculation, `result`-like fields take its value (`outcome.py`).
    A parameter that is a currency takes the currencies the question names, as
-   ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`): the one
+   ISO codes ("100 euros in dollars" → EUR, USD; `currencies.py`; in a tool or
+   schema about money, `source`/`target`, `base`/`quote`, `have`/`want` ... are
+   currencies too): the one
    after a number or "from" is the source, the one after "to"/"into"/"in" the
    target. A tool call's free-text parameter with no quote and no "about …"
    takes the rest of the clause ("Translate hello into Spanish" → "hello";
@@ -52,11 +59,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import currencies, schemas
+from . import currencies, schemas, units
 from .enums import EnumMatch, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
-from .mentions import EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, subject
+from .mentions import NOT_NAMES, EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, subject
 from .outcome import Outcome, outcome_value
 from .plausible import MAX_ITEMS, plausible_value
 from .pool import Pool
@@ -95,21 +102,33 @@ class Filled:
 
 def fill(schema: dict[str, Any], text: str, *, root: dict[str, Any] | None = None,
          invent: bool = False, prose: Iterator[str] | None = None, tool_name: str | None = None,
-         outcome: Outcome | None = None) -> Filled:
+         outcome: Outcome | None = None, about: str | None = None) -> Filled:
     """Values for the object `schema` taken from `text`; with `invent`, plausible ones for what is missing.
 
     `tool_name` is given for a call to that tool: a free-text argument may then be the rest of the clause.
     `outcome` is a finished calculation: its value fills `result`-like fields, its expression `expression`.
+    `about` is the tool's name and description (by default the schema's title and description): what the
+    values are for ("Exchange money ..." makes `source` and `target` currencies).
     """
     root = root if root is not None else schema
-    pool = Pool(text, currencies_wanted=_wants_currency(schema, root), tool_name=tool_name, outcome=outcome)
+    if about is None:
+        about = f"{root.get('title') or ''} {root.get('description') or ''}"
+    money = currencies.is_money_context(about)
+    pool = Pool(text, currencies_wanted=_wants_currency(schema, root, money), tool_name=tool_name, outcome=outcome,
+                money=money, about=about, subject=_subject(tool_name or about))
     return _fill_object(schemas.resolve(schema, root), pool, root, invent, prose, depth=0)
+
+
+def _subject(named: str) -> tuple[str, ...]:
+    """The nouns of a tool's or schema's name, its first word: "IceCream" → ice, cream; "bake_cake" → cake."""
+    first = named.split(maxsplit=1)[0] if named.strip() else ""
+    return tuple(word for word in schemas.words_of(first[:100]) if len(word) > 2 and word not in NOT_NAMES)
 
 
 _MAX_SCHEMA_NODES = 1_000  # looked at to find a currency parameter; a self-referencing schema is not a maze
 
 
-def _wants_currency(schema: dict[str, Any], root: dict[str, Any]) -> bool:
+def _wants_currency(schema: dict[str, Any], root: dict[str, Any], money: bool) -> bool:
     """Whether any parameter of `schema`, nested ones included, is a currency (breadth first, bounded)."""
     queue: list[Any] = [schema]
     for node in queue:
@@ -117,7 +136,7 @@ def _wants_currency(schema: dict[str, Any], root: dict[str, Any]) -> bool:
             return False
         resolved = schemas.resolve(node, root)
         for name, sub in schemas.properties(resolved).items():
-            if currencies.is_currency_parameter(name, schemas.resolve(sub, root)):
+            if currencies.is_currency_parameter(name, schemas.resolve(sub, root), money):
                 return True
             queue.append(sub)
         if isinstance(resolved.get("items"), dict):
@@ -142,7 +161,7 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     # 2. by kind, in order (required parameters first; enums, then lists, before the rest: they take their words
     # first, so "Flour, eggs and milk make pancakes" keeps "Flour" in the list)
     order = [n for n in properties if n in required] + [n for n in properties if n not in required]
-    for name in sorted(order, key=lambda n: _rank(n, resolved[n])):
+    for name in sorted(order, key=lambda n: _rank(n, resolved[n], pool.money)):
         if name in values:
             continue
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
@@ -153,6 +172,17 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     if waiting is not None and (after_for := pool.anchors.after_word("for", pool.blocked)) is not None:
         pool.claim(after_for.start, after_for.end)
         values[waiting] = after_for.text
+        waiting = next((name for name in order if name not in values and _takes_for(name, resolved[name])), None)
+    # 2c. then the words before the thing the schema or tool is about ("a pepperoni pizza" for `PizzaOrder`)
+    if waiting is not None and (kind := pool.anchors.beside(pool.subject, pool.blocked, after=False)) is not None:
+        pool.claim(kind.start, kind.end)
+        values[waiting] = kind.text
+        waiting = next((name for name in order if name not in values and _takes_for(name, resolved[name])), None)
+    # 2d. then the thing a number counts ("3 bags of flour", "150 g of yogurt")
+    numbers = [mention.end for mention in pool.mentions if mention.kind == NUMBER]
+    if waiting is not None and (thing := pool.anchors.counted(numbers, pool.blocked)) is not None:
+        pool.claim(thing.start, thing.end)
+        values[waiting] = thing.text
     # 2b. a tool call's free text without quotes: the rest of the clause
     if pool.tool_name is not None:
         for name in order:
@@ -195,9 +225,9 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tup
     return None
 
 
-def _rank(name: str, schema: dict[str, Any]) -> int:
+def _rank(name: str, schema: dict[str, Any], money: bool) -> int:
     """The order fields are filled by kind in: enums named in words, then arrays, then the rest."""
-    if _is_word_enum(name, schema):
+    if _is_word_enum(name, schema, money):
         return 0
     return 1 if schemas.type_of(schema) == "array" else 2
 
@@ -214,9 +244,9 @@ def _takes_for(name: str, schema: dict[str, Any]) -> bool:
             and not words & (_KIND_WORDS | _TITLE_WORDS | _PROSE_WORDS | set(_CUES)))
 
 
-def _is_word_enum(name: str, schema: dict[str, Any]) -> bool:
+def _is_word_enum(name: str, schema: dict[str, Any], money: bool) -> bool:
     """A field whose enum the question names in words ("in progress"), not a currency's code."""
-    return isinstance(schema.get("enum"), list) and not currencies.is_currency_parameter(name, schema)
+    return isinstance(schema.get("enum"), list) and not currencies.is_currency_parameter(name, schema, money)
 
 
 def _takes_remainder(name: str, schema: dict[str, Any]) -> bool:
@@ -225,8 +255,9 @@ def _takes_remainder(name: str, schema: dict[str, Any]) -> bool:
 
 
 # Where a currency parameter's value stands: the target after "to", the source after "from" or a number.
-_TARGET_WORDS = frozenset({"to", "target", "dest", "destination", "quote", "into", "output", "out"})
-_SOURCE_WORDS = frozenset({"from", "source", "base", "origin", "input", "original"})
+_TARGET_WORDS = frozenset({"to", "target", "dest", "destination", "quote", "into", "output", "out", "want", "buy",
+                           "receive", "counter"})
+_SOURCE_WORDS = frozenset({"from", "source", "base", "origin", "input", "original", "have", "sell", "pay"})
 
 
 def _keyed_currency(name: str, schema: dict[str, Any], pool: Pool) -> Any:
@@ -260,7 +291,7 @@ def _next_to_number(pool: Pool, index: int) -> bool:
 
 
 def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) -> Any:
-    if currencies.is_currency_parameter(name, schema):
+    if currencies.is_currency_parameter(name, schema, pool.money):
         return _keyed_currency(name, schema, pool)
     kind = schemas.type_of(schema)
     if kind in ("object", "array", "boolean"):
@@ -284,6 +315,11 @@ def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) 
             if converted is not None:
                 return converted
             pool.used.discard(pool.mentions.index(mention))
+    if kind in ("integer", "number") and (measure := units.measure_of(name, str(schema.get("description") or ""))):
+        at = units.number_before_unit(pool.text, measure)  # "21 degrees" for `celsius`, "5 min" for `minutes`
+        mention = pool.take(lambda m: m.kind == NUMBER and m.start == at and _within(m.value, schema))
+        if mention is not None:
+            return _as_type(mention.value, kind)
     return None
 
 
@@ -291,7 +327,7 @@ def _by_kind(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]
              prose: Iterator[str] | None, depth: int) -> Any:
     kind = schemas.type_of(schema)
     words = set(schemas.words_of(name))
-    if currencies.is_currency_parameter(name, schema):
+    if currencies.is_currency_parameter(name, schema, pool.money):
         mention = pool.take(lambda m: m.kind == currencies.CURRENCY)
         return currencies.as_value(str(mention.value), schema) if mention else None
     enum = schema.get("enum")
@@ -354,6 +390,10 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
         if prefer_prose and words & _PROSE_WORDS:
             return None  # a summary is a sentence of the answer (plausible.py), not the words after "for"
         return subject(pool.text)  # never a name: free text is what the question is about
+    if words & _UNIT_WORDS and (unit := units.unit_after_number(pool.text)) is not None \
+            and not pool.blocked(unit[1], unit[2]):
+        pool.claim(unit[1], unit[2])
+        return unit[0]  # "Add 2 kg of apples" → unit "kg"
     plain = fmt is None and not words & _KIND_WORDS
     own = frozenset(key(word) for word in words)
     if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked, own=own)) is not None:
@@ -368,10 +408,12 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
         if found is not None:
             pool.claim(found.start, found.end)
             return found.text
-    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m))
+    mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m) and not pool.labels(m)
+                        and not pool.measures(m))
     return str(mention.value) if mention else None
 
 
+_UNIT_WORDS = frozenset({"unit", "units", "uom"})
 _KIND_WORDS = _EMAIL_WORDS | _URL_WORDS | _TIME_WORDS | _DATE_WORDS | _PHONE_WORDS | _ID_WORDS | _FREE_TEXT_WORDS
 _MAX_DESCRIPTION_WORDS = 12  # of a field's description looked for beside the values
 
@@ -419,7 +461,8 @@ def _strings(name: str, pool: Pool) -> list[str]:
         return [item.text for item in written.items]
     if quoted:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
-    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m))]
+    return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m)
+                                                 and not pool.labels(m))]
 
 
 def _objects(items: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,

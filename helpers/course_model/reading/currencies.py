@@ -5,7 +5,11 @@ codes. A real model makes that step without thinking, so the course model
 keeps a small table of common currencies, and uses it **only** for a
 parameter that is a currency (`is_currency_parameter`): one named like
 `currency` / `from_currency`, described as a currency, or whose `enum` lists
-currency codes. The value it gets is the code, or, when the schema enumerates
+currency codes; and, in a tool or schema about money (its name or description
+says currency, money, cash, fx: `is_money_context`), any string parameter
+named for a side of the exchange, whatever the pair is called (`source` /
+`target`, `base` / `quote`, `from` / `to`, `have` / `want`, `sell` / `buy`,
+`input` / `output`). The value it gets is the code, or, when the schema enumerates
 names ("euro", "dollar"), the enum entry for that currency.
 
 Used by the course model behind chapter 02 (tools, `convert_currency`).
@@ -68,10 +72,25 @@ def _singular(name: str) -> str:
     return name
 
 
-def is_currency_parameter(name: str, schema: dict[str, Any]) -> bool:
-    """Whether a parameter wants a currency: its name, its description, or an enum of currencies says so."""
+_MONEY_WORDS = frozenset({"currency", "currencies", "money", "cash", "fx", "forex"})
+# Names for the two sides of an exchange.
+SIDE_WORDS = frozenset("""from to source target base quote have want sell buy input output original into dest
+    destination counter pay receive""".split())
+_MAX_ABOUT = 2_000  # characters of a tool's or schema's name and description read for what it is about
+
+
+def is_money_context(about: str) -> bool:
+    """Whether a tool or schema is about money: its name or description says currency, money, cash or fx."""
+    return bool(set(schemas.words_of(about[:_MAX_ABOUT])) & _MONEY_WORDS)
+
+
+def is_currency_parameter(name: str, schema: dict[str, Any], money: bool = False) -> bool:
+    """Whether a parameter wants a currency: its name, its description, or an enum of currencies says so;
+    or, with `money` (the tool or schema is about money), a name for a side of the exchange ("base")."""
     if schemas.type_of(schema) != "string":
         return False
+    if money and "enum" not in schema and set(schemas.words_of(name)) & SIDE_WORDS:
+        return True
     if {"currency", "currencies"} & set(schemas.words_of(name)):
         return True
     if "currency" in str(schema.get("description", "")).lower():

@@ -18,7 +18,7 @@ Nothing left means nothing given: the model asks for it. The rule applies to
 tool calls only; structured answers keep their made-up values.
 
 `gist` is the same reading for a whole question: its longest clause without
-the request's opening words, the stand-in a structured answer gives a field the
+the request's opening words (a label before a colon loses a tie), the stand-in a structured answer gives a field the
 question names no value for ("Please file a ticket: the search page times out"
 → `title` "search page times out"), rather than the field's own name.
 
@@ -77,12 +77,15 @@ def gist(text: str) -> str | None:
     """What a question is about, in at most `GIST_WORDS` words: its longest clause, without the opening
     of a request ("please", "can you", "the") and the small words left dangling at its end."""
     best: list[str] = []
+    best_weight = 0.0
     for clause in _CLAUSE.finditer(text[:_GIST_TEXT]):
         words = _GIST_WORD.findall(clause.group())
         while words and words[0].lower() in _OPENING:
             words.pop(0)
         while words and words[-1].lower() in _DANGLING:
             words.pop()
-        if len(words) > len(best):
-            best = words
+        label = text[clause.end() : clause.end() + 1] == ":"  # "Pack: stuff" is about the stuff
+        weight = len(words) - (0.5 if label else 0)
+        if weight > best_weight:
+            best, best_weight = words, weight
     return " ".join(best[:GIST_WORDS]) or None

@@ -3,12 +3,15 @@
 A real model reads a list written with commas and "and" without thinking, quoted
 or not. The course model finds them clause by clause (a clause ends at `.`, `!`,
 `?`, `;`, `:` or a new line, so "Tasks: a, b and c" starts its list after the
-colon), splitting at commas and at "and"/"or"/"as well as", never inside quotes
-or parentheses. A run of parts is a list when it has three parts or more, or two
+colon), splitting at commas and at "and"/"or"/"plus"/"as well as", never inside
+quotes or parentheses. A run of parts is a list when it has three parts or more, or two
 joined by "and"/"or"; after its "and" part the list ends ("Paris, Oslo and Rome,
 6 nights" lists three cities). Lines that start with a bullet ("- apples",
 "* rice", "1. budget", "2) hiring"), two or more in a row, are a list too, one
-item per line.
+item per line; so are short parts split by semicolons ("Pack: passport; charger;
+socks") and short plain lines after a line that ends with a colon ("Chores:" then
+"feed the cat" lines). A label before a colon is never an item: the list starts
+after it.
 
 Each list gives two readings:
 
@@ -16,7 +19,10 @@ Each list gives two readings:
   parts are whole; the first keeps its last words (as many as the other items
   have, articles not counted: "I need fresh milk, brown eggs and bread" →
   "fresh milk"), never reaching back past a verb that introduces the list
-  ("Lasagne takes pasta sheets, ..." → "pasta sheets"); the last stops at a word
+  ("Lasagne takes pasta sheets, ..." → "pasta sheets"); a bare noun joined to
+  the first item by "with" is one more item ("rice with beans or lentils" →
+  rice, beans, lentils), while one with an article is what the list belongs to
+  ("a pizza with mushrooms, olives and ham" → the toppings); the last stops at a word
   that ends a noun phrase or a verb ("bread for the party" → "bread"; "of" does
   not: "a jar of passata"). Articles go ("a tent" → "tent"). A list whose middle parts are not short phrases
   ("I'm Alice, I live in Oslo and ...") is not a list of items.
@@ -41,7 +47,7 @@ _CLAUSE = re.compile(r"[^.!?;:\n]+")
 # Quoted text and parentheses are skipped whole; the rest splits at commas and "and"/"or".
 _PIECE = re.compile(
     r"""(?P<skip>"[^"\n]*"|“[^”\n]*”|(?<![\w'])'[^'\n]*'(?![\w'])|\([^()\n]*\))
-      | (?P<sep>\s*,\s*(?:(?:and|or|as\s+well\s+as)\s+)?|\s+(?:and|or|as\s+well\s+as)\s+)""",
+      | (?P<sep>\s*,\s*(?:(?:and|or|plus|as\s+well\s+as)\s+)?|\s+(?:and|or|plus|as\s+well\s+as)\s+)""",
     re.VERBOSE | re.IGNORECASE,
 )
 # A bulleted or numbered line: "- apples", "* rice", "• tea", "1. budget", "2) hiring".
@@ -64,6 +70,11 @@ _INTRODUCING = frozenset(
     email tag tags choose pick picked chose make makes made go goes went""".split()
 )
 _FIRST_BOUNDARY = _BOUNDARY | _INTRODUCING
+# Words a bare noun before "with" never reaches back past ("make me quinoa with kale" → quinoa).
+_PRONOUNS = frozenset("i me you we us he him she her they them it".split())
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_LABELLED = re.compile(r"^[^\n:]{0,60}:[ \t]*$")  # a line that ends with a colon: "Chores:"
+_LINE = re.compile(r"[^\n]+")
 _LAST_BOUNDARY = _LATER_BOUNDARY | _INTRODUCING  # "milk make pancakes" → "milk"
 
 
@@ -87,6 +98,8 @@ class Enumeration:
 def find_lists(text: str) -> list[Enumeration]:
     """Every list in `text`, in order (see the module docstring); a bulleted list hides the lists in its lines."""
     bulleted = _bulleted(text[:MAX_TEXT])
+    bulleted += [one for one in _semicolons(text[:MAX_TEXT]) + _lines(text[:MAX_TEXT])
+                 if not any(b.start <= one.start < b.end for b in bulleted)]
     found: list[Enumeration] = list(bulleted)
     for clause in _CLAUSE.finditer(text[:MAX_TEXT]):
         inline = _lists_in(text, clause.start(), clause.end())
@@ -115,6 +128,61 @@ def _bulleted(text: str) -> list[Enumeration]:
     return found
 
 
+def _semicolons(text: str) -> list[Enumeration]:
+    """Short parts split by semicolons, after a label's colon if there is one: "Pack: passport; charger; socks".
+
+    Every part must be a short phrase, so two clauses joined by a semicolon ("I have 200 dollars; how
+    many euros is that?") are not a list."""
+    found = []
+    for sentence in _SENTENCE.finditer(text):
+        if ";" not in sentence.group():
+            continue
+        start = sentence.start()
+        colon = sentence.group().rfind(":", 0, sentence.group().find(";"))
+        if colon >= 0:
+            start += colon + 1
+        parts = [_span(text, low, high) for low, high in _cuts(text, start, sentence.end(), ";")][:MAX_ITEMS]
+        words = [_words(part) for part in parts]
+        if len(parts) < 2 or any(not w or len(w) > MAX_ITEM_WORDS or _has_boundary(w) for w in words):
+            continue
+        items = tuple(_item(w) for w in words)
+        if all(item is not None for item in items):
+            found.append(Enumeration(tuple(parts), items, parts[0].start, parts[-1].end))  # type: ignore[arg-type]
+    return found
+
+
+def _cuts(text: str, start: int, end: int, separator: str) -> list[tuple[int, int]]:
+    cuts, at = [], start
+    while (found := text.find(separator, at, end)) >= 0:
+        cuts.append((at, found))
+        at = found + 1
+    return cuts + [(at, end)]
+
+
+def _lines(text: str) -> list[Enumeration]:
+    """Short plain lines, two or more, right after a line that ends with a colon ("Chores:" then one per line)."""
+    found = []
+    lines = list(_LINE.finditer(text))
+    for index, line in enumerate(lines[:-1]):
+        if not _LABELLED.match(line.group()):
+            continue
+        run: list[Span] = []
+        for following in lines[index + 1 : index + 1 + MAX_ITEMS]:
+            if text[(run[-1].end if run else line.end()):following.start()].count("\n") > 1:
+                break  # a blank line ends the list
+            part = _span(text, following.start(), following.end())
+            if _BULLET.match(following.group()):
+                break  # bulleted lines are read as bullets
+            words = _words(part)
+            if not words or len(words) > MAX_ITEM_WORDS or _has_boundary(words) or part.text[-1] in ".!?:":
+                break
+            run.append(part)
+        items = tuple(_item(_words(part)) for part in run)
+        if len(run) >= 2 and all(item is not None for item in items):
+            found.append(Enumeration(tuple(run), items, run[0].start, run[-1].end))  # type: ignore[arg-type]
+    return found
+
+
 def _lists_in(text: str, start: int, end: int) -> list[Enumeration]:
     parts: list[Span] = []
     joined: list[bool] = []  # for each separator: was it "and"/"or"?
@@ -122,7 +190,7 @@ def _lists_in(text: str, start: int, end: int) -> list[Enumeration]:
     for piece in _PIECE.finditer(text, start, end):
         if piece.lastgroup == "sep":
             parts.append(_span(text, at, piece.start()))
-            joined.append(bool(re.search(r"\b(?:and|or|well)\b", piece.group(), re.IGNORECASE)))
+            joined.append(bool(re.search(r"\b(?:and|or|plus|well)\b", piece.group(), re.IGNORECASE)))
             at = piece.end()
     parts.append(_span(text, at, end))
     lists, group, had_and = [], [parts[0]], False
@@ -134,7 +202,8 @@ def _lists_in(text: str, start: int, end: int) -> list[Enumeration]:
         group.append(part)
         had_and = had_and or separator
     lists.append((group, had_and))
-    return [_enumeration(group) for group, had_and in lists
+    labelled = text[:start].rstrip(" \t").endswith(":")  # "Warm-up: jumping jacks, ...": the first part is whole
+    return [_enumeration(group, labelled and at == 0) for at, (group, had_and) in enumerate(lists)
             if all(part.text for part in group) and (len(group) >= 3 or (len(group) == 2 and had_and))]
 
 
@@ -144,12 +213,12 @@ def _span(text: str, start: int, end: int) -> Span:
     return Span(piece.strip(), start + lead, start + lead + len(piece.strip()))
 
 
-def _enumeration(group: list[Span]) -> Enumeration:
+def _enumeration(group: list[Span], labelled: bool = False) -> Enumeration:
     group = group[:MAX_ITEMS]
-    return Enumeration(tuple(group), _items(group), group[0].start, group[-1].end)
+    return Enumeration(tuple(group), _items(group, labelled), group[0].start, group[-1].end)
 
 
-def _items(group: list[Span]) -> tuple[Span, ...] | None:
+def _items(group: list[Span], labelled: bool = False) -> tuple[Span, ...] | None:
     middle = [_words(part) for part in group[1:-1]]
     if any(len(words) > MAX_ITEM_WORDS or _has_boundary(words) for words in middle):
         return None
@@ -158,14 +227,32 @@ def _items(group: list[Span]) -> tuple[Span, ...] | None:
     last = last[: min(cut, MAX_ITEM_WORDS)]
     width = max([_width(words) for words in middle] + [_width(last), 1])
     first = _words(group[0])
+    if labelled and len(first) <= MAX_ITEM_WORDS and not _has_boundary(first):
+        width = len(first)  # right after a label's colon the first part is an item whole
     keep = 0
     while keep < min(width, len(first)) and _plain(first[-1 - keep]) not in _FIRST_BOUNDARY:
         keep += 1
+    head = _head_before_with(first[: len(first) - keep])
     first = first[len(first) - keep :]
-    items = tuple(_item(words) for words in [first, *middle, last])
+    items = tuple(_item(words) for words in [*([head] if head else []), first, *middle, last])
     if any(item is None for item in items):
         return None
     return items  # type: ignore[return-value]
+
+
+def _head_before_with(before: list[Span]) -> list[Span]:
+    """A bare noun joined to the first item by "with": "rice with beans" → rice; "a pizza with ..." → nothing."""
+    if not before or _plain(before[-1]) != "with":
+        return []
+    head: list[Span] = []
+    for word in reversed(before[:-1]):
+        plain = _plain(word)
+        if plain in _ARTICLES or plain in {"my", "your", "our", "his", "her", "their", "this", "that"}:
+            return []  # "a pizza with ...": the list belongs to the pizza
+        if plain in _FIRST_BOUNDARY or plain in _PRONOUNS or word.text[-1] in ",;:" or len(head) == MAX_ITEM_WORDS:
+            break
+        head.insert(0, word)
+    return head
 
 
 def _words(part: Span) -> list[Span]:

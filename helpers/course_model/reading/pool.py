@@ -17,7 +17,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Callable
 
-from . import currencies, schemas
+from . import currencies, schemas, units
 from .anchored import AnchorIndex
 from .enums import EnumReader, key
 from .free_text import gist
@@ -34,8 +34,12 @@ class Pool:
     """
 
     def __init__(self, text: str, *, currencies_wanted: bool = False, tool_name: str | None = None,
-                 outcome: Outcome | None = None) -> None:
+                 outcome: Outcome | None = None, money: bool = False, about: str = "",
+                 subject: tuple[str, ...] = ()) -> None:
         self.text = text
+        self.money = money  # the tool or schema is about money: "source" and "target" are currencies
+        self.about = about  # the tool's or schema's name and description
+        self.subject = subject  # the nouns of the tool's or schema's name: what the question is about
         self.lower = text.lower()
         self.tool_name = tool_name  # set for a tool call: free text may then be the clause's remainder
         self.currencies_wanted = currencies_wanted
@@ -91,9 +95,21 @@ class Pool:
         """Whether a capitalised name is one of the schema's field names ("Ingredients: flour, eggs")."""
         return " ".join(key(word) for word in re.findall(r"[a-z]+", str(mention.value).lower())) in self.field_words
 
+    def labels(self, mention: Mention) -> bool:
+        """Whether a name is a label: it opens a line or sentence and a colon follows ("Pack: passport; ...")."""
+        before = self.text[max(0, mention.start - 200) : mention.start].rstrip(" \t")
+        return self.text[mention.end : mention.end + 3].lstrip(" \t").startswith(":") and (
+            not before or before[-1] in ".!?\n")
+
+    def measures(self, mention: Mention) -> bool:
+        """Whether a name is a unit right after a number: the "C" of "20°C", the "L" of "2 L"."""
+        before = self.text[max(0, mention.start - 3) : mention.start].rstrip(" °")
+        return units.is_unit(str(mention.value)) and before[-1:].isdigit()
+
     def part(self, text: str) -> Pool:
         """A pool for one part of the text (one item of a list), read the same way."""
-        return Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name)
+        return Pool(text, currencies_wanted=self.currencies_wanted, tool_name=self.tool_name, money=self.money,
+                    about=self.about, subject=self.subject)
 
     def take_list(self, accept: Callable[[Enumeration], bool], *, items: bool = False) -> Enumeration | None:
         """The first list (`lists.py`) none of whose values is used yet; its values are then used.

@@ -27,6 +27,8 @@ SYNONYMS: dict[str, str] = {
     "account": "user", "capitals": "capital", "quote": "price", "cost": "price", "exchange": "convert",
     "money": "currency", "dollar": "currency", "euro": "currency", "pound": "currency", "yen": "currency",
     "franc": "currency", "yuan": "currency", "rupee": "currency", "peso": "currency", "buck": "currency",
+    "mop": "clean", "scrub": "clean", "tidy": "clean", "vacuum": "clean", "hoover": "clean", "wipe": "clean",
+    "wash": "clean", "cleaning": "clean",
 }
 
 
