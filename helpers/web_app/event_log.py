@@ -49,6 +49,10 @@ class UnknownRun(LookupError):
     """No log for this run: it never existed here, or it finished long enough ago to be forgotten."""
 
 
+class SessionBusy(RuntimeError):
+    """The session already has a run that has not logged `done`: one run at a time per conversation."""
+
+
 class LogFull(RuntimeError):
     """The run has sent more events than one log keeps (`max_events_per_run`)."""
 
