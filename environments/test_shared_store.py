@@ -1,5 +1,12 @@
 """Chapter 08's scale-out on real servers: two web app processes share Postgres, runs' logs live in Redis.
 
+With `--store postgresql://...` and `--events redis://...` the two processes share sessions,
+histories and runs: a stream dropped on one resumes on the other, a process killed mid-run
+leaves the reconnecting client an `error` then `done` and whole turns only, and a session
+answers one question at a time across both. The event log's contract tests
+(tests/test_event_log.py) and the in-process shared-events tests run here too, on Redis,
+where a missing redis-server fails rather than skips.
+
 Postgres and Redis come from Debian's packages (`.ci/run` installs `postgresql` and
 `redis-server`); each test session starts its own on loopback, in a temporary
 folder, on free ports, and stops them afterwards. Postgres refuses to run as root,
@@ -8,6 +15,7 @@ so as root the cluster belongs to the `postgres` user the Debian package creates
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import json
 import os
@@ -175,5 +183,163 @@ async def test_a_reader_of_a_run_whose_process_was_killed_gets_an_error_then_don
         # A second reader, from the start, gets exactly the same ending: it was written once.
         again = [item async for item in follow(log, "run-of-a-dying-process", 0, heartbeat=0.5, max_silence=WAIT)]
         assert [(item.id, item.type) for item in again if item is not None] == [(1, "token"), (2, "error"), (3, "done")]
+    finally:
+        await log.aclose()
+
+
+def test_the_event_log_contract_and_shared_events_tests_run_on_redis(tmp_path):
+    """tests/ skips its Redis tests when no redis-server is on PATH; here they must run, and pass."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rs", "-p", "no:randomly",
+         "tests/test_event_log.py", "tests/test_web_app_shared_events.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={**course_model_env(), "COURSE_REQUIRE_REDIS": "1"})
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "skipped" not in summary and "[redis]" not in result.stdout, summary  # -rs would list a skip
+    assert int(summary.split(" passed")[0].split()[-1]) >= 30, summary
+
+
+def sse_events(lines) -> list[tuple[int | None, str, dict]]:
+    """(id, type, data) of each event in an iterator of SSE lines, as they arrive (comments left out)."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        if line == "":
+            if "event" in fields:
+                yield (int(fields["id"]) if "id" in fields else None, fields["event"], json.loads(fields["data"]))
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(": ")
+            fields[name] = value
+
+
+def read_run(url: str, run_id: str, session: str, last_id: int | None = None) -> list[tuple]:
+    """Every event of `GET /api/runs/{run_id}/events` to `done` (after `last_id` if given)."""
+    headers = {"X-Session-Id": session, **({"Last-Event-ID": str(last_id)} if last_id is not None else {})}
+    with httpx.Client(base_url=url, timeout=WAIT) as client:
+        with client.stream("GET", f"/api/runs/{run_id}/events", headers=headers) as response:
+            assert response.status_code == 200, response.read()
+            return list(sse_events(response.iter_lines()))
+
+
+def start_and_drop(url: str, session: str, message: str, until: str) -> list[tuple]:
+    """POST a question, read its events up to the first `until` event, then close the connection mid-answer."""
+    seen = []
+    with httpx.Client(base_url=url, timeout=WAIT) as client:
+        with client.stream("POST", "/api/chat", json={"session_id": session, "message": message}) as response:
+            assert response.status_code == 200, response.read()
+            for event in sse_events(response.iter_lines()):
+                seen.append(event)
+                if event[1] == until:
+                    break
+    return seen
+
+
+def shared(postgres_url: str, redis_url: str, agent: str) -> tuple[str, ...]:
+    return ("--agent", agent, "--store", postgres_url, "--events", redis_url, "--heartbeat", "1")
+
+
+@pytest.mark.parametrize("agent", ["executor", "langchain"])
+def test_a_stream_dropped_on_one_process_resumes_on_the_other_with_nothing_lost_or_repeated(
+        agent, postgres_url, redis_url, tmp_path):
+    one, two = free_port(), free_port()
+    with serve(one, tmp_path / "one.log", *shared(postgres_url, redis_url, agent), delay="0.05"):
+        with serve(two, tmp_path / "two.log", *shared(postgres_url, redis_url, agent)):
+            first, second = f"http://127.0.0.1:{one}", f"http://127.0.0.1:{two}"
+            session = new_session(first)
+            before = start_and_drop(first, session, "What is (2 + 3) * (4 + 5)?", until="token")
+            run_id, last_id = before[0][2]["run_id"], before[-1][0]
+            after = read_run(second, run_id, session, last_id)
+            assert any(kind == "token" for _, kind, _ in after), "the drop was mid-answer: tokens came after it"
+            whole = read_run(second, run_id, session)  # the run's full event list, from the start
+            assert before + after == whole, "nothing lost, nothing twice"
+            assert [event[0] for event in whole] == list(range(1, len(whole) + 1))
+            assert whole[-2][1] == "answer" and whole[-1][1] == "done"
+            answer = whole[-2][2]["answer"]
+            assert answer == "(2 + 3) × (4 + 5) is 45.", answer
+            assert "".join(data["text"] for _, kind, data in whole if kind == "token").strip() == answer
+
+
+@pytest.mark.parametrize("agent", ["executor", "langchain"])
+def test_a_process_killed_mid_run_gives_the_client_on_the_other_an_error_then_done(
+        agent, postgres_url, redis_url, tmp_path):
+    from helpers.web_app.redis_event_log import DIED_MESSAGE
+
+    one, two = free_port(), free_port()
+    with serve(two, tmp_path / "two.log", *shared(postgres_url, redis_url, agent)):
+        second = f"http://127.0.0.1:{two}"
+        with serve(one, tmp_path / "one.log", *shared(postgres_url, redis_url, agent), delay="0.2") as process:
+            first = f"http://127.0.0.1:{one}"
+            session = new_session(first)
+            assert answer_in(ask(first, session, "What is 10 + 10?")[1]) == "10 + 10 is 20."
+            before = start_and_drop(first, session, "What is 2 + 3?", until="tool_result")  # half a turn checkpointed
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=WAIT)
+        run_id, last_id = before[0][2]["run_id"], before[-1][0]
+        started = time.monotonic()
+        after = read_run(second, run_id, session, last_id)
+        assert [(event_id, kind) for event_id, kind, _ in after] == [(last_id + 1, "error"), (last_id + 2, "done")]
+        assert after[0][2] == {"message": DIED_MESSAGE}
+        assert time.monotonic() - started < WAIT
+        # The conversation kept whole turns only: the follow-up builds on 10 + 10, never on the killed 2 + 3.
+        assert answer_in(ask(second, session, "Now multiply that by 3")[1]) == "20 × 3 is 60."
+        assert answer_in(ask(second, session, "What is 2 + 3?")[1]) == "2 + 3 is 5.", "the learner asks again"
+
+
+@pytest.mark.parametrize("agent", ["executor", "langchain"])
+def test_two_processes_answer_one_session_one_question_at_a_time(agent, postgres_url, redis_url, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    one, two = free_port(), free_port()
+    with serve(one, tmp_path / "one.log", *shared(postgres_url, redis_url, agent), delay="0.05"):
+        with serve(two, tmp_path / "two.log", *shared(postgres_url, redis_url, agent), delay="0.05"):
+            first, second = f"http://127.0.0.1:{one}", f"http://127.0.0.1:{two}"
+            session = new_session(first)
+            with ThreadPoolExecutor(2) as pool:
+                results = list(pool.map(lambda url: ask(url, session, "What is (2 + 3) * (4 + 5)?"), [first, second]))
+            assert sorted(status for status, _ in results) == [200, 409], results
+            assert "still answering" in next(body for status, body in results if status == 409)
+            assert answer_in(next(body for status, body in results if status == 200)) == "(2 + 3) × (4 + 5) is 45."
+            loser = second if results[1][0] == 409 else first
+            assert answer_in(ask(loser, session, "Now add 5")[1]) == "45 + 5 is 50.", "then the other answers it"
+
+
+CLAIM_AND_DIE = """
+import asyncio, os, signal, sys
+from helpers.web_app.event_log import owner_digest
+from helpers.web_app.redis_event_log import RedisEventLog
+
+async def main():
+    log = await RedisEventLog.connect(sys.argv[1], lease_seconds=3.0)
+    await log.open("run-of-a-process-about-to-die", owner_digest("claimed session"))
+    print("claimed", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_process_claim_on_a_session_lapses_with_its_lease(redis_url):
+    from helpers.web_app.event_log import SessionBusy, owner_digest
+    from helpers.web_app.events import done
+    from helpers.web_app.redis_event_log import RedisEventLog
+
+    died = subprocess.run([sys.executable, "-c", CLAIM_AND_DIE, redis_url], capture_output=True, text=True,
+                          timeout=WAIT, cwd=ROOT)
+    assert died.returncode == -signal.SIGKILL and "claimed" in died.stdout, died.stderr
+    log = await RedisEventLog.connect(redis_url, lease_seconds=1.0)
+    try:
+        with pytest.raises(SessionBusy):  # nobody has read the dead run: its claim holds until its lease lapses
+            await log.open("next-run-of-the-session", owner_digest("claimed session"))
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                await log.open("next-run-of-the-session", owner_digest("claimed session"))
+                break
+            except SessionBusy:
+                assert time.monotonic() < deadline, "the claim never lapsed"
+                await asyncio.sleep(0.2)
+        await log.append("next-run-of-the-session", done())
+        await log.finish("next-run-of-the-session")
     finally:
         await log.aclose()

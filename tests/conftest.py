@@ -40,3 +40,46 @@ def make_llm(server):
         return ChatOpenAI(**settings)
 
     return make
+
+
+REQUIRE_REDIS = "COURSE_REQUIRE_REDIS"  # set (make test-environments does): no redis-server is a failure, not a skip
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A redis-server of our own on loopback (Debian's `redis-server`), for the shared event log's tests.
+
+    Without the binary these tests are skipped here; environments/test_shared_store.py runs them
+    again with `COURSE_REQUIRE_REDIS=1`, where a missing server fails instead.
+    """
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not on PATH (apt-get install redis-server)"
+        pytest.fail(message) if os.environ.get(REQUIRE_REDIS) else pytest.skip(message)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

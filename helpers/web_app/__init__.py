@@ -6,6 +6,7 @@
 - `app.py`: `create_app()`, the endpoints, and the generator that streams a run;
 - `runs.py`: each run in a task of its own that logs its events, so it outlives its connection (chapter 08);
 - `event_log.py`: each run's numbered events, replayed after `Last-Event-ID`, kept a while (chapter 08);
+- `redis_event_log.py`, `event_log_choice.py`: the same in Redis, shared by app processes (`--events`, chapter 08);
 - `agents.py`: the two agents it can serve (chapter 03's executor, chapter 06's `create_agent`
   agent), each a `Conversation` that streams a question as the app's events;
 - `events.py`: the events the app sends, and how they are read off each agent's stream;

@@ -6,7 +6,8 @@ server is set in the environment. `--agent langchain` serves chapter 06's
 `create_agent` agent instead of chapter 03's executor, with the same events.
 `--store` says where conversations are kept (chapter 08): by default a SQLite file
 in the user's data folder, so a restart keeps them; `memory` keeps nothing; a
-`postgresql://` URL shares them between app processes.
+`postgresql://` URL shares them between app processes. `--events redis://...` shares
+the runs' event logs too, so a client that reconnects to another process resumes there.
 `--reasoning` serves a model that reasons, whose reasoning the page shows as it streams.
 The start-up line says which agent, which model, which store and where.
 """
@@ -22,6 +23,8 @@ from ..backend import model_settings
 from .agents import AGENTS
 from .app import HEARTBEAT_SECONDS, create_app, reasoning_model
 from .event_log import KEEP_SECONDS
+from .event_log_choice import EVENTS_HELP, parse_events
+from .event_log_choice import describe as describe_events
 from .http_protocol import http_protocol
 from .store import STORE_HELP, default_sqlite_path, parse_store
 
@@ -52,11 +55,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reasoning", action="store_true",
                         help="serve a model that reasons (gpt-5-mini on OpenAI, OPENAI_REASONING_MODEL, or the course "
                              "model) through the Responses API; the page shows its reasoning as it streams")
+    parser.add_argument("--events", default="memory", metavar="EVENTS",
+                        help=f"where runs' events are kept for clients that resume: {EVENTS_HELP}; several app "
+                             "processes on one Redis share runs (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.heartbeat <= 0 or args.keep_runs <= 0:
         parser.error("--heartbeat and --keep-runs must be positive")
     try:
         store = parse_store(args.store)
+        events = parse_events(args.events)
     except ValueError as error:
         parser.error(str(error))  # a clear message and exit status 2, before anything starts
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:  %(name)s - %(message)s")
@@ -66,10 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     reasoning = {"make_model": reasoning_model} if args.reasoning else {}
     app = create_app(agent=args.agent, allowed_hosts=[*served_on, *args.allowed_host],
                      forwarded_allow_ips=args.forwarded_allow_ips, heartbeat_seconds=args.heartbeat,
-                     keep_run_seconds=args.keep_runs, store=store, **reasoning)
+                     keep_run_seconds=args.keep_runs, store=store, events=events, **reasoning)
     settings = model_settings(reasoning=args.reasoning)  # what the app's model is built from (`default_model`)
     print(f"Serving {AGENTS[args.agent]} with model {settings.model!r} ({settings.backend}): "
-          f"conversations kept {store.describe()}: "
+          f"conversations kept {store.describe()}, runs' events {describe_events(events)}: "
           f"open http://{args.host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app does it, for named proxies.
     # http=: uvicorn's httptools protocol with each request's head bounded in size and time (http_protocol.py).

@@ -58,7 +58,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ..backend import model_settings
 from . import agui, events, security
 from .agents import AGENTS, conversation_factory
-from .event_log import KEEP_SECONDS, MAX_BYTES, EventLog, MemoryEventLog, RunInfo, Silent, UnknownRun, follow, owner_digest
+from .event_log import (KEEP_SECONDS, MAX_BYTES, EventLog, MemoryEventLog, RunInfo, SessionBusy, Silent, UnknownRun,
+                        follow, owner_digest)
+from .event_log_choice import open_event_log, parse_events
 from .events import Event
 from .limits import DEFAULT_BURST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PENALTY, DEFAULT_RATE, BodySizeLimit, RateLimit
 from .runs import RUN_ID, RUN_TIMEOUT, RunRegistry
@@ -137,6 +139,7 @@ def create_app(
     run_timeout: float = RUN_TIMEOUT,
     event_log: Callable[[], EventLog] | None = None,
     store: str | StoreSpec | None = "memory",
+    events: str | None = "memory",
 ) -> FastAPI:
     """The app. It calls `make_model(http_client)` once, when the server starts.
 
@@ -172,6 +175,11 @@ def create_app(
     a SQLite file, or a `postgresql://` URL; None means the SQLite file in the
     user's data folder, as `python -m helpers.web_app` uses. A bad value is refused
     here, before anything starts.
+
+    `events` is where runs' event logs live (`event_log_choice.py`): "memory" (this
+    process), or a `redis://` URL shared by several app processes; with it, a client
+    resumes on any of them, and a session answers one question at a time across all of
+    them. A bad value is refused here; a Redis that does not answer fails the start-up.
     """
     if agent not in AGENTS:
         raise ValueError(f"agent must be {' or '.join(map(repr, AGENTS))}, got {agent!r}")
@@ -180,6 +188,9 @@ def create_app(
                          "reconnect_ms not negative")
     make_log = event_log or (lambda: MemoryEventLog(keep_seconds=keep_run_seconds, max_bytes=max_log_bytes))
     store_spec = store if isinstance(store, StoreSpec) else parse_store(store)
+    events_spec = parse_events(events)
+    if event_log is not None and events_spec != "memory":
+        raise ValueError("give event_log (a factory) or events (a URL), not both")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -193,7 +204,7 @@ def create_app(
                                               max_per_client=max_sessions_per_client,
                                               idle_seconds=session_idle_seconds, store=conversations)
             await app.state.sessions.restore(app.state.new_conversation)
-            app.state.event_log = make_log()
+            app.state.event_log = await open_event_log(events_spec, make_log, keep_seconds=keep_run_seconds)
             app.state.run_registry = RunRegistry(app.state.event_log, run_timeout=run_timeout)
             try:
                 yield
@@ -206,6 +217,7 @@ def create_app(
     app.state.model_name = None  # which model: known once the server has started and built it
     app.state.max_message_chars = max_message_chars
     app.state.store = store_spec  # where conversations are kept
+    app.state.events = events_spec  # where runs' events are kept: "memory" or a Redis URL
     app.state.runs = Counter()  # how runs ended: "answered", "failed", "cancelled" (tests and chapter 05 read it)
     app.state.heartbeat_seconds, app.state.reconnect_ms = heartbeat_seconds, reconnect_ms
     app.state.max_silence_seconds = run_timeout + 30  # a reader gives up on a run that logs nothing for longer
@@ -288,17 +300,23 @@ async def resume_after(run_id: str, request: Request, owner: Annotated[str, Depe
     return after
 
 
+BUSY = "This session is still answering its last question."
+
+
 async def start_run(body: ChatRequest, request: Request) -> str:
     """Check the question, claim its session, and start its run (it goes on if the client leaves); its id."""
     state = request.app.state
     session = await find_session(state.sessions, body.session_id, state.new_conversation)
     question = check_message(body.message, state.max_message_chars)
-    release = session.claim()  # the session is this run's until the run ends
+    release = session.claim()  # the session is this run's until the run ends (in this process)
     if release is None:
-        raise HTTPException(409, "This session is still answering its last question.")
-    try:
+        raise HTTPException(409, BUSY)
+    try:  # and in every process sharing the event log: opening the run's log claims the session there
         return await state.run_registry.start(
             body.session_id, stream_run(session, question, state.runs, state.sessions.max_turns, release))
+    except SessionBusy:
+        release()
+        raise HTTPException(409, BUSY) from None
     except BaseException:
         release()  # the run never started
         raise

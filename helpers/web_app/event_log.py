@@ -14,7 +14,9 @@ the log (who owns the run, its events, whether it is over, whether a stop was as
 The contract every implementation keeps:
 
 - `open(run_id, owner)` starts a run's log; `owner` is `owner_digest(session_id)` of
-  the session that started it (the log never holds the session id itself);
+  the session that started it (the log never holds the session id itself). It raises
+  `SessionBusy` while another run of that session has not logged `done` (nor been
+  finished): one run at a time per conversation, across every process sharing the log;
 - `append(run_id, event)` returns the event's id: 1, 2, 3, ... within the run; it
   never waits for readers;
 - `read(run_id, after, wait=...)` returns the events with ids above `after` (at most
@@ -47,6 +49,10 @@ READ_LIMIT = 500  # events one `read` returns at most
 
 class UnknownRun(LookupError):
     """No log for this run: it never existed here, or it finished long enough ago to be forgotten."""
+
+
+class SessionBusy(RuntimeError):
+    """The session already has a run that has not logged `done`: one run at a time per conversation."""
 
 
 class LogFull(RuntimeError):
@@ -89,7 +95,11 @@ class EventLog(Protocol):
     """Runs' event logs: appended by the process that runs each, read by whichever serves its client."""
 
     async def open(self, run_id: str, owner: str) -> None:
-        """Start `run_id`'s log, owned by the session whose `owner_digest` is `owner`."""
+        """Start `run_id`'s log, owned by the session whose `owner_digest` is `owner`.
+
+        Raises `SessionBusy` if a run of the same session has neither logged `done` nor been finished:
+        the session is claimed from here until then (the claim and the log are one step).
+        """
 
     async def append(self, run_id: str, event: Event) -> int:
         """Add `event` to the run's log and return its id (1 for the first). Never waits for readers.
@@ -153,12 +163,16 @@ class MemoryEventLog:
         self._runs: dict[str, _Run] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()  # finished runs, the first to finish first
         self._finished_bytes = 0
+        self._claims: dict[str, str] = {}  # owner -> its run that has not logged `done` yet
 
     async def open(self, run_id: str, owner: str) -> None:
         self._expire()
         if run_id in self._runs:
             raise ValueError(f"run {run_id!r} already has a log")
+        if owner in self._claims:
+            raise SessionBusy("this session is still answering its last question")
         self._runs[run_id] = _Run(owner)
+        self._claims[owner] = run_id
 
     async def append(self, run_id: str, event: Event) -> int:
         run = self._live(run_id)
@@ -168,6 +182,8 @@ class MemoryEventLog:
         logged = LoggedEvent(len(run.events) + 1, event.type, event.data)
         run.events.append(logged)
         run.bytes += len(event.json()) + 64  # its JSON, and roughly what the record around it costs
+        if event.type == "done":  # whoever reads `done` may ask again at once: the session is free
+            self._release(run_id, run.owner)
         run.wake_readers()
         return logged.id
 
@@ -190,6 +206,7 @@ class MemoryEventLog:
         if run is None or run.finished_at is not None:
             return
         run.finished_at = self._clock()
+        self._release(run_id, run.owner)
         run.wake_readers()
         self._finished[run_id] = None
         self._finished_bytes += run.bytes
@@ -222,6 +239,10 @@ class MemoryEventLog:
     def __len__(self) -> int:
         """How many runs' logs are kept (running and finished)."""
         return len(self._runs)
+
+    def _release(self, run_id: str, owner: str) -> None:
+        if self._claims.get(owner) == run_id:  # never a later run's claim
+            del self._claims[owner]
 
     def _known(self, run_id: str) -> _Run:
         run = self._runs.get(run_id)
@@ -280,4 +301,4 @@ class Silent(TimeoutError):
     """A run's log got no event for longer than a reader waits."""
 
 
-__all__ = ["Batch", "EventLog", "Silent", "follow", "LogFull", "LoggedEvent", "MemoryEventLog", "RunInfo", "UnknownRun", "owner_digest"]
+__all__ = ["Batch", "EventLog", "SessionBusy", "Silent", "follow", "LogFull", "LoggedEvent", "MemoryEventLog", "RunInfo", "UnknownRun", "owner_digest"]
