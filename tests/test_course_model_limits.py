@@ -173,6 +173,16 @@ def test_a_10000_letter_word_is_tokenized_without_recursion():
     assert max(len(token) for token in tokenize(word)) <= workload.MAX_TOKEN_CHARS
 
 
+def test_a_word_as_long_as_the_largest_body_costs_no_more_than_its_length():
+    """A 2 MB question can be one "word" (2 million letters): counting its tokens, which every answer's usage
+    does, must take time in proportion (it took 8 s of a worker's time when each chunk re-sliced the rest).
+    The bound is a runaway catch, not a speed target: 4 million letters now take about 0.2 s."""
+    word = "x" * 4_000_000
+    started = time.perf_counter()
+    assert count_tokens(word) == len(tokenize(word)) == 666_666
+    assert time.perf_counter() - started < 10, "quadratic again"
+
+
 def test_an_earlier_answer_too_long_to_compute_with_is_refused_honestly():
     reply = respond([{"role": "user", "content": "What is 1 + 1?"},
                      {"role": "assistant", "content": "It is " + "9" * 5000 + "."},
