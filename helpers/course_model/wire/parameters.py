@@ -69,21 +69,44 @@ HARMLESS: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 
 def check_parameters(body: dict[str, Any]) -> None:
-    """Refuse what cannot be honoured or is unknown; type-check the harmless ones. Raises a 400."""
+    """Chat Completions' parameters: refuse what cannot be honoured or is unknown; type-check the harmless ones."""
+    check_known(body, used=USED, refused=REFUSED, harmless=HARMLESS, special=_SPECIAL,
+                unknown="Unrecognized request argument supplied: {key}", unknown_code=None)
+
+
+def check_known(body: dict[str, Any], *, used: frozenset[str], refused: dict[str, str],
+                harmless: dict[str, tuple[Callable[[Any], bool], str]], unknown: str, unknown_code: str | None,
+                special: dict[str, Callable[[Any], None]] | None = None) -> None:
+    """One API's parameters against its tables, as OpenAI answers them: a 400 naming the parameter.
+
+    `used`: read elsewhere; `refused`: a reason the course model cannot honour it; `harmless`: a type
+    check only; `special`: a check of its own; anything else is `unknown` (a message with `{key}`, and
+    `unknown_code`), worded as the API does. Shared by Chat Completions (here) and the Responses API (`responses_request.py`).
+    """
     for key, value in body.items():
-        if value is None or key in USED:
+        if value is None or key in used:
             continue
-        if key in REFUSED:
-            raise bad_request(REFUSED[key], key, "unsupported_parameter")
-        if key in HARMLESS:
-            valid, expected = HARMLESS[key]
+        if key in refused:
+            raise bad_request(refused[key], key, "unsupported_parameter")
+        if key in harmless:
+            valid, expected = harmless[key]
             if not valid(value):
                 raise bad_request(f"Invalid value for '{key}': expected {expected}.", key)
             continue
-        special = _SPECIAL.get(key)
-        if special is None:
-            raise bad_request(f"Unrecognized request argument supplied: {key}", key)
-        special(value)
+        check = (special or {}).get(key)
+        if check is None:
+            raise bad_request(unknown.format(key=key), key, unknown_code)
+        check(value)
+
+
+def read_bool(body: dict[str, Any], key: str, *, default: bool) -> bool:
+    """A boolean parameter, `default` when absent or null; a 400 for any other type (`"yes"`, 1)."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise bad_request(f"Invalid type for '{key}': expected a boolean.", key)
+    return value
 
 
 def _logprobs(value: Any) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .body_json import load_body
 from .errors import ApiError, bad_request
-from .parameters import check_parameters
+from .parameters import check_parameters, read_bool
 from ..workload import MAX_OUTPUT_TOKENS
 
 MODEL_NAME = "course-model"
@@ -60,7 +60,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
     messages = _check_messages(body.get("messages"))
     tools = _check_tools(body.get("tools"))
     tool_choice = _check_tool_choice(body.get("tool_choice"), tools)
-    stream = _check_bool(body, "stream", default=False)
+    stream = read_bool(body, "stream", default=False)
     _check_n(body.get("n"))
     stream_options = body.get("stream_options")
     if stream_options is not None:
@@ -77,7 +77,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         messages=messages,
         tools=tools,
         tool_choice=tool_choice,
-        parallel_tool_calls=_check_bool(body, "parallel_tool_calls", default=True),
+        parallel_tool_calls=read_bool(body, "parallel_tool_calls", default=True),
         stream=stream,
         include_usage=include_usage,
         max_tokens=_check_max_tokens(body),
@@ -214,15 +214,6 @@ def _check_tool_choice(choice: Any, tools: list[dict[str, Any]]) -> str | dict[s
         "{'type': 'function', 'function': {'name': ...}}.",
         "tool_choice",
     )
-
-
-def _check_bool(body: dict[str, Any], key: str, *, default: bool) -> bool:
-    value = body.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise bad_request(f"Invalid type for '{key}': expected a boolean.", key)
-    return value
 
 
 def _check_n(n: Any) -> None:

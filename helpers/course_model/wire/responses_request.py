@@ -23,6 +23,7 @@ from typing import Any, Callable
 from ..workload import MAX_OUTPUT_TOKENS
 from .body_json import load_body
 from .errors import bad_request
+from .parameters import check_known, read_bool
 from .request import ChatRequest, ResponseFormat, _check_model
 from .request import _SCHEMA_NAME as SCHEMA_NAME
 
@@ -122,8 +123,8 @@ def parse_responses_request(raw: bytes) -> ResponsesRequest:
         raise bad_request("The course model stores no responses (whatever 'store' says), so it cannot continue "
                           "from 'previous_response_id': send the whole conversation in 'input' instead.",
                           "previous_response_id", "unsupported_parameter")
-    _check_bool(body, "store", default=True)
-    stream = _check_bool(body, "stream", default=False)
+    read_bool(body, "store", default=True)
+    stream = read_bool(body, "stream", default=False)
     _check_stream_options(body.get("stream_options"), stream)
     tools, echoed_tools = _check_tools(body.get("tools"))
     tool_choice, tools = _check_tool_choice(body.get("tool_choice"), tools)
@@ -136,7 +137,7 @@ def parse_responses_request(raw: bytes) -> ResponsesRequest:
     text_format, echoed_text = _check_text(body.get("text"))
     reasoning = _check_reasoning(body.get("reasoning"))
     include = _check_include(body.get("include"))
-    parallel = _check_bool(body, "parallel_tool_calls", default=True)
+    parallel = read_bool(body, "parallel_tool_calls", default=True)
     chat = ChatRequest(
         messages=messages, tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel, stream=stream,
         include_usage=True, max_tokens=_check_max_output_tokens(body.get("max_output_tokens")), stop=(),
@@ -167,26 +168,8 @@ def parse_responses_request(raw: bytes) -> ResponsesRequest:
 
 
 def _check_parameters(body: dict[str, Any]) -> None:
-    for key, value in body.items():
-        if value is None or key in USED:
-            continue
-        if key in REFUSED:
-            raise bad_request(REFUSED[key], key, "unsupported_parameter")
-        if key in HARMLESS:
-            valid, expected = HARMLESS[key]
-            if not valid(value):
-                raise bad_request(f"Invalid value for '{key}': expected {expected}.", key)
-            continue
-        raise bad_request(f"Unknown parameter: '{key}'.", key, "unknown_parameter")
-
-
-def _check_bool(body: dict[str, Any], key: str, *, default: bool) -> bool:
-    value = body.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise bad_request(f"Invalid type for '{key}': expected a boolean.", key)
-    return value
+    check_known(body, used=USED, refused=REFUSED, harmless=HARMLESS, unknown="Unknown parameter: '{key}'.",
+                unknown_code="unknown_parameter")
 
 
 def _check_stream_options(options: Any, stream: bool) -> None:
