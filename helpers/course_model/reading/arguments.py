@@ -59,7 +59,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import currencies, schemas, units
+from . import clock, currencies, schemas, titles, units
 from .enums import EnumMatch, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
@@ -153,8 +153,17 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     for name in properties:
         pool.field_words.add(" ".join(key(word) for word in schemas.words_of(name)))
 
+    # 0. a clock time fills a clock's hour and minute ("Wake me at 6:45" → 6 and 45; `clock.py`)
+    parts = {name: part for name, sub in resolved.items() if (part := clock.clock_part(name, sub))}
+    if "hour" in parts.values() and (time := _take_clock_time(pool)) is not None:
+        for name, part in parts.items():
+            value = time.hour if part == "hour" else time.minute
+            if _within(value, resolved[name]):
+                values[name] = value
     # 1. keyed values
     for name, sub in resolved.items():
+        if name in values:
+            continue
         found = _keyed(name, sub, pool, root)
         if found is not None:
             values[name] = found
@@ -207,6 +216,16 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
                 missing.append(name)
     ordered = {name: values[name] for name in properties if name in values}
     return Filled(ordered, missing, _spread(ordered, resolved, pool))
+
+
+def _take_clock_time(pool: Pool) -> clock.ClockTime | None:
+    """The first clock time no field took yet; its numbers and words are then taken ("at 7" gives no count)."""
+    for time in clock.said_times(pool.text):
+        if not pool.blocked(time.start, time.end):
+            pool.take_all(lambda m, time=time: time.start <= m.start and m.end <= time.end)
+            pool.claim(time.start, time.end)
+            return time
+    return None
 
 
 def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tuple[str, list[Any]] | None:
@@ -376,7 +395,7 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
     # A parameter that names a kind of value takes the first mention of that kind, in this order.
     for wanted, kinds in (
         (fmt in ("uri", "url") or words & _URL_WORDS, (URL,)),
-        (fmt == "time" or words & _TIME_WORDS, (TIME,)),
+        (fmt == "time" or words & _TIME_WORDS or clock.is_time_field(name, schema), (TIME,)),
         (fmt == "date" or words & _DATE_WORDS, (DATE, WEEKDAY)),
         (words & _PHONE_WORDS, (PHONE,)),
         (words & _ID_WORDS, (NUMBER, QUOTED)),
@@ -394,6 +413,15 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
             and not pool.blocked(unit[1], unit[2]):
         pool.claim(unit[1], unit[2])
         return unit[0]  # "Add 2 kg of apples" → unit "kg"
+    if pool.tool_name is not None and _is_title(words, pool.about):
+        mention = pool.take(lambda m: m.kind == QUOTED)  # quotes are deliberate
+        if mention:
+            return str(mention.value)
+        opening = titles.opening_title(pool.text)  # "Team sync on Friday ..." → "Team sync"
+        if opening is not None and not pool.blocked(opening[1], opening[2]):
+            pool.take_all(lambda m: opening[1] <= m.start and m.end <= opening[2])
+            pool.claim(opening[1], opening[2])
+            return opening[0]
     plain = fmt is None and not words & _KIND_WORDS
     own = frozenset(key(word) for word in words)
     if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked, own=own)) is not None:
@@ -414,6 +442,14 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
 
 
 _UNIT_WORDS = frozenset({"unit", "units", "uom"})
+# What a tool's name and description say when a `name` is the name of an event, not of a person.
+_EVENT_WORDS = frozenset({"event", "events", "calendar", "meeting", "meetings", "appointment", "diary", "agenda",
+                          "task", "todo", "reminder", "note"})
+
+
+def _is_title(words: set[str], about: str) -> bool:
+    """A field that names the thing the tool makes: a `title`, or the `name` of an event or task."""
+    return bool(words & _TITLE_WORDS) or ("name" in words and bool(set(schemas.words_of(about[:500])) & _EVENT_WORDS))
 _KIND_WORDS = _EMAIL_WORDS | _URL_WORDS | _TIME_WORDS | _DATE_WORDS | _PHONE_WORDS | _ID_WORDS | _FREE_TEXT_WORDS
 _MAX_DESCRIPTION_WORDS = 12  # of a field's description looked for beside the values
 
