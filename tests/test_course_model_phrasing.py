@@ -475,6 +475,12 @@ HOSTILE_SCHEMAS = {
                                 _object({"item": S, "unit": S, "quantity": N})),
     "500 nested objects, counted things": ("12 boxes of nails " * 3_500,
                                            _object({f"o{i}": _object({"item": S}) for i in range(500)})),
+    "500 nested clocks, 60 KB of times": ("at 7:45 pm, " * 5_000,
+                                          _object({f"o{i}": _object({"hour": I, "minute": I, "time": S})
+                                                   for i in range(500)})),
+    "500 nested clocks, no time": ("Team sync on Friday with Ana, Raj and Lee " * 1_400,
+                                   _object({f"o{i}": _object({"hour": I, "minute": I, "title": S})
+                                            for i in range(500)})),
 }
 
 
@@ -491,13 +497,16 @@ def test_hostile_phrasing_stays_bounded(question, schema):
 
 @pytest.mark.parametrize("question", [" ".join(f"city {i} town 5 USD" for i in range(4_000))[:60_000],
                                       "How much is 100 USD in EUR? " * 2_000,
-                                      " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000]],
-                         ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units"])
+                                      " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000],
+                                      "Wake me at 6:45 with Ana, Raj and Lee on Friday, remind me; " * 1_000,
+                                      " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000]],
+                         ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units",
+                              "60 KB of everyday phrases, times and lists", "60 KB of names and times"])
 def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     from helpers.course_model.brain.brain import respond
 
     tools = [fn(f"tool{i}", "Do a thing in a room for money.", unit=enum(*CITIES), from_currency=S, source=S,
-                celsius=N, grams=N) for i in range(128)]
+                celsius=N, grams=N, hour=I, minute=I, attendees=LIST, title=S) for i in range(128)]
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY

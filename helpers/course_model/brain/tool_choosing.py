@@ -14,9 +14,18 @@ The rule:
    when it names a value for one of the tool's required parameters that only
    takes certain values (a currency: "100 USD", "£40"; an enum: "inches" for a
    `unit`; a number with a unit of what a number parameter measures: "21
-   degrees" for `celsius`, `reading/units.py`), 3 when it names values for two
+   degrees" for `celsius`, `reading/units.py`; a clock time for `hour` and
+   `minute` or a time field: "6:45", "7pm", `reading/clock.py`; a weekday or
+   month by its abbreviation: "Friday" for "fri"), 3 when it names values for two
    ("How much is 100 USD in EUR?" is `convert_currency`, though it says neither
-   "convert" nor "currency").
+   "convert" nor "currency"). A written list for an array, or a person's name
+   for a person's field (`attendees`, `recipient`), fits too many tools to pick
+   one alone: it adds to those points, or alone gives 1. A request to write or
+   explain ("a joke about Mondays", "Explain how a clock shows 18:30") gets no
+   points for its values: they are what to write about. Everyday words for
+   common kinds of tool count as the words tools of that kind use ("wake me" →
+   alarm, "remind me" → reminder, "reserve" → book, "sync" → event, calendar;
+   `reading/everyday.py`).
 3. Under `tool_choice="auto"` a tool is called only when it scores at least 2
    (one name word, or two description words); otherwise the model answers in
    text. When a call is required, the best-scoring tool is called whatever its

@@ -9,7 +9,9 @@ The rule, deterministic and simple enough to predict:
 2. **Then by kind, in order** (enums first, then arrays, then the rest, so a
    list or an enum keeps its words). Each remaining parameter takes the first
    unused value of the kind it wants: numbers (digits or words: "two dice") for
-   `integer`/`number`, an e-mail for `email`/`to`, a time for `time`, weekdays
+   `integer`/`number` (a clock time gives `hour` and `minute` theirs first: "6:45" →
+   6, 45; `clock.py`), an e-mail for `email`/`to`, a time for `time`, `when`,
+   `bedtime`, `wake_time`, weekdays
    for `days`, the words after "about"/"for" for free text (`query`, `topic`,
    `text`), "on" or "off" for booleans, a phone number for `phone`.
    An enum takes the value the question names by its text, a distinctive part
@@ -22,7 +24,11 @@ The rule, deterministic and simple enough to predict:
    text, then the words next to its description's words ("a travel expense"
    for a field described as "the expense category"; `anchored.py`), then a
    capitalised name that is not a field's or the tool's own name (nor a
-   label before a colon, nor a unit after a number). The first plain field
+   label before a colon, nor a unit after a number). A tool call's `title`, or
+   the `name` of an event or task, takes a quoted text, else the phrase the
+   question opens with ("Team sync on Friday with Ana" → "Team sync";
+   `titles.py`). A field's name used as a verb takes what follows "it" ("label
+   it gym"). The first plain field
    still empty then takes the words after "for" ("a ticket for checkout"),
    the next the words before the thing the tool or schema is about ("a
    pepperoni pizza" for `PizzaOrder`), the next the thing a number counts

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .schemas import type_of, words_of
@@ -58,10 +59,16 @@ class ClockTime:
     end: int
 
 
-def said_times(text: str) -> list[ClockTime]:
-    """Every clock time in `text`, in order: "Bed at 22:30, up at 6:30" → 22:30, 6:30."""
+def said_times(text: str) -> tuple[ClockTime, ...]:
+    """Every clock time in `text`, in order: "Bed at 22:30, up at 6:30" → 22:30, 6:30 (at most `MAX_TIMES`)."""
+    return _said_times(text[:MAX_TEXT])
+
+
+@lru_cache(maxsize=16)
+def _said_times(text: str) -> tuple[ClockTime, ...]:
+    """`said_times`, read once per question however many nested objects ask for a clock's hour."""
     found: list[ClockTime] = []
-    for match in _CLOCK.finditer(text[:MAX_TEXT]):
+    for match in _CLOCK.finditer(text):
         if match.group("half"):
             hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
             if not 1 <= hour <= 12:
@@ -77,7 +84,7 @@ def said_times(text: str) -> list[ClockTime]:
         found.append(ClockTime(hour, minute, start, match.end()))
         if len(found) >= MAX_TIMES:
             break
-    return found
+    return tuple(found)
 
 
 def clock_part(name: str, schema: dict[str, Any]) -> str | None:

@@ -22,7 +22,9 @@ Each list gives two readings:
   ("Lasagne takes pasta sheets, ..." → "pasta sheets"); a bare noun joined to
   the first item by "with" is one more item ("rice with beans or lentils" →
   rice, beans, lentils), while one with an article is what the list belongs to
-  ("a pizza with mushrooms, olives and ham" → the toppings); the last stops at a word
+  ("a pizza with mushrooms, olives and ham" → the toppings), and so is a day ("sync on
+  Friday with Ana and Raj") or a plain noun before a list of names ("dinner with Ana,
+  Raj and Lee" → the people); the last stops at a word
   that ends a noun phrase or a verb ("bread for the party" → "bread"; "of" does
   not: "a jar of passata"). Articles go ("a tent" → "tent"). A list whose middle parts are not short phrases
   ("I'm Alice, I live in Oslo and ...") is not a list of items.
