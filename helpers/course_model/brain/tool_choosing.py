@@ -204,7 +204,8 @@ _PERSON_WORDS = frozenset("""person people name names who attendee attendees gue
     passenger customer client host organizer organiser owner assignee with""".split())
 # Requests for writing or explaining: the values in them are what to write about, not a tool's arguments
 # ("Tell me a joke about Mondays" books nothing; "Explain how a clock shows 18:30" sets no alarm).
-_TEXT_REQUEST = re.compile(r"\b(?:poem|joke|story|stories|haiku|essay|limerick|riddle|explain|describe|why)\b"
+_TEXT_REQUEST = re.compile(r"\b(?:poem|joke|story|stories|haiku|essay|limerick|riddle|explain|describe|why"
+                           r"|summari[sz]e|paraphrase|rephrase|rewrite|proofread)\b"
                            r"|\bwrite (?:a|an|me|some)\b", re.IGNORECASE)
 _MAX_VALUE_TEXT = 20_000  # characters of a question read for names and lists
 

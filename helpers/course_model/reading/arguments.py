@@ -176,7 +176,7 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     # 2. by kind, in order (required parameters first; enums, then lists, before the rest: they take their words
     # first, so "Flour, eggs and milk make pancakes" keeps "Flour" in the list)
     order = [n for n in properties if n in required] + [n for n in properties if n not in required]
-    for name in sorted(order, key=lambda n: _rank(n, resolved[n], pool.money)):
+    for name in sorted(order, key=lambda n: _rank(n, resolved[n], pool)):
         if name in values:
             continue
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
@@ -250,11 +250,15 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tup
     return None
 
 
-def _rank(name: str, schema: dict[str, Any], money: bool) -> int:
-    """The order fields are filled by kind in: enums named in words, then arrays, then the rest."""
-    if _is_word_enum(name, schema, money):
+def _rank(name: str, schema: dict[str, Any], pool: Pool) -> int:
+    """The order fields are filled by kind in: enums named in words, then a tool call's title (its
+    opening phrase, before a list of names takes "Lunch" as one: "Lunch with Priya"), arrays, the rest."""
+    if _is_word_enum(name, schema, pool.money):
         return 0
-    return 1 if schemas.type_of(schema) == "array" else 2
+    if pool.tool_name is not None and schemas.type_of(schema) == "string" \
+            and _is_title(set(schemas.words_of(name)), pool.about):
+        return 1
+    return 2 if schemas.type_of(schema) == "array" else 3
 
 
 # Fields a question's gist suits better than the words after "for".
@@ -504,7 +508,7 @@ def _strings(name: str, pool: Pool) -> list[str]:
     if quoted:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
     return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m)
-                                                 and not pool.labels(m))]
+                                                 and not pool.labels(m) and not pool.blocked(m.start, m.end))]
 
 
 def _objects(items: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,

@@ -56,6 +56,6 @@ def opening_title(text: str) -> tuple[str, int, int] | None:
         if len(taken) == MAX_WORDS:
             return None  # a sentence, not a name
         taken.append(word)
-    if not taken:
-        return None
+    if not taken or (len(taken) == len(words) and text[clause.end() : clause.end() + 1] == ","):
+        return None  # "Ana, Raj and Lee are ...": the first of a list, not a name for the whole
     return text[taken[0][1] : taken[-1][2]], taken[0][1], taken[-1][2]
