@@ -20,6 +20,13 @@ schema is about money; a command's verb right before a field's name ("search com
 Z"; the thing a number counts ("3 bags of flour"); the kind before the thing a schema is about ("a tuna
 sandwich").
 
+Round three (the maintainer's second probe, tools it had never seen), written before its rules, in alarms,
+reminders, calendars, the smart home, fitness, travel and visits: the question's own values pick the tool and
+fill it (a clock time fits `hour` and `minute` or a time field; "Tuesday" fits an enum's "tue" and "Aug" its
+"August"; a written list of names fits an array, a named person a person's field), so do everyday words for
+common kinds of tool ("wake me", "remind me", "reserve", "standup"); and a question no offered tool fits
+("What is NLP?", a poem, a greeting, a joke about Mondays) still gets text.
+
 Every row goes through `ChatOpenAI` on the course model: tools through `bind_tools`, schemas through
 `with_structured_output` with both `json_schema` and `function_calling`. Run before the rules existed,
 the first round passed 24 of its 77 runs, the second 3 of its 54; CONTRIBUTING.md's course-model notes
@@ -82,7 +89,7 @@ class Case:
     expected: dict[str, Any]
     schema: dict[str, Any] | None = None
     tools: tuple[dict[str, Any], ...] = ()
-    tool: str | None = None  # the tool the call must go to
+    tool: str | None = None  # the tool the call must go to; with tools and no tool, no call: a text answer
 
     @property
     def id(self) -> str:
@@ -289,6 +296,91 @@ CASES: list[Case] = [
     Case("kind", "A tuna sandwich, please", {"filling": "tuna"}, obj("Sandwich", filling=S)),
     Case("kind", "Bake a chocolate cake for six", {"flavour": "chocolate"},
          tools=(fn("bake_cake", "Bake a cake.", flavour=S, servings=I),), tool="bake_cake"),
+    # --- round three (the maintainer's second probe): the question's own values, and everyday verbs, pick the
+    # tool, in domains not used above (alarms, reminders, calendars, smart home, fitness, travel, visits) --------
+    # a clock time fits hour and minute, or a time field
+    Case("clock", "Wake me at 5:15", {"hour": 5, "minute": 15},
+         tools=(fn("alarm", "Alarm that rings.", hour=I, minute=I),), tool="alarm"),
+    Case("clock", "Get me up at 7:20 for yoga", {"hour": 7, "minute": 20},
+         tools=(fn("program_clock", "Program the bedside clock.", hour=I, minute=I, label=S),), tool="program_clock"),
+    Case("clock", "Get me on the 7:10 from Leeds to York", {"time": "7:10", "origin": "Leeds", "destination": "York"},
+         tools=(fn("reserve_seat", "Reserve a seat on a train.", origin=S, destination=S, time=S),),
+         tool="reserve_seat"),
+    Case("clock", "Bed at 22:30, up at 6:30", {"bedtime": "22:30", "wake_time": "6:30"},
+         tools=(fn("sleep_schedule", "Set a sleep schedule.", bedtime=S, wake_time=S),), tool="sleep_schedule"),
+    Case("clock", "Water the lawn at 5:30 for 20 minutes", {"hour": 5, "minute": 30, "duration_minutes": 20},
+         tools=(fn("sprinkler", "Run the garden sprinkler.", hour=I, minute=I, duration_minutes=I),),
+         tool="sprinkler"),
+    Case("clock", "A cab at 5:40 from the Ritz", {"hour": 5, "minute": 40},
+         tools=(fn("order_taxi", "Order a taxi.", pickup=S, hour=I, minute=I),), tool="order_taxi"),
+    # a weekday or month, by its name or its abbreviation, fits an enum that spells it the other way
+    Case("abbreviation", "Can I see the physio on Tuesday at 10?", {"weekday": "tue", "hour": 10},
+         tools=(fn("book_appointment", "Book an appointment at the clinic.",
+                   weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"), hour=I),), tool="book_appointment"),
+    Case("abbreviation", "Two weeks in Crete in September", {"destination": "Crete", "month": "sep"},
+         tools=(fn("plan_holiday", "Plan a holiday.", destination=S,
+                   month=enum("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),),
+         tool="plan_holiday"),
+    Case("abbreviation", "A car in Denver in Aug", {"city": "Denver", "month": "August"},
+         tools=(fn("rent_car", "Rent a car.", city=S, month=enum(
+             "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")),), tool="rent_car"),
+    Case("abbreviation", "12000 steps on Thursday", {"steps": 12000, "day": "THU"},
+         tools=(fn("record_activity", "Record a day's activity.", steps=I,
+                   day=enum("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")),), tool="record_activity"),
+    # a written list fits an array, a named person a person's field; an everyday word names the tool's kind
+    Case("people", "Board meeting on Wednesday with Kim, Ola and Max",
+         {"day": "WED", "guests": ["Kim", "Ola", "Max"], "name": "Board meeting"},
+         tools=(fn("new_event", "Put an event in the calendar.", name=S,
+                   day=enum("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"), guests=LIST),), tool="new_event"),
+    Case("people", "Tom, Ben and Zoe are coming to the party", {"names": ["Tom", "Ben", "Zoe"]},
+         tools=(fn("guest_list", "Keep the guest list of a party.", names=LIST),), tool="guest_list"),
+    Case("people", "Red roses for Jenny", {"recipient": "Jenny", "colour": "red"},
+         tools=(fn("send_flowers", "Send a bouquet.", recipient=S, colour=enum("red", "white", "yellow")),),
+         tool="send_flowers"),
+    Case("people", "Ring Marta", {"person": "Marta"},
+         tools=(fn("phone_contact", "Phone a contact.", person=S),), tool="phone_contact"),
+    Case("people", "Meet Sam for coffee at 4pm on Monday", {"who": "Sam", "weekday": "Mon", "time": "4pm"},
+         tools=(fn("diary_entry", "Add an entry to the diary.", who=S,
+                   weekday=enum("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), time=S),), tool="diary_entry"),
+    Case("people", "Sprint review Friday with Ada, Bo and Cy", {"attendees": ["Ada", "Bo", "Cy"], "day": "fri"},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("calendar_add", "Add to the calendar.", title=S, day=enum("mon", "tue", "wed", "thu", "fri"),
+                   attendees=LIST)), tool="calendar_add"),
+    # everyday verbs: "remind me", "don't let me forget", "reserve", "wake me" say which kind of tool
+    Case("everyday", "Remind me to water the plants at 8pm", {"time": "8pm", "text": NOT_ITS_NAME},
+         tools=(fn("create_reminder", "Create a reminder.", text=S, time=S),), tool="create_reminder"),
+    Case("everyday", "Don't let me forget the dentist at 14:30", {"when": "14:30"},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("add_reminder", "Add a reminder to the phone.", message=S, when=S)), tool="add_reminder"),
+    Case("everyday", "Reserve the rooftop for 20 guests", {"guests": 20},
+         tools=(fn("make_booking", "Make a booking at a venue.", venue=S, guests=I),), tool="make_booking"),
+    Case("everyday", "Wake the kids at 7", {"hour": 7},
+         tools=(fn("get_news", "Get the latest news headlines.", topic=S),
+                fn("set_alarm", "Set an alarm clock.", hour=I, minute=I)), tool="set_alarm"),
+    Case("everyday", "Standup every Monday with Ivo and Pia", {"attendees": ["Ivo", "Pia"]},
+         tools=(fn("recurring_event", "Create a recurring calendar event.", title=S, attendees=LIST),),
+         tool="recurring_event"),
+    Case("everyday", "Too warm in here, cool it down", {"mode": "cool"},
+         tools=(fn("air_conditioner", "Set the air conditioner mode.", mode=enum("cool", "heat", "dry", "fan")),),
+         tool="air_conditioner"),
+    # ... and a question no offered tool fits is answered in text (tool_choice="auto")
+    Case("no tool", "What is NLP?", {}, tools=(fn("set_alarm", "Set an alarm clock.", hour=I, minute=I, label=S),)),
+    Case("no tool", "Write a poem about autumn, rain and tea", {},
+         tools=(fn("make_playlist", "Make a playlist.", songs=LIST),)),
+    Case("no tool", "Hi there, how are you?", {},
+         tools=(fn("calendar_event", "Create a calendar event.", title=S,
+                   weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"), attendees=LIST),)),
+    Case("no tool", "Tell me a joke about Mondays", {},
+         tools=(fn("book_appointment", "Book an appointment at the clinic.",
+                   weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun")),)),
+    Case("no tool", "Explain how a 24-hour clock shows 18:30", {},
+         tools=(fn("set_alarm", "Set an alarm clock.", hour=I, minute=I),)),
+    Case("no tool", "Why do people love Fridays?", {},
+         tools=(fn("calendar_event", "Create a calendar event.", title=S,
+                   weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"), attendees=LIST),)),
+    Case("no tool", "Who were Ana, Raj and Lee in the story?", {},
+         tools=(fn("invite", "Invite people.", attendees=LIST),)),
 ]
 
 
@@ -327,6 +419,10 @@ def answer(make_llm, case: Case, how: str) -> dict[str, Any]:
         jsonschema.validate(got, case.schema)
         return got
     message = llm.bind_tools(list(case.tools)).invoke(case.question)
+    if case.tool is None:  # no offered tool fits: the answer is text (tool_choice="auto")
+        assert not message.tool_calls, message.tool_calls
+        assert message.text.strip()
+        return {}
     assert message.tool_calls, f"no tool call, it said: {message.content!r}"
     call = message.tool_calls[0]
     assert call["name"] == case.tool, call
@@ -379,6 +475,12 @@ HOSTILE_SCHEMAS = {
                                 _object({"item": S, "unit": S, "quantity": N})),
     "500 nested objects, counted things": ("12 boxes of nails " * 3_500,
                                            _object({f"o{i}": _object({"item": S}) for i in range(500)})),
+    "500 nested clocks, 60 KB of times": ("at 7:45 pm, " * 5_000,
+                                          _object({f"o{i}": _object({"hour": I, "minute": I, "time": S})
+                                                   for i in range(500)})),
+    "500 nested clocks, no time": ("Team sync on Friday with Ana, Raj and Lee " * 1_400,
+                                   _object({f"o{i}": _object({"hour": I, "minute": I, "title": S})
+                                            for i in range(500)})),
 }
 
 
@@ -395,13 +497,16 @@ def test_hostile_phrasing_stays_bounded(question, schema):
 
 @pytest.mark.parametrize("question", [" ".join(f"city {i} town 5 USD" for i in range(4_000))[:60_000],
                                       "How much is 100 USD in EUR? " * 2_000,
-                                      " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000]],
-                         ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units"])
+                                      " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000],
+                                      "Wake me at 6:45 with Ana, Raj and Lee on Friday, remind me; " * 1_000,
+                                      " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000]],
+                         ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units",
+                              "60 KB of everyday phrases, times and lists", "60 KB of names and times"])
 def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     from helpers.course_model.brain.brain import respond
 
     tools = [fn(f"tool{i}", "Do a thing in a room for money.", unit=enum(*CITIES), from_currency=S, source=S,
-                celsius=N, grams=N) for i in range(128)]
+                celsius=N, grams=N, hour=I, minute=I, attendees=LIST, title=S) for i in range(128)]
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY
@@ -432,3 +537,19 @@ def test_the_issues_tool_misses(make_llm):
     assert call["args"] == {"timezone": "Asia/Tokyo"}
     call = make_llm().bind_tools([convert]).invoke("How much is 100 USD in EUR?").tool_calls[0]
     assert call["args"] == {"amount": 100, "from_currency": "USD", "to_currency": "EUR"}
+
+
+# --- found while writing round three's rules (not held out: seen failing, then fixed) ----------------------
+
+CALENDAR = fn("calendar_event", "Create a calendar event.", title=S,
+              weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"), attendees=LIST)
+
+
+def test_a_day_the_enum_took_is_not_one_of_the_people(make_llm):
+    call = make_llm().bind_tools([CALENDAR]).invoke("Lunch with Priya on Tuesday").tool_calls[0]
+    assert call["args"] == {"title": "Lunch", "weekday": "tue", "attendees": ["Priya"]}
+
+
+def test_a_request_to_summarise_names_and_days_calls_nothing(make_llm):
+    message = make_llm().bind_tools([CALENDAR]).invoke("Summarise: Ana, Raj and Lee met on Friday.")
+    assert not message.tool_calls and message.text.strip()

@@ -14,9 +14,18 @@ The rule:
    when it names a value for one of the tool's required parameters that only
    takes certain values (a currency: "100 USD", "£40"; an enum: "inches" for a
    `unit`; a number with a unit of what a number parameter measures: "21
-   degrees" for `celsius`, `reading/units.py`), 3 when it names values for two
+   degrees" for `celsius`, `reading/units.py`; a clock time for `hour` and
+   `minute` or a time field: "6:45", "7pm", `reading/clock.py`; a weekday or
+   month by its abbreviation: "Friday" for "fri"), 3 when it names values for two
    ("How much is 100 USD in EUR?" is `convert_currency`, though it says neither
-   "convert" nor "currency").
+   "convert" nor "currency"). A written list for an array, or a person's name
+   for a person's field (`attendees`, `recipient`), fits too many tools to pick
+   one alone: it adds to those points, or alone gives 1. A request to write or
+   explain ("a joke about Mondays", "Explain how a clock shows 18:30") gets no
+   points for its values: they are what to write about. Everyday words for
+   common kinds of tool count as the words tools of that kind use ("wake me" →
+   alarm, "remind me" → reminder, "reserve" → book, "sync" → event, calendar;
+   `reading/everyday.py`).
 3. Under `tool_choice="auto"` a tool is called only when it scores at least 2
    (one name word, or two description words); otherwise the model answers in
    text. When a call is required, the best-scoring tool is called whatever its
@@ -37,8 +46,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..reading import currencies, schemas, units
+from ..reading import clock, currencies, everyday, schemas, units
 from ..reading.enums import EnumReader
+from ..reading.lists import find_lists
+from ..reading.mentions import NAME, NOT_NAMES, find_mentions
 from ..reading.schemas import words_of
 from ..reading.words import STOP_WORDS, stem
 from .toolbox import FINAL_ANSWER
@@ -129,6 +140,7 @@ def question_words(text: str) -> set[str]:
     lower = text.lower()
     found = {stem(word) for word in re.findall(r"[a-z][a-z'-]*", lower) if word not in STOP_WORDS}
     found |= {word for pattern, word in _PHRASES if pattern.search(lower)}
+    found |= {stem(word) for word in everyday.kind_words(text)}  # "wake me" → alarm, "remind me" → reminder
     return found - STOP_WORDS
 
 
@@ -186,14 +198,46 @@ def best_tool(text: str, tools: list[OfferedTool], *, threshold: int = AUTO_THRE
     return tied[0][1] if best_score >= threshold else None
 
 
+# Parameters a person's name fills: "Ring Marta" → `person`, "with Ana, Raj and Lee" → `attendees`.
+_PERSON_WORDS = frozenset("""person people name names who attendee attendees guest guests participant participants
+    invitee invitees contact contacts recipient recipients friend friends member members employee patient
+    passenger customer client host organizer organiser owner assignee with""".split())
+# Requests for writing or explaining: the values in them are what to write about, not a tool's arguments
+# ("Tell me a joke about Mondays" books nothing; "Explain how a clock shows 18:30" sets no alarm).
+_TEXT_REQUEST = re.compile(r"\b(?:poem|joke|story|stories|haiku|essay|limerick|riddle|explain|describe|why"
+                           r"|summari[sz]e|paraphrase|rephrase|rewrite|proofread)\b"
+                           r"|\bwrite (?:a|an|me|some)\b", re.IGNORECASE)
+_MAX_VALUE_TEXT = 20_000  # characters of a question read for names and lists
+
+
 class _Values:
-    """The values a question names that only some parameters take: currencies, and enum values."""
+    """The values a question names that only some parameters take: currencies, enum values, clock times;
+    and weaker evidence, values that many parameters take: a written list, a person's name."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._money: int | None = None
         self.measures = units.said_measures(text)  # "21 degrees": a temperature
         self.enums = EnumReader(text)
+        self.times = bool(clock.said_times(text))  # "6:45", "7pm", "at 7"
+        self.writing = _TEXT_REQUEST.search(text[:_MAX_VALUE_TEXT]) is not None
+        self._lists: bool | None = None
+        self._names: bool | None = None
+
+    @property
+    def listed(self) -> bool:
+        """Whether the question writes a list of items ("Ana, Raj and Lee")."""
+        if self._lists is None:
+            self._lists = any(found.items for found in find_lists(self.text[:_MAX_VALUE_TEXT]))
+        return self._lists
+
+    @property
+    def names(self) -> bool:
+        """Whether the question names someone or something by a capitalised name ("Ring Marta")."""
+        if self._names is None:
+            self._names = any(m.kind == NAME and m.value.lower() not in NOT_NAMES  # type: ignore[union-attr]
+                              for m in find_mentions(self.text[:_MAX_VALUE_TEXT]))
+        return self._names
 
     @property
     def money(self) -> int:
@@ -203,12 +247,29 @@ class _Values:
         return self._money
 
     def points(self, tool: OfferedTool) -> int:
-        """2 when the question names a value for one of the tool's required value-bound parameters, 3 for two."""
+        """2 when the question names a value for one of the tool's required value-bound parameters, 3 for two;
+        a list for an array or a name for a person's field adds to those, and alone gives 1 (a list or a
+        name fits too many tools to choose one by itself). A request to write or explain gives none."""
+        if self.writing:
+            return 0
         properties = schemas.properties(tool.parameters)
         named = money = 0
+        weak = False
         about_money = currencies.is_money_context(f"{tool.name} {tool.description}")
-        for name in schemas.required(tool.parameters)[:_MAX_PARAMETERS]:
-            parameter = schemas.resolve(properties.get(name), tool.parameters)
+        required = schemas.required(tool.parameters)[:_MAX_PARAMETERS]
+        resolved = [(name, schemas.resolve(properties.get(name), tool.parameters)) for name in required]
+        if self.times:
+            named += clock.fits(resolved)  # "6:45" fills `hour` and `minute`, or a `time`
+        for name, parameter in resolved:
+            if clock.clock_part(name, parameter) or clock.is_time_field(name, parameter):
+                continue
+            kind = schemas.type_of(parameter)
+            items = parameter.get("items")
+            if not weak and kind == "array" and not (isinstance(items, dict) and "enum" in items):
+                weak = self.listed
+            if not weak and kind in ("string", "array") and "enum" not in parameter \
+                    and set(schemas.words_of(name)) & _PERSON_WORDS:
+                weak = self.names
             if currencies.is_currency_parameter(name, parameter, about_money):
                 if money < self.money:  # each currency named gives one currency parameter its value
                     money += 1
@@ -218,7 +279,9 @@ class _Values:
             elif (self.measures and schemas.type_of(parameter) in ("number", "integer")
                   and units.measure_of(name, str(parameter.get("description") or "")) in self.measures):
                 named += 1
-        return _VALUE_POINTS[min(named, len(_VALUE_POINTS) - 1)]
+        if not named:
+            return 1 if weak else 0
+        return _VALUE_POINTS[min(named + weak, len(_VALUE_POINTS) - 1)]
 
 
 def _first_use(tool: OfferedTool, said: list[str]) -> int:

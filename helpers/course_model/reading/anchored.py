@@ -51,6 +51,7 @@ MAX_VALUE_WORDS = 3
 
 _TOKEN = re.compile(r"[^\W_][\w'’&+-]*|[^\w\s]")
 _DETERMINERS = frozenset("the a an my our your their his her its this that".split())
+_OBJECT_PRONOUNS = frozenset("it them this".split())  # "label it gym": what follows is the label
 _FUNCTION_WORDS = (
     STOP_WORDS | BOUNDARY_WORDS
     | frozenset("""under over after before via per through within without between across near around than like
@@ -124,6 +125,10 @@ class AnchorIndex:
                     start = index + 1
                     if start < len(self.tokens) and self.tokens[start][0] in (":", "="):
                         start += 1
+                    elif start < len(self.tokens) and self.tokens[start][0].lower() in _OBJECT_PRONOUNS:
+                        start += 1  # the name as a verb: "label it gym", "tag them urgent", "name it as Trip"
+                        if start < len(self.tokens) and self.tokens[start][0].lower() == "as":
+                            start += 1
                     found = self._run(start, 1, blocked, own)
                     if found is not None:
                         return found

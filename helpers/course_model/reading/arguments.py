@@ -9,7 +9,9 @@ The rule, deterministic and simple enough to predict:
 2. **Then by kind, in order** (enums first, then arrays, then the rest, so a
    list or an enum keeps its words). Each remaining parameter takes the first
    unused value of the kind it wants: numbers (digits or words: "two dice") for
-   `integer`/`number`, an e-mail for `email`/`to`, a time for `time`, weekdays
+   `integer`/`number` (a clock time gives `hour` and `minute` theirs first: "6:45" →
+   6, 45; `clock.py`), an e-mail for `email`/`to`, a time for `time`, `when`,
+   `bedtime`, `wake_time`, weekdays
    for `days`, the words after "about"/"for" for free text (`query`, `topic`,
    `text`), "on" or "off" for booleans, a phone number for `phone`.
    An enum takes the value the question names by its text, a distinctive part
@@ -22,7 +24,11 @@ The rule, deterministic and simple enough to predict:
    text, then the words next to its description's words ("a travel expense"
    for a field described as "the expense category"; `anchored.py`), then a
    capitalised name that is not a field's or the tool's own name (nor a
-   label before a colon, nor a unit after a number). The first plain field
+   label before a colon, nor a unit after a number). A tool call's `title`, or
+   the `name` of an event or task, takes a quoted text, else the phrase the
+   question opens with ("Team sync on Friday with Ana" → "Team sync";
+   `titles.py`). A field's name used as a verb takes what follows "it" ("label
+   it gym"). The first plain field
    still empty then takes the words after "for" ("a ticket for checkout"),
    the next the words before the thing the tool or schema is about ("a
    pepperoni pizza" for `PizzaOrder`), the next the thing a number counts
@@ -59,7 +65,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import currencies, schemas, units
+from . import clock, currencies, schemas, titles, units
 from .enums import EnumMatch, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
@@ -153,15 +159,24 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     for name in properties:
         pool.field_words.add(" ".join(key(word) for word in schemas.words_of(name)))
 
+    # 0. a clock time fills a clock's hour and minute ("Wake me at 6:45" → 6 and 45; `clock.py`)
+    parts = {name: part for name, sub in resolved.items() if (part := clock.clock_part(name, sub))}
+    if "hour" in parts.values() and (time := _take_clock_time(pool)) is not None:
+        for name, part in parts.items():
+            value = time.hour if part == "hour" else time.minute
+            if _within(value, resolved[name]):
+                values[name] = value
     # 1. keyed values
     for name, sub in resolved.items():
+        if name in values:
+            continue
         found = _keyed(name, sub, pool, root)
         if found is not None:
             values[name] = found
     # 2. by kind, in order (required parameters first; enums, then lists, before the rest: they take their words
     # first, so "Flour, eggs and milk make pancakes" keeps "Flour" in the list)
     order = [n for n in properties if n in required] + [n for n in properties if n not in required]
-    for name in sorted(order, key=lambda n: _rank(n, resolved[n], pool.money)):
+    for name in sorted(order, key=lambda n: _rank(n, resolved[n], pool)):
         if name in values:
             continue
         found = _by_kind(name, resolved[name], pool, root, invent, prose, depth)
@@ -209,6 +224,16 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
     return Filled(ordered, missing, _spread(ordered, resolved, pool))
 
 
+def _take_clock_time(pool: Pool) -> clock.ClockTime | None:
+    """The first clock time no field took yet; its numbers and words are then taken ("at 7" gives no count)."""
+    for time in clock.said_times(pool.text):
+        if not pool.blocked(time.start, time.end):
+            pool.take_all(lambda m, time=time: time.start <= m.start and m.end <= time.end)
+            pool.claim(time.start, time.end)
+            return time
+    return None
+
+
 def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tuple[str, list[Any]] | None:
     """A string parameter the question gives more values for, joined by "and": "in Paris and in Oslo"."""
     if " and " not in pool.lower:
@@ -225,11 +250,15 @@ def _spread(values: dict[str, Any], resolved: dict[str, Any], pool: Pool) -> tup
     return None
 
 
-def _rank(name: str, schema: dict[str, Any], money: bool) -> int:
-    """The order fields are filled by kind in: enums named in words, then arrays, then the rest."""
-    if _is_word_enum(name, schema, money):
+def _rank(name: str, schema: dict[str, Any], pool: Pool) -> int:
+    """The order fields are filled by kind in: enums named in words, then a tool call's title (its
+    opening phrase, before a list of names takes "Lunch" as one: "Lunch with Priya"), arrays, the rest."""
+    if _is_word_enum(name, schema, pool.money):
         return 0
-    return 1 if schemas.type_of(schema) == "array" else 2
+    if pool.tool_name is not None and schemas.type_of(schema) == "string" \
+            and _is_title(set(schemas.words_of(name)), pool.about):
+        return 1
+    return 2 if schemas.type_of(schema) == "array" else 3
 
 
 # Fields a question's gist suits better than the words after "for".
@@ -376,7 +405,7 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
     # A parameter that names a kind of value takes the first mention of that kind, in this order.
     for wanted, kinds in (
         (fmt in ("uri", "url") or words & _URL_WORDS, (URL,)),
-        (fmt == "time" or words & _TIME_WORDS, (TIME,)),
+        (fmt == "time" or words & _TIME_WORDS or clock.is_time_field(name, schema), (TIME,)),
         (fmt == "date" or words & _DATE_WORDS, (DATE, WEEKDAY)),
         (words & _PHONE_WORDS, (PHONE,)),
         (words & _ID_WORDS, (NUMBER, QUOTED)),
@@ -394,6 +423,15 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
             and not pool.blocked(unit[1], unit[2]):
         pool.claim(unit[1], unit[2])
         return unit[0]  # "Add 2 kg of apples" → unit "kg"
+    if pool.tool_name is not None and _is_title(words, pool.about):
+        mention = pool.take(lambda m: m.kind == QUOTED)  # quotes are deliberate
+        if mention:
+            return str(mention.value)
+        opening = titles.opening_title(pool.text)  # "Team sync on Friday ..." → "Team sync"
+        if opening is not None and not pool.blocked(opening[1], opening[2]):
+            pool.take_all(lambda m: opening[1] <= m.start and m.end <= opening[2])
+            pool.claim(opening[1], opening[2])
+            return opening[0]
     plain = fmt is None and not words & _KIND_WORDS
     own = frozenset(key(word) for word in words)
     if plain and (found := pool.anchors.beside(_anchor_names(name), pool.blocked, own=own)) is not None:
@@ -414,6 +452,14 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
 
 
 _UNIT_WORDS = frozenset({"unit", "units", "uom"})
+# What a tool's name and description say when a `name` is the name of an event, not of a person.
+_EVENT_WORDS = frozenset({"event", "events", "calendar", "meeting", "meetings", "appointment", "diary", "agenda",
+                          "task", "todo", "reminder", "note"})
+
+
+def _is_title(words: set[str], about: str) -> bool:
+    """A field that names the thing the tool makes: a `title`, or the `name` of an event or task."""
+    return bool(words & _TITLE_WORDS) or ("name" in words and bool(set(schemas.words_of(about[:500])) & _EVENT_WORDS))
 _KIND_WORDS = _EMAIL_WORDS | _URL_WORDS | _TIME_WORDS | _DATE_WORDS | _PHONE_WORDS | _ID_WORDS | _FREE_TEXT_WORDS
 _MAX_DESCRIPTION_WORDS = 12  # of a field's description looked for beside the values
 
@@ -462,7 +508,7 @@ def _strings(name: str, pool: Pool) -> list[str]:
     if quoted:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
     return [str(m.value) for m in pool.take_all(lambda m: m.kind in (NAME, WEEKDAY) and not pool.names_a_field(m)
-                                                 and not pool.labels(m))]
+                                                 and not pool.labels(m) and not pool.blocked(m.start, m.end))]
 
 
 def _objects(items: dict[str, Any], pool: Pool, root: dict[str, Any], invent: bool,

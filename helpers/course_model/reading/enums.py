@@ -14,7 +14,7 @@ question, the strongest of:
    "EXPRESS_SHIPPING" beside "STANDARD_SHIPPING", "transfer" for
    "bank_transfer"), or a common **synonym** of a value's word that no value
    uses itself ("urgent" for "high", "normal" for "medium", "big" for "large",
-   "kilograms" for "kg"). A language code is named by its language ("German"
+   "kilograms" for "kg", "Friday" for "fri", "Aug" for "August"). A language code is named by its language ("German"
    for "de", as strongly as a part).
 
 A part or word that two values share ("America", "shipping", "card") names
@@ -58,7 +58,16 @@ _SYNONYM_GROUPS = (
     ("millimeter", "millimetre", "mm"), ("mile", "mi"), ("foot", "ft"), ("liter", "litre", "l"),
     ("milliliter", "millilitre", "ml"), ("celsius", "centigrade", "c"), ("fahrenheit", "f"),
     ("hour", "hr", "h"), ("minute", "min"),
+    # Weekdays and months by their usual abbreviations ("Friday" names "fri", "Aug" names "August"). "sun",
+    # "sat", "wed", "mar" and "may" are English words too: they name a day or month only as an enum's value.
+    ("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
+    ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"),
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("december", "dec"),
 )
+# Abbreviations that are everyday words: a question's "sun" or "sat" never names "Sunday" or "Saturday".
+_WORDS_TOO = frozenset({"sun", "sat", "wed", "mar", "may"})
 # Language codes (ISO 639-1) and the names people use for them: "German" names "de", never the reverse
 # (so "it" in a question never names Italian).
 _LANGUAGES: dict[str, tuple[str, ...]] = {
@@ -190,7 +199,7 @@ def _phrases(values: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], int],
             if len(wholes[value]) > 1 and len(word) >= MIN_WORD and word not in STOP_WORDS:
                 found.append((value, (word,), WORD))
             for synonym in sorted(_SYNONYMS.get(word, ())):
-                if synonym != word and synonym not in word_count:
+                if synonym != word and synonym not in word_count and synonym not in _WORDS_TOO:
                     found.append((value, (synonym,), WORD))
         code = wholes[value][0] if wholes[value] else ""
         if code in _LANGUAGES and len(value) <= 5 and word_count[code] == 1:  # "de", "de-DE", "en_US"

@@ -22,7 +22,9 @@ Each list gives two readings:
   ("Lasagne takes pasta sheets, ..." → "pasta sheets"); a bare noun joined to
   the first item by "with" is one more item ("rice with beans or lentils" →
   rice, beans, lentils), while one with an article is what the list belongs to
-  ("a pizza with mushrooms, olives and ham" → the toppings); the last stops at a word
+  ("a pizza with mushrooms, olives and ham" → the toppings), and so is a day ("sync on
+  Friday with Ana and Raj") or a plain noun before a list of names ("dinner with Ana,
+  Raj and Lee" → the people); the last stops at a word
   that ends a noun phrase or a verb ("bread for the party" → "bread"; "of" does
   not: "a jar of passata"). Articles go ("a tent" → "tent"). A list whose middle parts are not short phrases
   ("I'm Alice, I live in Oslo and ...") is not a list of items.
@@ -72,6 +74,10 @@ _INTRODUCING = frozenset(
 _FIRST_BOUNDARY = _BOUNDARY | _INTRODUCING
 # Words a bare noun before "with" never reaches back past ("make me quinoa with kale" → quinoa).
 _PRONOUNS = frozenset("i me you we us he him she her they them it".split())
+# Words that say when, never one of the things listed after "with".
+_CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays
+    thursdays fridays saturdays sundays today tomorrow tonight morning afternoon evening night noon weekend
+    january february march april may june july august september october november december""".split())
 _SENTENCE = re.compile(r"[^.!?\n]+")
 _LABELLED = re.compile(r"^[^\n:]{0,60}:[ \t]*$")  # a line that ends with a colon: "Chores:"
 _LINE = re.compile(r"[^\n]+")
@@ -234,6 +240,8 @@ def _items(group: list[Span], labelled: bool = False) -> tuple[Span, ...] | None
         keep += 1
     head = _head_before_with(first[: len(first) - keep])
     first = first[len(first) - keep :]
+    if head and _names_only([first, *middle, last]) and not _names_only([head]):
+        head = []  # "dinner with Ana, Raj and Lee": the people, not the dinner
     items = tuple(_item(words) for words in [*([head] if head else []), first, *middle, last])
     if any(item is None for item in items):
         return None
@@ -249,10 +257,16 @@ def _head_before_with(before: list[Span]) -> list[Span]:
         plain = _plain(word)
         if plain in _ARTICLES or plain in {"my", "your", "our", "his", "her", "their", "this", "that"}:
             return []  # "a pizza with ...": the list belongs to the pizza
-        if plain in _FIRST_BOUNDARY or plain in _PRONOUNS or word.text[-1] in ",;:" or len(head) == MAX_ITEM_WORDS:
-            break
+        if (plain in _FIRST_BOUNDARY or plain in _PRONOUNS or plain in _CALENDAR or word.text[-1] in ",;:"
+                or len(head) == MAX_ITEM_WORDS):
+            break  # "sync on Friday with Ana and Raj": a day says when, it is not one of the people
         head.insert(0, word)
     return head
+
+
+def _names_only(items: list[list[Span]]) -> bool:
+    """Whether every item is a name, each word capitalised ("Ana", "Raj", "Lee Chan")."""
+    return all(words and all(word.text[:1].isupper() for word in words) for words in items)
 
 
 def _words(part: Span) -> list[Span]:

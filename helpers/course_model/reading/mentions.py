@@ -42,6 +42,7 @@ _NOT_NAMES = frozenset(
     run compute calculate hello hi hey dear my your our their this that these those it there then and or but so
     now also write let lets let's return answer say ok okay yes no thanks thank in on at for of to from with by
     about into be have has had mr mrs ms dr order open buy pay put note
+    ring dial phone meet wake remind reserve invite text message email ping schedule plan arrange ask visit
     you'll you're you've we'll we're we've i'll i've it's that's there's here's don't can't won't
     he she we they you him her them his its""".split()
 )
