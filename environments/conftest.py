@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 import venv
@@ -68,11 +69,17 @@ def run(command: list[str], cwd: Path | None = None, timeout: float = INSTALL_TI
     return result
 
 
+DATA_HOME = tempfile.mkdtemp(prefix="course-data-")  # see course_model_env
+
+
 def course_model_env() -> dict[str, str]:
     """The environment for executing chapters: the course model, unpaced, no keys."""
     env = {k: v for k, v in os.environ.items()
            if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL", "LANGSMITH_API_KEY", "VIRTUAL_ENV"}}
     env["COURSE_MODEL_DELAY"] = "0"
+    # `python -m helpers.web_app` keeps conversations in the user's data folder by default: under the
+    # tests that is a folder of their own, never the home of whoever runs them.
+    env["XDG_DATA_HOME"] = DATA_HOME
     return env
 
 

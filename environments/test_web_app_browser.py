@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, SCREENSHOTS, background_server, course_model_env, free_port
+from conftest import CHROMIUM, CHROMIUM_FLAGS, DATA_HOME, ROOT, SCREENSHOTS, background_server, course_model_env, free_port
 
 STARTUP_TIMEOUT = 30  # seconds for the app to answer
 ANSWER_TIMEOUT_MS = 60_000  # for the whole answer to arrive in the browser
@@ -292,7 +292,9 @@ def test_the_app_says_at_start_up_which_agent_and_model_answer(tmp_path):
     for agent, label in AGENTS.items():
         for url in serve(tmp_path, agent):
             pass
-        assert f"Serving {label} with model 'course-model' (course model): open http://127.0.0.1:" in serve.log, serve.log
+        store = f"{DATA_HOME}/hands-on-langchain-streaming/web-app.sqlite"  # the default store, in the tests' folder
+        assert (f"Serving {label} with model 'course-model' (course model): conversations kept in the SQLite file "
+                f"{store}, runs' events in memory (this process only): open http://127.0.0.1:") in serve.log, serve.log
 
 
 class CuttingProxy:
