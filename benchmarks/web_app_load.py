@@ -18,6 +18,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,8 +105,14 @@ class Served:
 
 
 def offline_env() -> dict[str, str]:
-    """This process's environment without the variables that would send a server to another model."""
-    return {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
+    """This process's environment without the variables that would send a server to another model.
+
+    The web app keeps conversations in a SQLite file in the user's data folder by default (chapter 08);
+    a benchmark's app keeps them the same way, but in a throwaway folder (`XDG_DATA_HOME`), not the home.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL"}}
+    env["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="bench-data-")
+    return env
 
 
 def stream_problem(body: bytes) -> str | None:
