@@ -381,6 +381,51 @@ CASES: list[Case] = [
                    weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"), attendees=LIST),)),
     Case("no tool", "Who were Ana, Raj and Lee in the story?", {},
          tools=(fn("invite", "Invite people.", attendees=LIST),)),
+    # round four (the maintainer's third probe), written before its rules, in messaging, markets, cocktails,
+    # crash reports, workouts, cleaning robots, aquariums, running and restaurants -------------------------
+    # a value's shape chooses the tool and fills its field: a phone number, a ticker; "text"/"ping" message
+    Case("value", "Message 020 7946 0018 saying the parcel is here",
+         {"number": "020 7946 0018", "body": "the parcel is here"},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("send_text", "Send a text message.", number=S, body=S)), tool="send_text"),
+    Case("value", "Ping +1 415 555 0199 to say dinner is at eight", {"to": "+1 415 555 0199"},
+         tools=(fn("whatsapp", "Send a WhatsApp message to a phone number.", to=S, message=S),), tool="whatsapp"),
+    Case("value", "What is TSLA at right now?", {"symbol": "TSLA"},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("share_quote", "Quote a listed company's stock by its symbol.", symbol=S)), tool="share_quote"),
+    Case("value", "Are NVDA shares up today?", {"ticker": "NVDA"},
+         tools=(fn("market_price", "Current market price of a stock.", ticker=S),), tool="market_price"),
+    # a free-text field takes the clause that states the thing, never words an enum or a list took
+    Case("clause", "A rum mojito with mint, lime and soda",
+         {"drink": ("mojito", "rum mojito"), "garnishes": ["mint", "lime", "soda"], "spirit": "rum"},
+         schema=obj("Cocktail", drink=S, spirit=enum("gin", "rum", "vodka", "tequila"), garnishes=LIST)),
+    Case("clause", "On Android the camera app crashes: open it, switch to video, tap record",
+         {"summary": ("the camera app crashes", "camera app crashes"), "platform": "android"},
+         schema=obj("CrashReport", summary=S, platform=enum("android", "ios", "web"), steps=LIST)),
+    Case("clause", "An advanced leg day with squats, lunges and deadlifts",
+         {"name": ("leg day", "advanced leg day"), "level": "advanced", "exercises": ["squats", "lunges", "deadlifts"]},
+         schema=obj("Workout", name=S, level=enum("beginner", "intermediate", "advanced"), exercises=LIST)),
+    Case("clause", "A vegan Thai curry with tofu, peppers and basil",
+         {"dish": ("Thai curry",), "diet": "vegan", "ingredients": ["tofu", "peppers", "basil"]},
+         schema=obj("Meal", dish=S, diet=enum("vegan", "vegetarian", "keto"), ingredients=LIST)),
+    # a place phrase fills a zone, area, location or place field
+    Case("place", "Vacuum the upstairs hallway for 15 minutes", {"area": "upstairs hallway", "minutes": 15},
+         tools=(fn("robot_vacuum", "Send the robot vacuum to clean an area of the house.", area=S, minutes=I),),
+         tool="robot_vacuum"),
+    Case("place", "Spray the rose bed with 3 litres", {"location": "rose bed", "litres": 3},
+         tools=(fn("spray_garden", "Spray a spot in the garden with water.", location=S, litres=N),),
+         tool="spray_garden"),
+    Case("place", "Feed the big tank 2 grams", {"place": "big tank", "grams": 2},
+         tools=(fn("feed_fish", "Feed the fish in an aquarium.", place=S, grams=N),), tool="feed_fish"),
+    # a statement or question about the past or about oneself is no request: it gets text (tool_choice="auto")
+    Case("not a request", "I ran 10 km yesterday, is that good?", {},
+         tools=(fn("log_run", "Log a run.", distance_km=N),)),
+    Case("not a request", "My sister booked a table for 4 last night, was it busy?", {},
+         tools=(fn("book_table", "Book a table at the restaurant.", guests=I),)),
+    Case("not a request", "I fed the fish 5 grams this morning, too much?", {},
+         tools=(fn("feed_fish", "Feed the fish in an aquarium.", place=S, grams=N),)),
+    Case("not a request", "Yesterday I texted 07700 900456 and got no answer, why?", {},
+         tools=(fn("send_sms", "Send a text message to a phone number.", phone=S, text=S),)),
 ]
 
 
@@ -398,7 +443,10 @@ def runs() -> list[Any]:
 
 def matches(expected: dict[str, Any], got: dict[str, Any]) -> bool:
     for name, value in expected.items():
-        if value is NOT_ITS_NAME:
+        if isinstance(value, tuple):  # any of these strings, whatever its case
+            if not isinstance(got.get(name), str) or got[name].lower() not in {v.lower() for v in value}:
+                return False
+        elif value is NOT_ITS_NAME:
             found = got.get(name)
             if not isinstance(found, str) or not found.strip() or found.strip().lower() in (
                     name.lower(), name.replace("_", " ").lower()):
