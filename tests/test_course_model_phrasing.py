@@ -27,6 +27,13 @@ fill it (a clock time fits `hour` and `minute` or a time field; "Tuesday" fits a
 common kinds of tool ("wake me", "remind me", "reserve", "standup"); and a question no offered tool fits
 ("What is NLP?", a poem, a greeting, a joke about Mondays) still gets text.
 
+Round four (the maintainer's third probe), written before its rules, in messaging, markets, cocktails, crash
+reports, workouts, cleaning robots, aquariums, running and restaurants: a value's shape chooses and fills a tool
+(a phone number for `number` or `to`, a ticker for `symbol`); a free-text field takes the clause that states
+the thing, never the words a list or an enum took ("a vegan Thai curry with tofu, ..." → "Thai curry"); a
+place phrase fills an `area`, `location` or `place`; a statement about the past that asks a question ("I ran
+10 km yesterday, is that good?") gets text. Before its rules it passed 2 of its 19 runs.
+
 Every row goes through `ChatOpenAI` on the course model: tools through `bind_tools`, schemas through
 `with_structured_output` with both `json_schema` and `function_calling`. Run before the rules existed,
 the first round passed 24 of its 77 runs, the second 3 of its 54; CONTRIBUTING.md's course-model notes
@@ -529,6 +536,11 @@ HOSTILE_SCHEMAS = {
     "500 nested clocks, no time": ("Team sync on Friday with Ana, Raj and Lee " * 1_400,
                                    _object({f"o{i}": _object({"hour": I, "minute": I, "title": S})
                                             for i in range(500)})),
+    "500 nested things, 60 KB of phones, tickers, places and lists": (
+        ("Text +44 7700 900123 or 020 7946 0018 about AAPL: a vegan Thai curry in the rose bed with tofu, "
+         "lime and mint. ") * 600,
+        _object({f"o{i}": _object({"zone": S, "phone": S, "ticker": S, "name": S, "diet": enum("vegan", "keto"),
+                                   "tags": LIST}) for i in range(500)})),
 }
 
 
@@ -547,14 +559,18 @@ def test_hostile_phrasing_stays_bounded(question, schema):
                                       "How much is 100 USD in EUR? " * 2_000,
                                       " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000],
                                       "Wake me at 6:45 with Ana, Raj and Lee on Friday, remind me; " * 1_000,
-                                      " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000]],
+                                      " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000],
+                                      "Yesterday I texted +44 7700 900123 about AAPL shares in the rose bed, why? "
+                                      * 800],
                          ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units",
-                              "60 KB of everyday phrases, times and lists", "60 KB of names and times"])
+                              "60 KB of everyday phrases, times and lists", "60 KB of names and times",
+                              "60 KB of phones, tickers, places and the past"])
 def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     from helpers.course_model.brain.brain import respond
 
     tools = [fn(f"tool{i}", "Do a thing in a room for money.", unit=enum(*CITIES), from_currency=S, source=S,
-                celsius=N, grams=N, hour=I, minute=I, attendees=LIST, title=S) for i in range(128)]
+                celsius=N, grams=N, hour=I, minute=I, attendees=LIST, title=S, phone=S, ticker=S, zone=S)
+             for i in range(128)]
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY
