@@ -560,8 +560,8 @@ def test_hostile_phrasing_stays_bounded(question, schema):
                                       " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000],
                                       "Wake me at 6:45 with Ana, Raj and Lee on Friday, remind me; " * 1_000,
                                       " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000],
-                                      "Yesterday I texted +44 7700 900123 about AAPL shares in the rose bed, why? "
-                                      * 800],
+                                      "Text +44 7700 900123 about AAPL shares in the rose bed, I had one? " * 400
+                                      + "Yesterday I texted 020 7946 0018, why? " * 400],
                          ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units",
                               "60 KB of everyday phrases, times and lists", "60 KB of names and times",
                               "60 KB of phones, tickers, places and the past"])
