@@ -27,6 +27,13 @@ fill it (a clock time fits `hour` and `minute` or a time field; "Tuesday" fits a
 common kinds of tool ("wake me", "remind me", "reserve", "standup"); and a question no offered tool fits
 ("What is NLP?", a poem, a greeting, a joke about Mondays) still gets text.
 
+Round four (the maintainer's third probe), written before its rules, in messaging, markets, cocktails, crash
+reports, workouts, cleaning robots, aquariums, running and restaurants: a value's shape chooses and fills a tool
+(a phone number for `number` or `to`, a ticker for `symbol`); a free-text field takes the clause that states
+the thing, never the words a list or an enum took ("a vegan Thai curry with tofu, ..." → "Thai curry"); a
+place phrase fills an `area`, `location` or `place`; a statement about the past that asks a question ("I ran
+10 km yesterday, is that good?") gets text. Before its rules it passed 2 of its 19 runs.
+
 Every row goes through `ChatOpenAI` on the course model: tools through `bind_tools`, schemas through
 `with_structured_output` with both `json_schema` and `function_calling`. Run before the rules existed,
 the first round passed 24 of its 77 runs, the second 3 of its 54; CONTRIBUTING.md's course-model notes
@@ -381,6 +388,51 @@ CASES: list[Case] = [
                    weekday=enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"), attendees=LIST),)),
     Case("no tool", "Who were Ana, Raj and Lee in the story?", {},
          tools=(fn("invite", "Invite people.", attendees=LIST),)),
+    # round four (the maintainer's third probe), written before its rules, in messaging, markets, cocktails,
+    # crash reports, workouts, cleaning robots, aquariums, running and restaurants -------------------------
+    # a value's shape chooses the tool and fills its field: a phone number, a ticker; "text"/"ping" message
+    Case("value", "Message 020 7946 0018 saying the parcel is here",
+         {"number": "020 7946 0018", "body": "the parcel is here"},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("send_text", "Send a text message.", number=S, body=S)), tool="send_text"),
+    Case("value", "Ping +1 415 555 0199 to say dinner is at eight", {"to": "+1 415 555 0199"},
+         tools=(fn("whatsapp", "Send a WhatsApp message to a phone number.", to=S, message=S),), tool="whatsapp"),
+    Case("value", "What is TSLA at right now?", {"symbol": "TSLA"},
+         tools=(fn("get_weather", "Get the current weather in a city.", city=S),
+                fn("share_quote", "Quote a listed company's stock by its symbol.", symbol=S)), tool="share_quote"),
+    Case("value", "Are NVDA shares up today?", {"ticker": "NVDA"},
+         tools=(fn("market_price", "Current market price of a stock.", ticker=S),), tool="market_price"),
+    # a free-text field takes the clause that states the thing, never words an enum or a list took
+    Case("clause", "A rum mojito with mint, lime and soda",
+         {"drink": ("mojito", "rum mojito"), "garnishes": ["mint", "lime", "soda"], "spirit": "rum"},
+         schema=obj("Cocktail", drink=S, spirit=enum("gin", "rum", "vodka", "tequila"), garnishes=LIST)),
+    Case("clause", "On Android the camera app crashes: open it, switch to video, tap record",
+         {"summary": ("the camera app crashes", "camera app crashes"), "platform": "android"},
+         schema=obj("CrashReport", summary=S, platform=enum("android", "ios", "web"), steps=LIST)),
+    Case("clause", "An advanced leg day with squats, lunges and deadlifts",
+         {"name": ("leg day", "advanced leg day"), "level": "advanced", "exercises": ["squats", "lunges", "deadlifts"]},
+         schema=obj("Workout", name=S, level=enum("beginner", "intermediate", "advanced"), exercises=LIST)),
+    Case("clause", "A vegan Thai curry with tofu, peppers and basil",
+         {"dish": ("Thai curry",), "diet": "vegan", "ingredients": ["tofu", "peppers", "basil"]},
+         schema=obj("Meal", dish=S, diet=enum("vegan", "vegetarian", "keto"), ingredients=LIST)),
+    # a place phrase fills a zone, area, location or place field
+    Case("place", "Vacuum the upstairs hallway for 15 minutes", {"area": "upstairs hallway", "minutes": 15},
+         tools=(fn("robot_vacuum", "Send the robot vacuum to clean an area of the house.", area=S, minutes=I),),
+         tool="robot_vacuum"),
+    Case("place", "Spray the rose bed with 3 litres", {"location": "rose bed", "litres": 3},
+         tools=(fn("spray_garden", "Spray a spot in the garden with water.", location=S, litres=N),),
+         tool="spray_garden"),
+    Case("place", "Feed the big tank 2 grams", {"place": "big tank", "grams": 2},
+         tools=(fn("feed_fish", "Feed the fish in an aquarium.", place=S, grams=N),), tool="feed_fish"),
+    # a statement or question about the past or about oneself is no request: it gets text (tool_choice="auto")
+    Case("not a request", "I ran 10 km yesterday, is that good?", {},
+         tools=(fn("log_run", "Log a run.", distance_km=N),)),
+    Case("not a request", "My sister booked a table for 4 last night, was it busy?", {},
+         tools=(fn("book_table", "Book a table at the restaurant.", guests=I),)),
+    Case("not a request", "I fed the fish 5 grams this morning, too much?", {},
+         tools=(fn("feed_fish", "Feed the fish in an aquarium.", place=S, grams=N),)),
+    Case("not a request", "Yesterday I texted 07700 900456 and got no answer, why?", {},
+         tools=(fn("send_sms", "Send a text message to a phone number.", phone=S, text=S),)),
 ]
 
 
@@ -398,7 +450,10 @@ def runs() -> list[Any]:
 
 def matches(expected: dict[str, Any], got: dict[str, Any]) -> bool:
     for name, value in expected.items():
-        if value is NOT_ITS_NAME:
+        if isinstance(value, tuple):  # any of these strings, whatever its case
+            if not isinstance(got.get(name), str) or got[name].lower() not in {v.lower() for v in value}:
+                return False
+        elif value is NOT_ITS_NAME:
             found = got.get(name)
             if not isinstance(found, str) or not found.strip() or found.strip().lower() in (
                     name.lower(), name.replace("_", " ").lower()):
@@ -481,6 +536,11 @@ HOSTILE_SCHEMAS = {
     "500 nested clocks, no time": ("Team sync on Friday with Ana, Raj and Lee " * 1_400,
                                    _object({f"o{i}": _object({"hour": I, "minute": I, "title": S})
                                             for i in range(500)})),
+    "500 nested things, 60 KB of phones, tickers, places and lists": (
+        ("Text +44 7700 900123 or 020 7946 0018 about AAPL: a vegan Thai curry in the rose bed with tofu, "
+         "lime and mint. ") * 600,
+        _object({f"o{i}": _object({"zone": S, "phone": S, "ticker": S, "name": S, "diet": enum("vegan", "keto"),
+                                   "tags": LIST}) for i in range(500)})),
 }
 
 
@@ -499,14 +559,18 @@ def test_hostile_phrasing_stays_bounded(question, schema):
                                       "How much is 100 USD in EUR? " * 2_000,
                                       " ".join(f"bedroom{i} {i} degrees {i} kg" for i in range(5_000))[:60_000],
                                       "Wake me at 6:45 with Ana, Raj and Lee on Friday, remind me; " * 1_000,
-                                      " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000]],
+                                      " ".join(f"Name{i} at {i % 24}:{i % 60:02d}," for i in range(6_000))[:60_000],
+                                      "Text +44 7700 900123 about AAPL shares in the rose bed, I had one? " * 400
+                                      + "Yesterday I texted 020 7946 0018, why? " * 400],
                          ids=["60 KB of enum parts", "60 KB of money", "60 KB of compounds and units",
-                              "60 KB of everyday phrases, times and lists", "60 KB of names and times"])
+                              "60 KB of everyday phrases, times and lists", "60 KB of names and times",
+                              "60 KB of phones, tickers, places and the past"])
 def test_choosing_among_128_tools_with_large_enums_stays_bounded(question):
     from helpers.course_model.brain.brain import respond
 
     tools = [fn(f"tool{i}", "Do a thing in a room for money.", unit=enum(*CITIES), from_currency=S, source=S,
-                celsius=N, grams=N, hour=I, minute=I, attendees=LIST, title=S) for i in range(128)]
+                celsius=N, grams=N, hour=I, minute=I, attendees=LIST, title=S, phone=S, ticker=S, zone=S)
+             for i in range(128)]
     start = time.perf_counter()
     reply = respond([{"role": "user", "content": question}], tools=tools)
     assert time.perf_counter() - start < RUNAWAY

@@ -16,7 +16,8 @@ The rule:
    `unit`; a number with a unit of what a number parameter measures: "21
    degrees" for `celsius`, `reading/units.py`; a clock time for `hour` and
    `minute` or a time field: "6:45", "7pm", `reading/clock.py`; a weekday or
-   month by its abbreviation: "Friday" for "fri"), 3 when it names values for two
+   month by its abbreviation: "Friday" for "fri"; a phone number for `phone`,
+   `number` or `to`, a ticker for `ticker` or `symbol`, `reading/tickers.py`), 3 when it names values for two
    ("How much is 100 USD in EUR?" is `convert_currency`, though it says neither
    "convert" nor "currency"). A written list for an array, or a person's name
    for a person's field (`attendees`, `recipient`), fits too many tools to pick
@@ -46,10 +47,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..reading import clock, currencies, everyday, schemas, units
+from ..reading import clock, currencies, everyday, schemas, tickers, units
+from ..reading.arguments import PHONE_FIELD_WORDS
 from ..reading.enums import EnumReader
 from ..reading.lists import find_lists
-from ..reading.mentions import NAME, NOT_NAMES, find_mentions
+from ..reading.mentions import NAME, NOT_NAMES, PHONE, Mention, find_mentions
 from ..reading.schemas import words_of
 from ..reading.words import STOP_WORDS, stem
 from .toolbox import FINAL_ANSWER
@@ -223,6 +225,8 @@ class _Values:
         self.writing = _TEXT_REQUEST.search(text[:_MAX_VALUE_TEXT]) is not None
         self._lists: bool | None = None
         self._names: bool | None = None
+        self._mentions: list[Mention] | None = None
+        self.tickers = bool(tickers.tickers(text))  # "AAPL": a share's ticker
 
     @property
     def listed(self) -> bool:
@@ -236,8 +240,24 @@ class _Values:
         """Whether the question names someone or something by a capitalised name ("Ring Marta")."""
         if self._names is None:
             self._names = any(m.kind == NAME and m.value.lower() not in NOT_NAMES  # type: ignore[union-attr]
-                              for m in find_mentions(self.text[:_MAX_VALUE_TEXT]))
+                              for m in self.mentions)
         return self._names
+
+    @property
+    def mentions(self) -> list[Mention]:
+        if self._mentions is None:
+            self._mentions = find_mentions(self.text[:_MAX_VALUE_TEXT])
+        return self._mentions
+
+    def shaped(self, name: str, parameter: dict[str, Any]) -> bool:
+        """Whether the question gives a value shaped for this string parameter: a phone number for `phone`,
+        `number` or `to` ("Text +44 7700 900123 ..."), a ticker for `ticker` or `symbol` ("Apple (AAPL)")."""
+        if schemas.type_of(parameter) != "string" or "enum" in parameter:
+            return False
+        words = set(schemas.words_of(name))
+        if words & PHONE_FIELD_WORDS and any(m.kind == PHONE for m in self.mentions):
+            return True
+        return self.tickers and tickers.is_ticker_field(words)
 
     @property
     def money(self) -> int:
@@ -274,6 +294,8 @@ class _Values:
                 if money < self.money:  # each currency named gives one currency parameter its value
                     money += 1
                     named += 1
+            elif self.shaped(name, parameter):
+                named += 1
             elif isinstance(parameter.get("enum"), list) and self.enums.matches(parameter["enum"]):
                 named += 1
             elif (self.measures and schemas.type_of(parameter) in ("number", "integer")

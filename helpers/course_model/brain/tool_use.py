@@ -30,6 +30,7 @@ from ..reading.arguments import fill
 from .conversation import ToolExchange
 from ..reading.outcome import Outcome
 from .reply import ToolCall
+from ..reading import statements
 from .tool_choosing import OfferedTool, best_tool, clauses
 from .tool_results import result_phrase
 
@@ -45,8 +46,11 @@ class ToolPlan:
 
 
 def plan_tool_calls(question: str, tools: list[OfferedTool], *, threshold: int) -> ToolPlan:
-    """The calls that answer `question` with the offered action tools (none when no tool fits)."""
+    """The calls that answer `question` with the offered action tools (none when no tool fits, or, under
+    "auto", when the question tells what someone did and asks about it: `reading/statements.py`)."""
     actions = tools
+    if threshold > 0 and statements.tells_not_asks(question):
+        return ToolPlan()  # "I had an espresso this morning, was that too much?" asks for no order: text
     parts = clauses(question)
     if len(parts) > 1:
         chosen = [(part, best_tool(part, actions, threshold=threshold)) for part in parts]

@@ -24,7 +24,14 @@ The rule, deterministic and simple enough to predict:
    text, then the words next to its description's words ("a travel expense"
    for a field described as "the expense category"; `anchored.py`), then a
    capitalised name that is not a field's or the tool's own name (nor a
-   label before a colon, nor a unit after a number). A tool call's `title`, or
+   label before a colon, nor a unit after a number, nor, for a field that is
+   not a person's or a place's, a word describing the noun after it: "a
+   Thai curry"), then, for a `zone`, `area`, `location` or `place`, a place
+   phrase ("Give the vegetable patch 12 litres" → "vegetable patch"). A value's
+   shape fills its field first: a phone number a `phone`, `number` or `to`, a
+   ticker a `ticker` or `symbol` (`tickers.py`). A `name` of a thing (a
+   workout, not a person) the question gives no value for takes its gist,
+   which never holds the words other fields took. A tool call's `title`, or
    the `name` of an event or task, takes a quoted text, else the phrase the
    question opens with ("Team sync on Friday with Ana" → "Team sync";
    `titles.py`). A field's name used as a verb takes what follows "it" ("label
@@ -65,10 +72,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import clock, currencies, schemas, titles, units
+from . import clock, currencies, schemas, tickers, titles, units
 from .enums import EnumMatch, key, named_value
 from .free_text import FREE_TEXT_WORDS as _FREE_TEXT_WORDS
 from .free_text import REMAINDER_WORDS, remainder
+from .words import STOP_WORDS
 from .mentions import NOT_NAMES, EMAIL, NAME, NUMBER, PHONE, QUOTED, TIME, DATE, URL, WEEKDAY, Mention, subject
 from .outcome import Outcome, outcome_value
 from .plausible import MAX_ITEMS, plausible_value
@@ -216,12 +224,29 @@ def _fill_object(schema: dict[str, Any], pool: Pool, root: dict[str, Any], inven
         if "default" in sub:
             values[name] = sub["default"]
         elif name in required:
-            if invent:
+            if invent and _names_the_thing(name, sub, root) and pool.gist:
+                values[name] = pool.gist  # a workout's `name` is what the question calls it, not a person's
+            elif invent:
                 values[name] = plausible_value(name, sub, root, prose, depth, gist=pool.gist)
             else:
                 missing.append(name)
     ordered = {name: values[name] for name in properties if name in values}
     return Filled(ordered, missing, _spread(ordered, resolved, pool))
+
+
+# What a schema is about when its `name` is a person's: "Alex" is then a plausible one.
+_PERSON_SCHEMA_WORDS = frozenset("""person people user users contact contacts employee employees customer customers
+    patient patients student students member members author authors guest guests attendee attendees friend friends
+    character characters profile profiles player players owner owners pet pets animal animals""".split())
+
+
+def _names_the_thing(name: str, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    """A plain `name` of a thing (a workout, a dish), not of a person: the question's gist names it."""
+    if set(schemas.words_of(name)) != {"name"} or schemas.type_of(schema) != "string" or "enum" in schema \
+            or "format" in schema:
+        return False
+    about = f"{root.get('title') or ''} {root.get('description') or ''}"[:500]
+    return not set(schemas.words_of(about)) & _PERSON_SCHEMA_WORDS
 
 
 def _take_clock_time(pool: Pool) -> clock.ClockTime | None:
@@ -326,6 +351,8 @@ def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) 
     if kind in ("object", "array", "boolean"):
         return None
     words = schemas.words_of(name)
+    if kind == "string" and "enum" not in schema and (shaped := _shaped(set(words), pool)) is not None:
+        return shaped
     if pool.outcome is not None:
         found = outcome_value(pool.outcome, words, schema, kind)
         if found is not None and (kind == "string" or _within(found, schema)):
@@ -349,6 +376,21 @@ def _keyed(name: str, schema: dict[str, Any], pool: Pool, root: dict[str, Any]) 
         mention = pool.take(lambda m: m.kind == NUMBER and m.start == at and _within(m.value, schema))
         if mention is not None:
             return _as_type(mention.value, kind)
+    return None
+
+
+# Fields a phone number fills, besides `phone` and `mobile`: a messaging tool's `number` or `to`.
+PHONE_FIELD_WORDS = frozenset({"phone", "telephone", "tel", "mobile", "cell", "number", "to", "recipient",
+                               "contact", "sms", "whatsapp"})
+
+
+def _shaped(words: set[str], pool: Pool) -> str | None:
+    """A value whose shape says which field it fills: a phone number for `phone`, `number` or `to`
+    ("Text +44 7700 900123 ..."), a ticker for `ticker` or `symbol` ("Apple (AAPL)"; `tickers.py`)."""
+    if words & PHONE_FIELD_WORDS and (mention := pool.take(lambda m: m.kind == PHONE)) is not None:
+        return str(mention.value)
+    if tickers.is_ticker_field(words) and (ticker := pool.next_shaped("ticker", lambda: tickers.tickers(pool.text))):
+        return ticker[0]
     return None
 
 
@@ -446,9 +488,54 @@ def _string(name: str, schema: dict[str, Any], pool: Pool, prefer_prose: bool = 
         if found is not None:
             pool.claim(found.start, found.end)
             return found.text
+    modifiers = not words & _NAMED_WORDS  # a dish is not "Thai": in "a Thai curry" the name describes the curry
     mention = pool.take(lambda m: m.kind == NAME and not pool.names_a_field(m) and not pool.labels(m)
-                        and not pool.measures(m))
-    return str(mention.value) if mention else None
+                        and not pool.measures(m) and not (modifiers and _describes_next(pool, m)))
+    if mention:
+        return str(mention.value)
+    if words & _PLACE_WORDS and (place := _place_phrase(pool)) is not None:
+        return place
+    return None
+
+
+# Fields whose value is a proper name ("Thai" may be a cuisine, "Paris" a city), and fields that name a place.
+_NAMED_WORDS = frozenset("""person people who name names attendee attendees guest guests contact recipient friend
+    member owner author artist band singer company brand team city town country state region language cuisine
+    nationality airline hotel restaurant venue station airport store shop user customer patient""".split())
+_PLACE_WORDS = frozenset({"zone", "area", "room", "location", "place", "spot", "where", "site", "section", "space",
+                          "bed", "patch", "field", "tank", "corner", "floor"})
+_NEXT_WORD = re.compile(r"[ \t]+([a-z][a-z'-]*)")
+
+
+def _describes_next(pool: Pool, mention: Mention) -> bool:
+    """Whether a capitalised word describes the lower-case noun right after it, inside a noun phrase that an
+    article or a describing word opens ("a vegan Thai curry", "A Japanese soup"; not "Minestrone needs ...")."""
+    following = _NEXT_WORD.match(pool.text, mention.end)
+    before = re.search(r"([A-Za-z]+)[ \t]+$", pool.text[max(0, mention.start - 40) : mention.start])
+    return (following is not None and following.group(1) not in STOP_WORDS and following.group(1) not in NOT_NAMES
+            and before is not None and (before.group(1).lower() in _ARTICLES
+                                        or before.group(1).islower() and before.group(1) not in STOP_WORDS))
+
+
+_ARTICLES = frozenset({"a", "an", "the", "some", "my", "our", "your", "this", "that"})
+
+
+# A place phrase: "the vegetable patch", "the upstairs hallway", up to a number, a cue word or the clause's end.
+_PLACE = re.compile(r"\b(?:the|my|our|your)\s+((?:[a-z][a-z'-]*\s+){0,3}?[a-z][a-z'-]*)"
+                    r"(?=\s+\d|\s+(?:for|with|to|at|by|in|on|from|and|until|till|please|a|an|some)\b|\s*[,.;:!?]|\s*$)")
+_MAX_PLACE_TEXT = 2_000  # characters of a question read for a place phrase
+
+
+def _place_phrase(pool: Pool) -> str | None:
+    """The first free "the <place>" phrase for a zone, area or location field: "Give the vegetable patch 12
+    litres" → "vegetable patch" (its words are then taken)."""
+    def places() -> list[tuple[str, int, int]]:
+        return [(match.group(1), match.start(1), match.end(1)) for match in _PLACE.finditer(pool.text[:_MAX_PLACE_TEXT])
+                if match.group(1).split()[-1] not in STOP_WORDS
+                and not any(key(word) in pool.field_words for word in match.group(1).split())]
+
+    place = pool.next_shaped("place", places)
+    return place[0] if place else None
 
 
 _UNIT_WORDS = frozenset({"unit", "units", "uom"})
@@ -504,6 +591,8 @@ def _strings(name: str, pool: Pool) -> list[str]:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]
     written = pool.take_list(lambda found: found.items is not None, items=True)
     if written is not None and written.items is not None:
+        for item in written.items:
+            pool.claim(item.start, item.end)  # the items are not also a title's or a dish's words
         return [item.text for item in written.items]
     if quoted:
         return [str(m.value) for m in pool.take_all(lambda m: m.kind == QUOTED)]

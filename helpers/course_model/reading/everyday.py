@@ -36,6 +36,11 @@ _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
          "taxi cab ride"),
         (r"\b(?:ring|dial|phone)\b|\bgive \w+ a (?:call|ring)\b",
          "call phone contact"),
+        (r"^\W*(?:please\s+)?(?:text|message|ping|sms|whatsapp)\b|\bsend (?:a |an )?(?:text|message|sms)\b"
+         r"|\bdrop \w+ a (?:line|message|text)\b",
+         "message text sms send"),
+        (r"\b(?:trading|traded|shares|stocks?|share price|ticker|nasdaq|nyse|dow jones|ftse)\b",
+         "stock share price ticker market quote symbol"),
     )
 )
 

@@ -43,13 +43,15 @@ _CUE = re.compile(r"(?:\b(?:in|into|to|from|for|at|on|of|with|by|named|called|ti
 _OPENING = frozenset(
     """please can could would will you i want wanted to like i'd id me the a an of in on for about into with look
     up find show tell give get what what's whats does do did is are how which word words text string phrase sentence term
-    this that my some let's lets us quick""".split()
+    this that my some let's lets us quick say saying says ping message sms whatsapp""".split()
 )
+_QUOTING = frozenset({"say", "saying", "says", "that"})  # after these, a message's own words
 _DANGLING = frozenset("the a an in on of for to into from with at by please mean means is are me".split())
+_GIST_DANGLING = _DANGLING | {"and", "or", "plus"}  # "miso soup with tofu and ..." once the list took its items
 _WORD = re.compile(r"[\w][\w'’-]*")
 MAX_WORDS = 60  # of free text taken this way; a longer remainder is not one value
 GIST_WORDS = 8  # of a question's gist: a title, not a paragraph
-_GIST_TEXT = 2_000  # characters of a question read for its gist
+GIST_TEXT = 2_000  # characters of a question read for its gist
 _CLAUSE = re.compile(r"(?:[^.!?;:\n]|(?<=\d)[.:](?=\d))+")  # "23.50" and "10:30" stay in their clause
 _GIST_WORD = re.compile(r"\w[\w'’-]*(?:[.:]\d+)*")
 
@@ -67,25 +69,48 @@ def remainder(text: str, taken: list[tuple[int, int]], tool_name: str) -> str | 
     tool_words = {stem(word) for word in words_of(tool_name)}
     words = [word for word in _WORD.findall(" ".join(kept)) if stem(word.lower()) not in tool_words]
     while words and words[0].lower() in _OPENING:
-        words.pop(0)
+        if words.pop(0).lower() in _QUOTING:
+            break  # "saying the parcel is here": what follows is the message, word for word
     while words and words[-1].lower() in _DANGLING:
         words.pop()
     return " ".join(words[:MAX_WORDS]) or None
 
 
-def gist(text: str) -> str | None:
+def gist(text: str, taken: list[tuple[int, int]] | tuple[()] = ()) -> str | None:
     """What a question is about, in at most `GIST_WORDS` words: its longest clause, without the opening
-    of a request ("please", "can you", "the") and the small words left dangling at its end."""
+    of a request ("please", "can you", "the") and the small words left dangling at its end.
+
+    The spans other fields `taken` (a list's items, an enum's word), with the cue word before each ("with
+    tofu", "In Safari"), are not part of it: "A Japanese miso soup with tofu, seaweed and spring onions"
+    is about a "miso soup" once `cuisine` and `ingredients` have their words, and "In Safari the login
+    button does nothing: open the page, type a password" about the button, not the steps a list took."""
+    text = _without(text[:GIST_TEXT], taken)
     best: list[str] = []
     best_weight = 0.0
-    for clause in _CLAUSE.finditer(text[:_GIST_TEXT]):
+    for clause in _CLAUSE.finditer(text):
         words = _GIST_WORD.findall(clause.group())
         while words and words[0].lower() in _OPENING:
             words.pop(0)
-        while words and words[-1].lower() in _DANGLING:
+        while words and words[-1].lower() in _GIST_DANGLING:
             words.pop()
         label = text[clause.end() : clause.end() + 1] == ":"  # "Pack: stuff" is about the stuff
         weight = len(words) - (0.5 if label else 0)
+        if clause.group().count(",") >= 2:  # "open it, switch to video, tap record": steps, not what it is about
+            weight /= 3
         if weight > best_weight:
             best, best_weight = words, weight
     return " ".join(best[:GIST_WORDS]) or None
+
+
+def _without(text: str, taken: list[tuple[int, int]] | tuple[()]) -> str:
+    """`text` with the `taken` spans, and the cue word before each, blanked (offsets and punctuation kept)."""
+    if not taken:
+        return text
+    chars = list(text)
+    for start, end in taken:
+        if start >= len(chars):
+            continue
+        cue = _CUE.search(text[max(0, start - 20) : start])
+        low = max(0, start - 20) + cue.start() if cue else start  # type: ignore[union-attr]
+        chars[low : min(end, len(chars))] = " " * (min(end, len(chars)) - low)
+    return "".join(chars)

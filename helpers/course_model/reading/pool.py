@@ -20,7 +20,7 @@ from typing import Callable
 from . import currencies, schemas, units
 from .anchored import AnchorIndex
 from .enums import EnumReader, key
-from .free_text import gist
+from .free_text import GIST_TEXT, gist
 from .lists import Enumeration, find_lists
 from .mentions import NUMBER, Mention, find_mentions
 from .outcome import Outcome
@@ -59,13 +59,19 @@ class Pool:
         self.field_words: set[str] = {key(word) for word in schemas.words_of(tool_name or "")}
         self._anchors: AnchorIndex | None = None  # built when a field first looks beside its name
         self._gist: str | None = None
+        self._gist_taken = 0  # how many spans were taken when the gist was read
+        self._shaped: dict[str, tuple[list[tuple[str, int, int]], int]] = {}  # values by shape, and the next free
         self.enums = EnumReader(text)  # the question read once for every enum field
 
     @property
     def gist(self) -> str | None:
         """What the question is about, for a string it names no value for (`free_text.gist`)."""
-        if self._gist is None:
-            self._gist = gist(self.text) or ""
+        count = len(self.claimed) + len(self.used)
+        if self._gist is None or self._gist_taken != count:  # words other fields took are not its gist
+            near = [(low, high) for low, high in self.claimed if low < GIST_TEXT]
+            near += [(self.mentions[i].start, self.mentions[i].end) for i in self.used
+                     if self.mentions[i].start < GIST_TEXT]
+            self._gist, self._gist_taken = gist(self.text, near) or "", count
         return self._gist or None
 
     @property
@@ -84,6 +90,20 @@ class Pool:
                 return True
             index += 1
         return False
+
+    def next_shaped(self, shape: str, find: Callable[[], list[tuple[str, int, int]]]) -> tuple[str, int, int] | None:
+        """The first value of a shape (`find` lists them once: tickers, place phrases) no field took yet; it is
+        then taken. A value once taken stays taken, so each is looked at about once however many fields ask."""
+        found, at = self._shaped.get(shape) or (find(), 0)
+        while at < len(found) and self.blocked(found[at][1], found[at][2]):
+            at += 1
+        self._shaped[shape] = (found, at + 1 if at < len(found) else at)
+        if at == len(found):
+            return None
+        value = found[at]
+        self.take_all(lambda m: value[1] <= m.start and m.end <= value[2])
+        self.claim(value[1], value[2])
+        return value
 
     def claim(self, start: int, end: int) -> None:
         self.claimed.append((start, end))
