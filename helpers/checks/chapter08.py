@@ -295,8 +295,9 @@ class _Source:
     """
 
     def __init__(self, tokens: list[str], phases: list[_Phase], received: list[Any], queue: asyncio.Queue,
-                 reading: asyncio.Event) -> None:
+                 reading: asyncio.Event, changed: asyncio.Condition) -> None:
         self.tokens, self.phases, self.received, self.queue, self.reading = tokens, phases, received, queue, reading
+        self.changed = changed  # notified each time the reader takes an item: the only thing `_until` waits on
         self.handed = 0  # tokens handed to the producer so far
         self.mark = 0  # how many items the reader had when the last token was handed over
         self.waiting = False  # waiting for the reader (a live phase), not for the producer
@@ -309,9 +310,8 @@ class _Source:
     async def _until(self, condition: Callable[[], bool]) -> bool:
         self.waiting = True
         try:
-            async with asyncio.timeout(PHASE_TIMEOUT):
-                while not condition():
-                    await asyncio.sleep(0.001)
+            async with self.changed, asyncio.timeout(PHASE_TIMEOUT):
+                await self.changed.wait_for(condition)  # the queue and `received` change only when the reader reads
         except TimeoutError:
             return False
         finally:
@@ -364,13 +364,16 @@ async def check_coalesce(produce: Callable[..., Any]) -> None:
         received: list[Any] = []
         reading = asyncio.Event()
         reading.set()
-        source = _Source(tokens, _phases(rng, len(tokens), maxsize), received, queue, reading)
+        changed = asyncio.Condition()
+        source = _Source(tokens, _phases(rng, len(tokens), maxsize), received, queue, reading, changed)
 
         async def reader() -> None:
             while True:
                 await reading.wait()
                 item = await queue.get()
-                received.append(item)
+                async with changed:
+                    received.append(item)
+                    changed.notify_all()
                 if item is None:
                     return
 
