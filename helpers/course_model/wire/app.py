@@ -22,12 +22,13 @@ from typing import Any, Awaitable, Callable, Iterator, Sequence
 
 from .. import workload
 from ..brain import brain
+from ..brain.reply import Reply
 from .completion import CREATED, Completion, build_completion, completion_object, stream_chunks
 from .errors import ApiError, payload, server_error
 from .faults import HEADER as FAULT_HEADER
 from .faults import Fault, fail_chunks, parse_fault, raise_status, rewrite_calls
 from .limits import Limits
-from .request import MODEL_NAME, parse_chat_request
+from .request import MODEL_NAME, ChatRequest, parse_chat_request
 from .responses import encoded_events, plan_response, response_body, stream_events
 from .responses_request import parse_responses_request
 from ..brain import reasoning
@@ -178,14 +179,8 @@ class CourseModelApp:
                 raise ApiError(400, str(stopped), code="too_much_work") from None
 
     def _plan(self, raw: bytes, fault_header: bytes | None) -> Prepared:
-        fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
         request = parse_chat_request(raw)
-        if fault and not fault.applies_to(request.messages):
-            fault = None
-        if fault and fault.kind == "status":
-            raise_status(fault)
-        reply = brain.respond(request.messages, request.tools, request.tool_choice, request.parallel_tool_calls,
-                              response_format=request.response_format)
+        fault, reply = _think(request, fault_header)
         completion = build_completion(request, reply)
         if fault:
             completion = rewrite_calls(fault, completion)
@@ -193,21 +188,14 @@ class CourseModelApp:
             return Prepared(body=json.dumps(completion_object(completion), separators=(",", ":")).encode("utf-8"))
         return Prepared(
             completion=completion, include_usage=request.include_usage,
-            delay=_fault_delay(fault, self.delay), fail_after=_fail_after(fault),
-            drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
+            delay=_fault_delay(fault, self.delay), fail_after=_fail_after(fault), drop_after=_drop_after(fault),
         )
 
     def _plan_response(self, raw: bytes, fault_header: bytes | None) -> Prepared:
         """A Responses API request (`responses_request`, `responses`): the same brain, faults and limits."""
-        fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
         request = parse_responses_request(raw)
         chat = request.chat
-        if fault and not fault.applies_to(chat.messages):
-            fault = None
-        if fault and fault.kind == "status":
-            raise_status(fault)
-        reply = brain.respond(chat.messages, chat.tools, chat.tool_choice, chat.parallel_tool_calls,
-                              response_format=chat.response_format)
+        fault, reply = _think(chat, fault_header)
         summary = None
         if request.reasoning is not None and request.reasoning.thinks:
             summary = reasoning.plan_summary(chat.messages, chat.tools, chat.tool_choice, reply,
@@ -220,7 +208,7 @@ class CourseModelApp:
             return Prepared(body=response_body(planned))
         return Prepared(
             events=encoded_events(stream_events(planned, _fail_after(fault))), delay=_fault_delay(fault, self.delay),
-            drop_after=int(fault.value) if fault and fault.kind == "drop-after" else None,
+            drop_after=_drop_after(fault),
         )
 
     async def _stream(self, prepared: Prepared, send: Send, gone: asyncio.Event,
@@ -318,6 +306,26 @@ async def _send_bytes(send: Send, status: int, data: bytes, *, close: bool = Fal
         headers.append(_CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+def _think(request: ChatRequest, fault_header: bytes | None) -> tuple[Fault | None, Reply]:
+    """The test-only fault that applies to this request (a status fault raises here), then the brain's reply.
+
+    Both APIs come here with the Chat Completions shapes the brain reads (the Responses API's request
+    is turned into them), so a fault and an answer mean the same on either.
+    """
+    fault = parse_fault(fault_header.decode("latin-1")) if fault_header is not None else None
+    if fault and not fault.applies_to(request.messages):
+        fault = None
+    if fault and fault.kind == "status":
+        raise_status(fault)
+    reply = brain.respond(request.messages, request.tools, request.tool_choice, request.parallel_tool_calls,
+                          response_format=request.response_format)
+    return fault, reply
+
+
+def _drop_after(fault: Fault | None) -> int | None:
+    return int(fault.value) if fault and fault.kind == "drop-after" else None
 
 
 def _fail_after(fault: Fault | None) -> int | None:
